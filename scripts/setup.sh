@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what ebb's build and tests need on Debian 12. Idempotent: when
+# everything is present it only checks (no apt-get, no root needed).
+# Runs unattended (CI, no terminal), as root when something must be installed.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+required=(
+    build-essential cmake pkg-config
+    libpq-dev postgresql-15 postgresql-contrib
+    libzstd-dev zstd zlib1g-dev gzip libssl-dev libinih-dev libcmocka-dev
+    python3
+)
+optional=(clang-format) # formatting only; the build and tests work without it
+
+# One dpkg-query for all; it exits 1 when it knows a name not at all.
+status=$(dpkg-query -W -f='${Package}\t${Status}\n' "${required[@]}" "${optional[@]}" \
+    2>/dev/null || true)
+installed() { grep -qxF "$1	install ok installed" <<<"$status"; }
+
+missing_required=()
+missing_optional=()
+for p in "${required[@]}"; do installed "$p" || missing_required+=("$p"); done
+for p in "${optional[@]}"; do installed "$p" || missing_optional+=("$p"); done
+missing=("${missing_required[@]}" "${missing_optional[@]}")
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all dependencies present"
+elif [ "$(id -u)" -ne 0 ]; then
+    if [ ${#missing_required[@]} -gt 0 ]; then
+        echo "setup: error: missing packages: ${missing[*]}" >&2
+        echo "setup: run this script as root to install them" >&2
+        exit 1
+    fi
+    echo "setup: warning: optional packages missing (root installs them):" \
+        "${missing_optional[*]}" >&2
+else
+    echo "setup: installing: ${missing[*]}"
+    apt-get update -q
+    if [ ${#missing_required[@]} -gt 0 ]; then
+        apt-get install -y -q --no-install-recommends "${missing_required[@]}"
+    fi
+    for p in "${missing_optional[@]}"; do
+        apt-get install -y -q --no-install-recommends "$p" ||
+            echo "setup: warning: optional package $p could not be installed" >&2
+    done
+fi
+
+# --- npm packages --------------------------------------------------------------
+# Reserved: s3rver (S3 tests) and DuckDB (reading Parquet back), pinned by a
+# lockfile; add nodejs/npm to `required` above and run `npm ci` here.
