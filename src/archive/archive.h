@@ -1,0 +1,114 @@
+/*
+ * archive.h: the archive protocol of DESIGN.md for one (database, table): plan windows, then
+ * per piece, in one transaction on the session holding the table's advisory lock:
+ * COPY (DELETE ... RETURNING *) -> encode -> compress -> hash -> store -> verify -> ledger ->
+ * COMMIT -> manifest. ArchiveTarget is owned by archive_table(); the pieces below use it.
+ */
+#ifndef EBB_ARCHIVE_ARCHIVE_H
+#define EBB_ARCHIVE_ARCHIVE_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "archive/plan.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "compress/compressor.h"
+#include "config/config.h"
+#include "encode/encoder.h"
+#include "pg/catalog.h"
+#include "pg/pg.h"
+#include "store/store.h"
+
+/* Set by SIGINT/SIGTERM: the current window rolls back and no new one starts. */
+extern volatile sig_atomic_t archive_cancel_requested;
+
+typedef struct ArchiveTarget {
+	const Settings *settings;
+	const Policy *policy;
+	const char *dsn;
+	const char *dbname;
+	const char *run_id;
+	PGconn *conn; /* holds the advisory lock */
+	PgSessionOptions session;
+	TableInfo info;
+	Store store;
+	const EncoderDriver *encoder;
+	const CompressorDriver *compressor;
+	char *qualified;	/* "schema"."table" */
+	char *time_col;		/* "column" */
+	char *key_prefix;	/* <database>/<schema>.<table> */
+	char *columns_json; /* [{"name":..,"type":..},..] */
+	char *sysid;		/* server system identifier, or NULL */
+	int64_t cutoff;
+	uint64_t rows, bytes, objects;
+} ArchiveTarget;
+
+typedef struct ArchivedObject {
+	char key[1024];
+	TimeRange piece;
+	TimeRange window;
+	uint64_t rows;
+	uint64_t bytes;
+	char sha256[65];
+	const char *run_id;		  /* the run that archived it */
+	const char *columns_json; /* the table's columns when it was archived */
+} ArchivedObject;
+
+typedef enum TableStatus {
+	TABLE_OK,
+	TABLE_SKIPPED, /* keep-days -1, or the table is absent under --all-databases */
+	TABLE_BUSY,
+	TABLE_FAILED
+} TableStatus;
+
+typedef struct TableOutcome {
+	TableStatus status;
+	EbbError err;
+	uint64_t rows, bytes, objects;
+	int64_t cutoff;
+	bool has_cutoff;
+	bool time_is_tz;
+	const char *skip_reason;
+} TableOutcome;
+
+/* Runs one policy in one database on conn (dry-run plans and counts only). */
+void archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings *settings,
+				   const Policy *policy, const char *run_id, bool skip_if_absent,
+				   TableOutcome *out);
+
+/* One piece; rows == 0 in *obj means the range was empty and nothing was written. */
+bool archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
+				   EbbError *err);
+
+/* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>.<ext> */
+void archive_object_key(const ArchiveTarget *t, int64_t start, char *out, size_t outlen);
+/* <database>/<schema>.<table>, with '/', '%', '\\' and control bytes percent-encoded. */
+void archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out);
+/* Formats a time as the SQL literal for the column's type. */
+void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
+
+/* ledger.c */
+bool ledger_ensure(PGconn *conn, EbbError *err);
+bool ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+bool ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
+bool ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
+bool ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
+bool ledger_run_start(ArchiveTarget *t, EbbError *err);
+void ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
+
+/* manifest.c */
+void manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out);
+bool manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+
+/* probe.c: the planner's probe over the table's time index. */
+void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);
+
+/* Test hook: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL at the n-th (default
+ * first) time it reaches that stage, so that crash tests need no timing. Stages: copy,
+ * object-written, before-commit, after-commit. */
+void archive_crash_point(const char *stage);
+
+#endif

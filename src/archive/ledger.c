@@ -1,0 +1,191 @@
+/* ledger.c: ebb.archive_ledger (one row per committed object) and ebb.archive_run. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/archive.h"
+#include "common/log.h"
+#include "common/time.h"
+
+/* Serializes concurrent first runs creating the schema (CREATE ... IF NOT EXISTS can race). */
+static const char ledger_ddl[] =
+	"BEGIN;"
+	"SELECT pg_catalog.pg_advisory_xact_lock(7373061, 0);"
+	"CREATE SCHEMA IF NOT EXISTS ebb;"
+	"CREATE TABLE IF NOT EXISTS ebb.archive_ledger ("
+	" id bigserial PRIMARY KEY,"
+	" run_id text NOT NULL,"
+	" table_schema text NOT NULL,"
+	" table_name text NOT NULL,"
+	" time_column text NOT NULL,"
+	" window_utc boolean NOT NULL,"
+	" window_start timestamp NOT NULL,"
+	" window_end timestamp NOT NULL,"
+	" dest text NOT NULL,"
+	" object_key text NOT NULL UNIQUE,"
+	" rows bigint NOT NULL,"
+	" bytes bigint NOT NULL,"
+	" sha256 text NOT NULL,"
+	" format text NOT NULL,"
+	" compression text NOT NULL,"
+	" columns jsonb NOT NULL,"
+	" ebb_version text NOT NULL,"
+	" archived_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+	" manifest_written boolean NOT NULL DEFAULT false);"
+	"CREATE INDEX IF NOT EXISTS archive_ledger_table_window"
+	" ON ebb.archive_ledger (table_schema, table_name, window_start);"
+	"CREATE TABLE IF NOT EXISTS ebb.archive_run ("
+	" run_id text NOT NULL,"
+	" table_schema text NOT NULL,"
+	" table_name text NOT NULL,"
+	" started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+	" finished_at timestamptz,"
+	" status text NOT NULL,"
+	" rows bigint NOT NULL DEFAULT 0,"
+	" bytes bigint NOT NULL DEFAULT 0,"
+	" objects bigint NOT NULL DEFAULT 0,"
+	" message text,"
+	" PRIMARY KEY (run_id, table_schema, table_name));"
+	"COMMIT";
+
+bool
+ledger_ensure(PGconn *conn, EbbError *err)
+{
+	if (pg_exec(conn, ledger_ddl, err))
+		return true;
+	pg_exec(conn, "ROLLBACK", &(EbbError){0});
+	error_prefix(err, "could not create the ledger: ");
+	return false;
+}
+
+bool
+ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+{
+	char ws[64], we[64], rows[32], bytes[32];
+	const Policy *p = t->policy;
+	PGresult *res;
+
+	time_format_sql(obj->window.start, false, ws, sizeof(ws));
+	time_format_sql(obj->window.end, false, we, sizeof(we));
+	snprintf(rows, sizeof(rows), "%" PRIu64, obj->rows);
+	snprintf(bytes, sizeof(bytes), "%" PRIu64, obj->bytes);
+	const char *params[16] = {t->run_id,	  p->schema,	p->table,	p->time_column,
+							  t->info.time_is_tz ? "t" : "f", ws, we, t->store.url,
+							  obj->key,		  rows,			bytes,		obj->sha256,
+							  p->format,	  p->compress,	t->columns_json, EBB_VERSION};
+	if (!pg_query(t->conn,
+				  "INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,"
+				  " window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,"
+				  " format, compression, columns, ebb_version)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+				  16, params, &res, err))
+	{
+		error_prefix(err, "could not record object in the ledger: ");
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
+bool
+ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
+{
+	const char *params[1] = {key};
+	PGresult *res;
+
+	if (!pg_query(conn, "UPDATE ebb.archive_ledger SET manifest_written = true WHERE object_key = $1", 1,
+				  params, &res, err))
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err)
+{
+	const char *params[1] = {key};
+	PGresult *res;
+
+	if (!pg_query(conn, "SELECT 1 FROM ebb.archive_ledger WHERE object_key = $1", 1, params, &res,
+				  err))
+		return false;
+	*committed = PQntuples(res) > 0;
+	PQclear(res);
+	return true;
+}
+
+/* Writes the manifests that a crash between COMMIT and the manifest left missing. */
+bool
+ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
+{
+	const char *params[3] = {t->policy->schema, t->policy->table, t->store.url};
+	PGresult *res;
+
+	if (!pg_query(t->conn,
+				  "SELECT object_key, rows, bytes, sha256, run_id, columns::text,"
+				  " (extract(epoch FROM window_start) * 1000000)::int8,"
+				  " (extract(epoch FROM window_end) * 1000000)::int8"
+				  " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+				  " AND dest = $3 AND NOT manifest_written ORDER BY id",
+				  3, params, &res, err))
+		return false;
+	bool ok = true;
+	for (int i = 0; ok && i < PQntuples(res); i++)
+	{
+		ArchivedObject obj = {0};
+		snprintf(obj.key, sizeof(obj.key), "%s", PQgetvalue(res, i, 0));
+		obj.rows = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+		obj.bytes = strtoull(PQgetvalue(res, i, 2), NULL, 10);
+		snprintf(obj.sha256, sizeof(obj.sha256), "%s", PQgetvalue(res, i, 3));
+		obj.run_id = PQgetvalue(res, i, 4);
+		obj.columns_json = PQgetvalue(res, i, 5);
+		obj.window.start = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+		obj.window.end = strtoll(PQgetvalue(res, i, 7), NULL, 10);
+		obj.piece = obj.window;
+		log_info("writing the missing manifest of \"%s\"", obj.key);
+		ok = manifest_write(t, &obj, err);
+	}
+	PQclear(res);
+	return ok;
+}
+
+bool
+ledger_run_start(ArchiveTarget *t, EbbError *err)
+{
+	const char *params[3] = {t->run_id, t->policy->schema, t->policy->table};
+	PGresult *res;
+
+	if (!pg_query(t->conn,
+				  "INSERT INTO ebb.archive_run (run_id, table_schema, table_name, status)"
+				  " VALUES ($1, $2, $3, 'running')",
+				  3, params, &res, err))
+		return false;
+	PQclear(res);
+	return true;
+}
+
+/* Best effort: the outcome is also reported on stdout/stderr. */
+void
+ledger_run_finish(ArchiveTarget *t, const char *status, const char *message)
+{
+	char rows[32], bytes[32], objects[32];
+	const char *params[7] = {t->run_id, t->policy->schema, t->policy->table, status,
+							 rows,		bytes,			   objects};
+	PGresult *res;
+	EbbError ignored;
+
+	if (!t->conn || PQstatus(t->conn) != CONNECTION_OK)
+		return;
+	snprintf(rows, sizeof(rows), "%" PRIu64, t->rows);
+	snprintf(bytes, sizeof(bytes), "%" PRIu64, t->bytes);
+	snprintf(objects, sizeof(objects), "%" PRIu64, t->objects);
+	const char *all[8] = {params[0], params[1], params[2], params[3],
+						  params[4], params[5], params[6], message};
+	if (pg_query(t->conn,
+				 "UPDATE ebb.archive_run SET status = $4, rows = $5, bytes = $6, objects = $7,"
+				 " message = $8, finished_at = pg_catalog.now()"
+				 " WHERE run_id = $1 AND table_schema = $2 AND table_name = $3",
+				 8, all, &res, &ignored))
+		PQclear(res);
+}

@@ -1,0 +1,308 @@
+/* piece.c: one piece of a window, archived in one transaction (steps 2-6 of the protocol). */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "pg/copy.h"
+
+volatile sig_atomic_t archive_cancel_requested = 0;
+
+void
+archive_crash_point(const char *stage)
+{
+	static int hits;
+	const char *spec = getenv("EBB_TEST_CRASH_AT");
+	size_t n = strlen(stage);
+
+	if (!spec || strncmp(spec, stage, n) != 0 || (spec[n] != '\0' && spec[n] != ':'))
+		return;
+	int want = spec[n] == ':' ? atoi(spec + n + 1) : 1;
+	if (++hits == want)
+		kill(getpid(), SIGKILL);
+}
+
+void
+archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
+{
+	char text[64];
+
+	time_format_sql(us, t->info.time_is_tz, text, sizeof(text));
+	buf_append_str(out, text);
+}
+
+/* The pipeline of one object: encoder -> compressor -> hash -> store writer. */
+typedef struct Pipeline {
+	StoreWriter writer;
+	HashSink hash;
+	Sink *compressor;
+	Encoder encoder;
+	bool writer_open;
+} Pipeline;
+
+static bool
+pipeline_open(ArchiveTarget *t, const char *key, Pipeline *pl, EbbError *err)
+{
+	memset(pl, 0, sizeof(*pl));
+	if (!store_writer_open(&t->store, key, &pl->writer, err))
+	{
+		store_writer_abort(&pl->writer);
+		return false;
+	}
+	pl->writer_open = true;
+	hash_sink_init(&pl->hash, pl->writer.sink);
+	pl->compressor = compressor_create(t->compressor, &pl->hash.base, t->policy->compress_level, err);
+	if (!pl->compressor)
+		return false;
+	encoder_open(&pl->encoder, t->encoder, &t->info.shape, pl->compressor);
+	return encoder_begin(&pl->encoder, err);
+}
+
+static bool
+pipeline_finish(Pipeline *pl, ArchivedObject *obj, EbbError *err)
+{
+	if (!encoder_finish(&pl->encoder, err) || !sink_finish(pl->compressor, err))
+		return false;
+	obj->bytes = pl->hash.bytes;
+	hash_sink_result(&pl->hash, obj->sha256);
+	return store_writer_commit(&pl->writer, err);
+}
+
+static void
+pipeline_close(ArchiveTarget *t, Pipeline *pl, bool committed)
+{
+	encoder_close(&pl->encoder);
+	compressor_destroy(t->compressor, pl->compressor);
+	sha256_free(&pl->hash.sha);
+	if (pl->writer_open)
+	{
+		if (committed)
+			store_writer_free(&pl->writer);
+		else
+			store_writer_abort(&pl->writer);
+	}
+}
+
+static bool
+stream_rows(ArchiveTarget *t, const char *sql, Pipeline *pl, ArchivedObject *obj, EbbError *err)
+{
+	PgCopy copy;
+	Row row;
+	bool done = false, ok;
+	uint64_t server_rows = 0;
+
+	if (!pg_copy_begin(&copy, t->conn, sql, t->info.shape.ncolumns, err))
+	{
+		pg_copy_free(&copy);
+		return false;
+	}
+	while ((ok = pg_copy_next(&copy, &row, &done, err)) && !done)
+	{
+		if (archive_cancel_requested)
+		{
+			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+			break;
+		}
+		if (!(ok = encoder_row(&pl->encoder, &row, err)))
+			break;
+		archive_crash_point("copy");
+	}
+	if (!ok)
+	{
+		if (!done && !pg_copy_abort(&copy))
+			log_warning("the session was lost while stopping the COPY");
+		pg_copy_free(&copy);
+		return false;
+	}
+	ok = pg_copy_end(&copy, &server_rows, err);
+	obj->rows = copy.rows;
+	pg_copy_free(&copy);
+	if (ok && server_rows != obj->rows)
+		ok = error_set(err, EBB_ERR_QUERY,
+					   "COPY reported %" PRIu64 " rows but %" PRIu64 " were received", server_rows,
+					   obj->rows);
+	return ok;
+}
+
+static void
+build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
+{
+	Buf lo, hi;
+	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
+
+	/* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
+	buf_init(&lo);
+	buf_init(&hi);
+	archive_time_literal(t, piece.start, &lo);
+	archive_time_literal(t, piece.end, &hi);
+	buf_printf(sql,
+			   "COPY (DELETE FROM %s WHERE %s >= '%s'::pg_catalog.%s AND %s < '%s'::pg_catalog.%s "
+			   "RETURNING *) TO STDOUT",
+			   t->qualified, t->time_col, buf_cstr(&lo), type, t->time_col, buf_cstr(&hi), type);
+	buf_free(&lo);
+	buf_free(&hi);
+}
+
+static void
+rollback(ArchiveTarget *t)
+{
+	EbbError ignored;
+
+	if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
+		pg_exec(t->conn, "ROLLBACK", &ignored);
+}
+
+/* The COMMIT reply was lost: ask the ledger, on a new session, whether it happened. */
+static bool
+resolve_lost_commit(ArchiveTarget *t, const char *key, bool *committed, EbbError *err)
+{
+	PGconn *conn;
+	EbbError cerr;
+
+	error_init(&cerr);
+	if (!pg_connect(t->dsn, t->dbname, &t->session, &conn, &cerr))
+	{
+		error_set(err, EBB_ERR_CONNECT,
+				  "connection lost during COMMIT of \"%s\", and the outcome could not be checked", key);
+		error_detail(err, "%s", cerr.message);
+		error_hint(err, "The next run resolves it: an object that the ledger does not name is an "
+						"orphan, and its rows are still in the table.");
+		return false;
+	}
+	bool ok = ledger_key_committed(conn, key, committed, err);
+	PQfinish(conn);
+	return ok;
+}
+
+static bool
+commit_window(ArchiveTarget *t, ArchivedObject *obj, EbbError *err)
+{
+	PGresult *res = PQexec(t->conn, "COMMIT");
+	bool committed = PQresultStatus(res) == PGRES_COMMAND_OK &&
+					 strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	bool session_lost = PQstatus(t->conn) != CONNECTION_OK;
+
+	if (!committed && !session_lost)
+		pg_error_from_result(t->conn, res, "could not commit", err);
+	PQclear(res);
+	if (session_lost && !resolve_lost_commit(t, obj->key, &committed, err))
+		return false;
+	if (!committed)
+	{
+		EbbError ignored;
+		store_remove(&t->store, obj->key, &ignored); /* not in the ledger: our own orphan */
+		if (session_lost)
+			error_set(err, EBB_ERR_CONNECT, "connection lost during COMMIT; the window was rolled back");
+		return false;
+	}
+	if (session_lost)
+		return error_set(err, EBB_ERR_CONNECT,
+						 "connection lost after COMMIT of \"%s\" (the ledger shows it committed)",
+						 obj->key);
+	return true;
+}
+
+bool
+archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
+			  EbbError *err)
+{
+	Pipeline pl;
+	Buf sql;
+	bool stored = false;
+
+	memset(obj, 0, sizeof(*obj));
+	obj->piece = piece;
+	obj->window = window;
+	obj->run_id = t->run_id;
+	obj->columns_json = t->columns_json;
+	archive_object_key(t, piece.start, obj->key, sizeof(obj->key));
+	buf_init(&sql);
+	build_delete_sql(t, piece, &sql);
+	if (!pg_exec(t->conn, "BEGIN", err))
+	{
+		buf_free(&sql);
+		return false;
+	}
+	bool ok = pipeline_open(t, obj->key, &pl, err) && stream_rows(t, buf_cstr(&sql), &pl, obj, err);
+	buf_free(&sql);
+	if (ok && obj->rows == 0)
+	{
+		/* The range emptied since it was planned: nothing to store, nothing deleted. */
+		pipeline_close(t, &pl, false);
+		rollback(t);
+		return true;
+	}
+	ok = ok && (stored = pipeline_finish(&pl, obj, err));
+	pipeline_close(t, &pl, stored);
+	if (ok)
+		archive_crash_point("object-written");
+	ok = ok && store_verify(&t->store, obj->key, obj->bytes, obj->sha256, err) &&
+		 ledger_insert(t, obj, err);
+	if (ok)
+		archive_crash_point("before-commit");
+	if (!ok || archive_cancel_requested)
+	{
+		EbbError ignored;
+		if (ok)
+			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+		rollback(t);
+		if (stored)
+			store_remove(&t->store, obj->key, &ignored);
+		return false;
+	}
+	if (!commit_window(t, obj, err))
+		return false;
+	archive_crash_point("after-commit");
+	t->rows += obj->rows;
+	t->bytes += obj->bytes;
+	t->objects++;
+	EbbError merr;
+	error_init(&merr);
+	if (!manifest_write(t, obj, &merr))
+		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
+					obj->key, merr.message);
+	return true;
+}
+
+/* Path segments keep names readable; only what breaks a path is percent-encoded. */
+static void
+append_key_segment(Buf *out, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+	{
+		if (*p == '/' || *p == '%' || *p == '\\' || *p < 0x20 || *p == 0x7f ||
+			(p == (const unsigned char *) name && *p == '.'))
+			buf_printf(out, "%%%02X", *p);
+		else
+			buf_append_char(out, (char) *p);
+	}
+}
+
+void
+archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out)
+{
+	append_key_segment(out, dbname);
+	buf_append_char(out, '/');
+	append_key_segment(out, schema);
+	buf_append_char(out, '.');
+	append_key_segment(out, table);
+}
+
+void
+archive_object_key(const ArchiveTarget *t, int64_t start, char *out, size_t outlen)
+{
+	CivilTime c;
+	char compact[48];
+	const char *cext = t->compressor->extension;
+
+	time_to_civil(start, &c);
+	time_format_compact(start, t->info.time_is_tz, compact, sizeof(compact));
+	snprintf(out, outlen, "%s/dt=%04d-%02d-%02d/hour=%02d/%s_%s.%s%s%s", t->key_prefix, c.year,
+			 c.month, c.day, c.hour, compact, t->run_id, t->encoder->extension, *cext ? "." : "",
+			 cext);
+}

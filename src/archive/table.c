@@ -1,0 +1,352 @@
+/* table.c: one policy in one database: checks, lock, ledger, then piece by piece. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/archive.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+
+static bool
+query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
+			bool *isnull, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, sql, n, params, &res, err))
+		return false;
+	*isnull = PQntuples(res) == 0 || PQgetisnull(res, 0, 0);
+	*out = *isnull ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+/* The database's now() minus N days; for timestamp columns in the session TimeZone. */
+static bool
+fetch_cutoff(ArchiveTarget *t, EbbError *err)
+{
+	char days[16];
+	const char *params[1] = {days};
+	bool isnull;
+
+	snprintf(days, sizeof(days), "%d", t->policy->keep_days);
+	return query_int64(t->conn,
+					   t->info.time_is_tz
+						   ? "SELECT (extract(epoch FROM pg_catalog.now() - "
+							 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
+						   : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
+							 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8",
+					   1, params, &t->cutoff, &isnull, err);
+}
+
+static void
+fetch_sysid(ArchiveTarget *t)
+{
+	PGresult *res;
+	EbbError ignored;
+
+	/* Readable by superusers and pg_monitor members only: the manifest says null otherwise. */
+	if (pg_query(t->conn, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", 0,
+				 NULL, &res, &ignored))
+	{
+		t->sysid = ebb_strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+}
+
+static char *
+columns_json(const TableShape *shape)
+{
+	Buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '[');
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		if (i > 0)
+			buf_append_char(&b, ',');
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "name", shape->columns[i].name);
+		json_kv_str(&b, "type", shape->columns[i].type_name);
+		buf_append_char(&b, '}');
+	}
+	buf_append_char(&b, ']');
+	buf_cstr(&b);
+	return b.data;
+}
+
+static bool
+require_index(const ArchiveTarget *t, EbbError *err)
+{
+	Buf stmt;
+
+	if (t->info.time_indexed || t->policy->allow_seqscan)
+		return true;
+	buf_init(&stmt);
+	buf_printf(&stmt, "CREATE INDEX CONCURRENTLY ON %s (%s);", t->qualified, t->time_col);
+	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has no index on column \"%s\"",
+			  t->policy->schema, t->policy->table, t->policy->time_column);
+	error_detail(err, "Without one, finding each window scans the whole table.");
+	error_hint(err, "Create one with: %s Or pass --allow-seqscan.", buf_cstr(&stmt));
+	buf_free(&stmt);
+	return false;
+}
+
+static bool
+target_prepare(ArchiveTarget *t, EbbError *err)
+{
+	const Policy *p = t->policy;
+	Buf b;
+
+	if (!pg_table_info(t->conn, p->schema, p->table, p->time_column, &t->info, err))
+		return false;
+	buf_init(&b);
+	pg_quote_qualified(&b, p->schema, p->table);
+	t->qualified = ebb_strdup(buf_cstr(&b));
+	buf_reset(&b);
+	pg_quote_ident(&b, p->time_column);
+	t->time_col = ebb_strdup(buf_cstr(&b));
+	buf_reset(&b);
+	archive_object_key_prefix(t->dbname, p->schema, p->table, &b);
+	t->key_prefix = ebb_strdup(buf_cstr(&b));
+	buf_free(&b);
+	t->encoder = encoder_find(p->format);
+	t->compressor = compressor_find(p->compress);
+	t->columns_json = columns_json(&t->info.shape);
+	if (!require_index(t, err) || !store_open(p->dest, &t->store, err))
+		return false;
+	if (!t->settings->dry_run && !store_check(&t->store, err))
+		return false;
+	fetch_sysid(t);
+	return fetch_cutoff(t, err);
+}
+
+static void
+target_free(ArchiveTarget *t)
+{
+	pg_table_info_free(&t->info);
+	store_close(&t->store);
+	free(t->qualified);
+	free(t->time_col);
+	free(t->key_prefix);
+	free(t->columns_json);
+	free(t->sysid);
+}
+
+static bool
+try_lock(ArchiveTarget *t, bool *locked, EbbError *err)
+{
+	char key[16];
+	const char *params[1] = {key};
+	PGresult *res;
+
+	/* Two-key form: (ebb's class id, table oid folded into int4). */
+	snprintf(key, sizeof(key), "%d", (int32_t) t->info.oid);
+	if (!pg_query(t->conn, "SELECT pg_catalog.pg_try_advisory_lock(7373062, $1::int4)", 1, params,
+				  &res, err))
+		return false;
+	*locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static void
+unlock(ArchiveTarget *t)
+{
+	char key[16];
+	const char *params[1] = {key};
+	PGresult *res;
+	EbbError ignored;
+
+	snprintf(key, sizeof(key), "%d", (int32_t) t->info.oid);
+	if (PQstatus(t->conn) == CONNECTION_OK &&
+		pg_query(t->conn, "SELECT pg_catalog.pg_advisory_unlock(7373062, $1::int4)", 1, params,
+				 &res, &ignored))
+		PQclear(res);
+}
+
+static bool
+count_range(ArchiveTarget *t, TimeRange r, int64_t *rows, EbbError *err)
+{
+	Buf sql, lo, hi;
+	bool isnull, ok;
+	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
+
+	buf_init(&sql);
+	buf_init(&lo);
+	buf_init(&hi);
+	archive_time_literal(t, r.start, &lo);
+	archive_time_literal(t, r.end, &hi);
+	const char *params[2] = {buf_cstr(&lo), buf_cstr(&hi)};
+	buf_printf(&sql,
+			   "SELECT pg_catalog.count(*) FROM %s WHERE %s >= $1::pg_catalog.%s AND %s < $2::pg_catalog.%s",
+			   t->qualified, t->time_col, type, t->time_col, type);
+	ok = query_int64(t->conn, buf_cstr(&sql), 2, params, rows, &isnull, err);
+	buf_free(&sql);
+	buf_free(&lo);
+	buf_free(&hi);
+	return ok;
+}
+
+static void
+print_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
+{
+	char s[64], e[64];
+	int64_t est = (int64_t) ((double) rows * t->info.est_row_bytes);
+
+	if (t->settings->json)
+	{
+		Buf b;
+		time_format_iso(piece.start, t->info.time_is_tz, s, sizeof(s));
+		time_format_iso(piece.end, t->info.time_is_tz, e, sizeof(e));
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_window");
+		json_kv_str(&b, "database", t->dbname);
+		json_kv_str(&b, "schema", t->policy->schema);
+		json_kv_str(&b, "table", t->policy->table);
+		json_kv_str(&b, "start", s);
+		json_kv_str(&b, "end", e);
+		json_kv_int(&b, "rows", rows);
+		json_kv_int(&b, "estimated_bytes", est);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
+	}
+	time_format_sql(piece.start, t->info.time_is_tz, s, sizeof(s));
+	time_format_sql(piece.end, t->info.time_is_tz, e, sizeof(e));
+	printf("%s\t%s.%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", t->dbname,
+		   t->policy->schema, t->policy->table, s, e, rows, est);
+}
+
+/* Walks the same plan as a real run and counts; changes nothing. */
+static bool
+dry_run(ArchiveTarget *t, EbbError *err)
+{
+	WindowProbe probe;
+	WindowPlanner pl;
+	TimeRange piece, window;
+	bool done, oversize;
+
+	archive_probe_init(t, &probe);
+	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
+	while (planner_next(&pl, &done, &piece, &window, &oversize, err))
+	{
+		int64_t rows;
+		if (done)
+			return true;
+		if (!count_range(t, piece, &rows, err))
+			return false;
+		print_dry_piece(t, piece, rows);
+		t->rows += (uint64_t) rows;
+		t->bytes += (uint64_t) ((double) rows * t->info.est_row_bytes);
+		t->objects += rows > 0;
+	}
+	return false;
+}
+
+static bool
+archive_all_pieces(ArchiveTarget *t, EbbError *err)
+{
+	WindowProbe probe;
+	WindowPlanner pl;
+	TimeRange piece, window;
+	ArchivedObject obj;
+	bool done, oversize;
+
+	archive_probe_init(t, &probe);
+	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
+	while (!archive_cancel_requested)
+	{
+		if (!planner_next(&pl, &done, &piece, &window, &oversize, err))
+			return false;
+		if (done)
+			return true;
+		if (oversize)
+			log_warning("more than %" PRId64 " rows of table \"%s.%s\" share one timestamp; "
+						"archiving them in one transaction",
+						t->policy->max_rows_per_txn, t->policy->schema, t->policy->table);
+		if (!archive_piece(t, piece, window, &obj, err))
+			return false;
+		if (obj.rows > 0)
+			log_info("archived %" PRIu64 " rows to \"%s\"", obj.rows, obj.key);
+	}
+	return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+}
+
+static void
+run_locked(ArchiveTarget *t, TableOutcome *out)
+{
+	bool locked;
+
+	if (!ledger_ensure(t->conn, &out->err) || !try_lock(t, &locked, &out->err))
+	{
+		out->status = TABLE_FAILED;
+		return;
+	}
+	if (!locked)
+	{
+		out->status = TABLE_BUSY;
+		error_set(&out->err, EBB_ERR_BUSY, "table \"%s.%s\" is being archived by another ebb",
+				  t->policy->schema, t->policy->table);
+		error_detail(&out->err, "Its advisory lock is held by another session; skipped.");
+		return;
+	}
+	bool ok = ledger_repair_manifests(t, &out->err) && ledger_run_start(t, &out->err);
+	if (ok)
+	{
+		ok = archive_all_pieces(t, &out->err);
+		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
+	}
+	unlock(t);
+	out->status = ok ? TABLE_OK : TABLE_FAILED;
+}
+
+void
+archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings *settings,
+			  const Policy *policy, const char *run_id, bool skip_if_absent, TableOutcome *out)
+{
+	ArchiveTarget t;
+	bool exists = true;
+
+	memset(out, 0, sizeof(*out));
+	error_init(&out->err);
+	memset(&t, 0, sizeof(t));
+	t.settings = settings;
+	t.policy = policy;
+	t.dsn = dsn;
+	t.dbname = dbname;
+	t.run_id = run_id;
+	t.conn = conn;
+	t.session = (PgSessionOptions){settings->timezone, settings->lock_timeout_ms,
+								   settings->statement_timeout_ms, settings->idle_timeout_ms};
+	if (policy->keep_days < 0)
+	{
+		out->status = TABLE_SKIPPED;
+		out->skip_reason = "keep-days is -1: everything is kept";
+		return;
+	}
+	if (skip_if_absent &&
+		(!pg_table_exists(conn, policy->schema, policy->table, &exists, &out->err) || !exists))
+	{
+		out->status = exists ? TABLE_FAILED : TABLE_SKIPPED;
+		out->skip_reason = "the table does not exist in this database";
+		return;
+	}
+	if (!target_prepare(&t, &out->err))
+		out->status = TABLE_FAILED;
+	else if (settings->dry_run)
+		out->status = dry_run(&t, &out->err) ? TABLE_OK : TABLE_FAILED;
+	else
+		run_locked(&t, out);
+	out->rows = t.rows;
+	out->bytes = t.bytes;
+	out->objects = t.objects;
+	out->cutoff = t.cutoff;
+	out->has_cutoff = t.cutoff != 0 || out->status == TABLE_OK;
+	out->time_is_tz = t.info.time_is_tz;
+	target_free(&t);
+}

@@ -1,0 +1,218 @@
+/* archive.c: `ebb archive`, every policy in every selected database. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "cmd/cmd.h"
+#include "cmd/commands.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+
+typedef struct ArchiveCmd {
+	CmdContext *ctx;
+	Policy *policies;
+	int npolicies;
+	char run_id[48];
+} ArchiveCmd;
+
+static void
+make_run_id(char *out, size_t outlen)
+{
+	unsigned char rnd[4] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (f)
+	{
+		if (fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
+			memset(rnd, 0, sizeof(rnd));
+		fclose(f);
+	}
+	gmtime_r(&now, &tm);
+	snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2],
+			 rnd[3]);
+}
+
+static const char *
+status_name(TableStatus s)
+{
+	static const char *names[] = {"ok", "skipped", "busy", "failed"};
+	return names[s];
+}
+
+static void
+print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool dry)
+{
+	Buf b;
+	char cutoff[64];
+
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "event", dry ? "dry_run_table" : "table");
+	json_kv_str(&b, "database", db);
+	json_kv_str(&b, "schema", p->schema);
+	json_kv_str(&b, "table", p->table);
+	json_kv_str(&b, "status", status_name(o->status));
+	json_kv_int(&b, "rows", (int64_t) o->rows);
+	json_kv_int(&b, "objects", (int64_t) o->objects);
+	json_kv_int(&b, dry ? "estimated_bytes" : "bytes", (int64_t) o->bytes);
+	if (o->has_cutoff)
+	{
+		time_format_iso(o->cutoff, o->time_is_tz, cutoff, sizeof(cutoff));
+		json_kv_str(&b, "cutoff", cutoff);
+	}
+	if (o->skip_reason)
+		json_kv_str(&b, "reason", o->skip_reason);
+	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
+	{
+		json_kv_str(&b, "error", o->err.message);
+		json_kv_str(&b, "detail", o->err.detail[0] ? o->err.detail : NULL);
+		json_kv_str(&b, "hint", o->err.hint[0] ? o->err.hint : NULL);
+	}
+	buf_append_str(&b, "}");
+	printf("%s\n", buf_cstr(&b));
+}
+
+static void
+print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool dry)
+{
+	char cutoff[64] = "";
+
+	if (o->has_cutoff)
+		time_format_sql(o->cutoff, o->time_is_tz, cutoff, sizeof(cutoff));
+	switch (o->status)
+	{
+		case TABLE_OK:
+			if (dry)
+				printf("%s: %s.%s: would archive %" PRIu64 " rows in %" PRIu64
+					   " objects, about %" PRIu64 " bytes before compression, rows older than %s\n",
+					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
+			else
+				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64 " objects, %" PRIu64
+					   " bytes, rows older than %s\n",
+					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
+			break;
+		case TABLE_SKIPPED:
+			printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, o->skip_reason);
+			break;
+		case TABLE_BUSY:
+			cmd_print_db_error(db, &o->err, true);
+			break;
+		case TABLE_FAILED:
+			if (o->rows > 0)
+				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64
+					   " objects before failing\n",
+					   db, p->schema, p->table, o->rows, o->objects);
+			cmd_print_db_error(db, &o->err, false);
+			break;
+	}
+}
+
+static int
+outcome_bits(const TableOutcome *o)
+{
+	switch (o->status)
+	{
+		case TABLE_OK:
+			return OUTCOME_OK;
+		case TABLE_SKIPPED:
+			return 0;
+		case TABLE_BUSY:
+			return OUTCOME_BUSY;
+		case TABLE_FAILED:
+			break;
+	}
+	return cmd_outcome_of(&o->err);
+}
+
+static int
+archive_database(void *arg, const char *dbname)
+{
+	ArchiveCmd *a = arg;
+	const Settings *s = &a->ctx->settings;
+	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms, s->statement_timeout_ms,
+							 s->idle_timeout_ms};
+	PGconn *conn = NULL;
+	EbbError err;
+	int outcomes = 0;
+
+	error_init(&err);
+	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
+	{
+		cmd_print_db_error(*dbname ? dbname : "(default)", &err, false);
+		return OUTCOME_RUNTIME_FAILED;
+	}
+	char *name = ebb_strdup(PQdb(conn));
+	for (int i = 0; i < a->npolicies && !archive_cancel_requested; i++)
+	{
+		TableOutcome o;
+		/* A session lost in one table's run is replaced for the next table. */
+		if (PQstatus(conn) != CONNECTION_OK)
+		{
+			PQfinish(conn);
+			conn = NULL;
+			if (!pg_connect(s->dsn, name, &opts, &conn, &err))
+			{
+				cmd_print_db_error(name, &err, false);
+				outcomes |= OUTCOME_RUNTIME_FAILED;
+				break;
+			}
+		}
+		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &o);
+		if (s->json)
+			print_json_outcome(name, &a->policies[i], &o, s->dry_run);
+		else
+			print_text_outcome(name, &a->policies[i], &o, s->dry_run);
+		fflush(stdout);
+		outcomes |= outcome_bits(&o);
+	}
+	PQfinish(conn);
+	free(name);
+	return outcomes;
+}
+
+int
+cmd_archive(int argc, char **argv)
+{
+	CmdContext ctx;
+	ArchiveCmd a = {.ctx = &ctx};
+	StrList dbs = {0};
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, CMD_ARCHIVE, "archive",
+						  "move rows older than N days to an archive, then delete them", argc,
+						  argv, &code, &err))
+		goto fail;
+	if (code >= 0)
+	{
+		cmd_context_free(&ctx);
+		return code;
+	}
+	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_ARCHIVE, &a.policies,
+						  &a.npolicies, &err) ||
+		!cmd_target_databases(&ctx.settings, &dbs, &err))
+		goto fail;
+	make_run_id(a.run_id, sizeof(a.run_id));
+	cmd_install_signal_handlers();
+	log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
+	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, archive_database, &a));
+	policies_free(a.policies, a.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return code;
+fail:
+	error_print(&err);
+	policies_free(a.policies, a.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return error_exit_status(err.code);
+}

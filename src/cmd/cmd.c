@@ -1,0 +1,238 @@
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "common/log.h"
+#include "pg/pg.h"
+
+bool
+cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char *summary,
+				 int argc, char **argv, int *exit_code, EbbError *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->command = command;
+	ctx->name = name;
+	*exit_code = -1;
+	if (!options_parse_argv(command, name, argc, argv, &ctx->cli, &ctx->positional, err))
+		return false;
+	if (ctx->cli.slot[OPT_HELP].set || ctx->cli.slot[OPT_VERSION].set)
+	{
+		if (ctx->cli.slot[OPT_HELP].set)
+			options_print_help(command, name, summary);
+		else
+			printf("ebb %s\n", EBB_VERSION);
+		*exit_code = 0;
+		return true;
+	}
+	if (ctx->positional.count > 0)
+	{
+		error_set(err, EBB_ERR_USAGE, "too many command-line arguments (first is \"%s\")",
+				  ctx->positional.items[0]);
+		error_hint(err, "Try \"ebb %s --help\" for more information.", name);
+		return false;
+	}
+	/* The DSN on the command line must not carry a password; in the config file it may. */
+	if (ctx->cli.slot[OPT_DSN].set && !pg_check_dsn(ctx->cli.slot[OPT_DSN].value, err))
+		return false;
+	if (ctx->cli.slot[OPT_CONFIG].set)
+	{
+		if (!config_load(ctx->cli.slot[OPT_CONFIG].value, &ctx->cfg, err))
+			return false;
+		ctx->has_cfg = true;
+	}
+	if (!settings_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, command, &ctx->settings, err))
+		return false;
+	log_set_level(ctx->settings.verbose >= 2 ? LOG_LEVEL_DEBUG
+				  : ctx->settings.verbose == 1 ? LOG_LEVEL_INFO
+											   : LOG_LEVEL_WARNING);
+	return true;
+}
+
+void
+cmd_context_free(CmdContext *ctx)
+{
+	opt_layer_free(&ctx->cli);
+	if (ctx->has_cfg)
+		config_free(&ctx->cfg);
+	settings_free(&ctx->settings);
+	strlist_clear(&ctx->positional);
+}
+
+static bool
+database_selected(const Settings *s, const char *name)
+{
+	bool included = s->include.count == 0;
+
+	for (int i = 0; i < s->include.count && !included; i++)
+		included = fnmatch(s->include.items[i], name, 0) == 0;
+	for (int i = 0; i < s->exclude.count && included; i++)
+		included = fnmatch(s->exclude.items[i], name, 0) != 0;
+	return included;
+}
+
+bool
+cmd_target_databases(const Settings *s, StrList *out, EbbError *err)
+{
+	PgSessionOptions opts = {s->timezone, 0, 0, 0};
+	StrList all = {0};
+	PGconn *conn;
+
+	if (!s->all_databases)
+	{
+		for (int i = 0; i < s->databases.count; i++)
+			strlist_add(out, s->databases.items[i]);
+		if (s->databases.count == 0)
+			strlist_add(out, "");
+		return true;
+	}
+	if (!pg_connect(s->dsn, NULL, &opts, &conn, err))
+		return false;
+	bool ok = pg_list_databases(conn, &all, err);
+	PQfinish(conn);
+	for (int i = 0; ok && i < all.count; i++)
+		if (database_selected(s, all.items[i]))
+			strlist_add(out, all.items[i]);
+	strlist_clear(&all);
+	return ok;
+}
+
+static volatile sig_atomic_t parent_signal = 0;
+
+static void
+on_signal(int sig)
+{
+	archive_cancel_requested = 1;
+	parent_signal = sig;
+}
+
+void
+cmd_install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int
+wait_worker(pid_t *pids, int n, bool *forwarded)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, 0)) < 0)
+	{
+		if (errno != EINTR)
+			return OUTCOME_RUNTIME_FAILED;
+		if (parent_signal && !*forwarded)
+		{
+			for (int i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			*forwarded = true;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			pids[i] = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return OUTCOME_RUNTIME_FAILED;
+}
+
+int
+cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
+{
+	int outcomes = 0, running = 0;
+	bool forwarded = false;
+	pid_t *pids = ebb_malloc(sizeof(pid_t) * (size_t) (dbs->count + 1));
+
+	memset(pids, 0, sizeof(pid_t) * (size_t) (dbs->count + 1));
+	for (int i = 0; i < dbs->count && !archive_cancel_requested; i++)
+	{
+		if (jobs <= 1)
+		{
+			outcomes |= fn(arg, dbs->items[i]);
+			continue;
+		}
+		if (running == jobs)
+		{
+			outcomes |= wait_worker(pids, dbs->count, &forwarded);
+			running--;
+		}
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid == 0)
+		{
+			int r = fn(arg, dbs->items[i]);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(r);
+		}
+		if (pid < 0)
+		{
+			log_error("could not fork a worker: %s", strerror(errno));
+			outcomes |= OUTCOME_RUNTIME_FAILED;
+			continue;
+		}
+		pids[i] = pid;
+		running++;
+	}
+	while (running-- > 0)
+		outcomes |= wait_worker(pids, dbs->count, &forwarded);
+	free(pids);
+	if (archive_cancel_requested)
+		outcomes |= OUTCOME_RUNTIME_FAILED;
+	return outcomes;
+}
+
+int
+cmd_exit_status(int outcomes)
+{
+	if (outcomes & OUTCOME_RUNTIME_FAILED)
+		return 1;
+	if (outcomes & OUTCOME_CONFIG_FAILED)
+		return (outcomes & (OUTCOME_OK | OUTCOME_BUSY)) ? 1 : 2;
+	if (outcomes & OUTCOME_OK)
+		return 0;
+	if (outcomes & OUTCOME_BUSY)
+		return 3;
+	return 0;
+}
+
+int
+cmd_outcome_of(const EbbError *err)
+{
+	int status = error_exit_status(err->code);
+
+	if (status == 2)
+		return OUTCOME_CONFIG_FAILED;
+	if (status == 3)
+		return OUTCOME_BUSY;
+	return OUTCOME_RUNTIME_FAILED;
+}
+
+void
+cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning)
+{
+	if (as_warning)
+		log_warning("database \"%s\": %s", dbname, err->message);
+	else
+		log_error("database \"%s\": %s", dbname, err->message);
+	if (err->detail[0])
+		log_detail("%s", err->detail);
+	if (err->hint[0])
+		log_hint("%s", err->hint);
+}

@@ -1,0 +1,51 @@
+/*
+ * cmd.h: what the commands share: argv + config + settings in one CmdContext (owned by the
+ * command, freed with cmd_context_free), the list of tenant databases, and running a function
+ * per database, N at a time in worker processes, combining their outcomes into an exit status.
+ */
+#ifndef EBB_CMD_CMD_H
+#define EBB_CMD_CMD_H
+
+#include <stdbool.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "config/config.h"
+
+/* Outcome bits a database worker returns (and exits with). */
+#define OUTCOME_OK 0x1
+#define OUTCOME_BUSY 0x2
+#define OUTCOME_CONFIG_FAILED 0x4
+#define OUTCOME_RUNTIME_FAILED 0x8
+
+typedef struct CmdContext {
+	unsigned command;
+	const char *name;
+	OptLayer cli;
+	Config cfg;
+	bool has_cfg;
+	Settings settings;
+	StrList positional;
+} CmdContext;
+
+/* Parses argv and the config file; *exit_code >= 0 means the command is already done. */
+bool cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char *summary,
+					  int argc, char **argv, int *exit_code, EbbError *err);
+void cmd_context_free(CmdContext *ctx);
+
+/* The databases to work on; an entry "" stands for the connection's own database. */
+bool cmd_target_databases(const Settings *s, StrList *out, EbbError *err);
+
+typedef int (*DatabaseFn)(void *arg, const char *dbname);
+/* Runs fn for each database, `jobs` at a time (in worker processes when jobs > 1). */
+int cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg);
+
+int cmd_exit_status(int outcomes);
+int cmd_outcome_of(const EbbError *err);
+
+/* Prints err with its message prefixed by the database's name. */
+void cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning);
+
+void cmd_install_signal_handlers(void);
+
+#endif

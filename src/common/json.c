@@ -1,0 +1,77 @@
+#include "common/json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+void
+json_append_string(Buf *b, const char *s)
+{
+	buf_append_char(b, '"');
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				buf_append_str(b, "\\\"");
+				break;
+			case '\\':
+				buf_append_str(b, "\\\\");
+				break;
+			case '\n':
+				buf_append_str(b, "\\n");
+				break;
+			case '\r':
+				buf_append_str(b, "\\r");
+				break;
+			case '\t':
+				buf_append_str(b, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					buf_printf(b, "\\u%04x", *p);
+				else
+					buf_append_char(b, (char) *p);
+		}
+	}
+	buf_append_char(b, '"');
+}
+
+static void
+json_key(Buf *b, const char *key)
+{
+	if (b->len > 0 && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[')
+		buf_append_char(b, ',');
+	json_append_string(b, key);
+	buf_append_char(b, ':');
+}
+
+void
+json_kv_str(Buf *b, const char *key, const char *value)
+{
+	json_key(b, key);
+	if (value)
+		json_append_string(b, value);
+	else
+		buf_append_str(b, "null");
+}
+
+void
+json_kv_int(Buf *b, const char *key, int64_t value)
+{
+	json_key(b, key);
+	buf_printf(b, "%" PRId64, value);
+}
+
+void
+json_kv_bool(Buf *b, const char *key, bool value)
+{
+	json_key(b, key);
+	buf_append_str(b, value ? "true" : "false");
+}
+
+void
+json_kv_raw(Buf *b, const char *key, const char *raw)
+{
+	json_key(b, key);
+	buf_append_str(b, raw);
+}

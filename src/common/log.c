@@ -1,0 +1,54 @@
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static LogLevel log_level = LOG_LEVEL_WARNING;
+static char log_context[256];
+
+void
+log_set_level(LogLevel level)
+{
+	log_level = level;
+}
+
+bool
+log_enabled(LogLevel level)
+{
+	return level >= log_level;
+}
+
+void
+log_set_context(const char *context)
+{
+	snprintf(log_context, sizeof(log_context), "%s", context ? context : "");
+}
+
+/* One fprintf per line so that lines from parallel workers never interleave mid-line. */
+static void
+log_emit(const char *tag, const char *fmt, va_list ap)
+{
+	char line[4096];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "ebb: %s%s: %s\n", log_context, tag, line);
+}
+
+#define LOG_FUNC(fname, level, tag)                                                                \
+	void fname(const char *fmt, ...)                                                               \
+	{                                                                                              \
+		va_list ap;                                                                                \
+		if (!log_enabled(level))                                                                   \
+			return;                                                                                \
+		va_start(ap, fmt);                                                                         \
+		log_emit(tag, fmt, ap);                                                                    \
+		va_end(ap);                                                                                \
+	}
+
+LOG_FUNC(log_error, LOG_LEVEL_ERROR, "error")
+LOG_FUNC(log_warning, LOG_LEVEL_WARNING, "warning")
+LOG_FUNC(log_info, LOG_LEVEL_INFO, "info")
+LOG_FUNC(log_debug, LOG_LEVEL_DEBUG, "debug")
+LOG_FUNC(log_detail, LOG_LEVEL_ERROR, "detail")
+LOG_FUNC(log_hint, LOG_LEVEL_ERROR, "hint")

@@ -1,0 +1,28 @@
+/*
+ * compressor.h: the compressor interface (drivers: zstd, gzip, none). A compressor is a Sink
+ * stage: bytes written to it come out compressed into the next Sink; finish() writes the
+ * trailer. The caller owns both sinks and destroys the compressor with compressor_destroy().
+ */
+#ifndef EBB_COMPRESS_COMPRESSOR_H
+#define EBB_COMPRESS_COMPRESSOR_H
+
+#include "common/error.h"
+#include "common/sink.h"
+
+typedef struct CompressorDriver {
+	const char *name;	   /* --compress value */
+	const char *extension; /* appended to the object name ("zst", "gz"), or "" */
+	int default_level;
+	int min_level, max_level;
+	Sink *(*create)(Sink *next, int level, EbbError *err);
+	void (*destroy)(Sink *sink);
+} CompressorDriver;
+
+const CompressorDriver *compressor_find(const char *name);
+const char *compressor_names(void);
+
+/* level < 0 means the driver's default. Returns NULL and fills err on failure. */
+Sink *compressor_create(const CompressorDriver *driver, Sink *next, int level, EbbError *err);
+void compressor_destroy(const CompressorDriver *driver, Sink *sink);
+
+#endif

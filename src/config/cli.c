@@ -1,0 +1,148 @@
+/* cli.c: argv parsing with getopt_long and --help, both generated from option_table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/options.h"
+
+static int
+build_getopt(unsigned command, struct option *longopts, char *shortopts)
+{
+	int n = 0;
+	char *s = shortopts;
+
+	*s++ = '+'; /* stop at the first non-option: no argv permutation surprises */
+	*s++ = ':'; /* report a missing argument as ':' */
+	for (int i = 0; i < OPT_COUNT; i++)
+	{
+		const OptionDef *o = &option_table[i];
+		if (!(o->commands & command) || !(o->where & WHERE_CLI))
+			continue;
+		bool arg = o->kind != OPT_KIND_BOOL;
+		longopts[n++] = (struct option){o->name, arg ? required_argument : no_argument, NULL, 1000 + i};
+		if (o->short_name)
+		{
+			*s++ = o->short_name;
+			if (arg)
+				*s++ = ':';
+		}
+	}
+	*s = '\0';
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+	return n;
+}
+
+static int
+option_for_short(unsigned command, int c)
+{
+	for (int i = 0; i < OPT_COUNT; i++)
+		if (option_table[i].short_name == c && (option_table[i].commands & command))
+			return i;
+	return -1;
+}
+
+static bool
+usage_error(EbbError *err, const char *command_name, bool missing_arg, const char *arg)
+{
+	if (missing_arg)
+		error_set(err, EBB_ERR_USAGE, "option \"%s\" requires an argument", arg);
+	else
+		error_set(err, EBB_ERR_USAGE, "unrecognized option \"%s\"", arg);
+	error_hint(err, "Try \"ebb %s --help\" for more information.", command_name);
+	return false;
+}
+
+static bool
+getopt_failure(int c, char **argv, const char *command_name, EbbError *err)
+{
+	const char *arg = argv[optind - 1];
+	char shortname[3] = {'-', (char) optopt, '\0'};
+
+	if (optopt)
+		arg = shortname;
+	if (c == ':')
+		return usage_error(err, command_name, true, arg);
+	return usage_error(err, command_name, false, arg);
+}
+
+bool
+options_parse_argv(unsigned command, const char *command_name, int argc, char **argv,
+				   OptLayer *cli, StrList *positional, EbbError *err)
+{
+	struct option longopts[OPT_COUNT + 1];
+	char shortopts[3 * OPT_COUNT + 3];
+	int c;
+
+	build_getopt(command, longopts, shortopts);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+	{
+		if (c == '?' || c == ':')
+			return getopt_failure(c, argv, command_name, err);
+		int id = c >= 1000 ? c - 1000 : option_for_short(command, c);
+		if (id < 0)
+			return usage_error(err, command_name, false, argv[optind - 1]);
+		char origin[128];
+		snprintf(origin, sizeof(origin), "option --%s", option_table[id].name);
+		if (option_table[id].kind == OPT_KIND_BOOL)
+		{
+			/* -v -v raises verbosity: count repeats in the value */
+			const char *prev = cli->slot[id].set ? cli->slot[id].value : "0";
+			char count[16];
+			snprintf(count, sizeof(count), "%d", atoi(prev) + 1);
+			opt_layer_set(cli, (OptId) id, count, origin);
+		}
+		else
+			opt_layer_set(cli, (OptId) id, optarg, origin);
+	}
+	for (int i = optind; i < argc; i++)
+		strlist_add(positional, argv[i]);
+	return true;
+}
+
+void
+options_print_help(unsigned command, const char *command_name, const char *summary)
+{
+	const char *group = NULL;
+
+	printf("ebb %s: %s\n\nUsage:\n  ebb %s [OPTION]...\n", command_name, summary, command_name);
+	/* Groups in table order; an option prints under the first appearance of its group. */
+	for (int g = 0; g < OPT_COUNT; g++)
+	{
+		const OptionDef *head = &option_table[g];
+		if (!(head->commands & command) || (group && strcmp(group, head->group) == 0))
+			continue;
+		bool seen = false;
+		for (int k = 0; k < g; k++)
+			if ((option_table[k].commands & command) && strcmp(option_table[k].group, head->group) == 0)
+				seen = true;
+		if (seen)
+			continue;
+		group = head->group;
+		printf("\n%s options:\n", group);
+		for (int i = g; i < OPT_COUNT; i++)
+		{
+			const OptionDef *o = &option_table[i];
+			char left[64];
+			if (!(o->commands & command) || strcmp(o->group, group) != 0)
+				continue;
+			char shortpart[8] = "    ";
+			if (o->short_name)
+				snprintf(shortpart, sizeof(shortpart), "-%c, ", o->short_name);
+			snprintf(left, sizeof(left), "%s--%s%s%s", shortpart, o->name, o->metavar ? "=" : "",
+					 o->metavar ? o->metavar : "");
+			printf("  %-30s %s", left, o->help);
+			if (o->default_value)
+				printf(" (default: %s)", o->default_value);
+			if (o->where & WHERE_TABLE)
+				printf(" [config: defaults, table]");
+			else if (o->where & WHERE_DEFAULTS)
+				printf(" [config: defaults]");
+			printf("\n");
+		}
+	}
+	printf("\nEnvironment: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE and the other\n"
+		   "libpq variables apply.\n");
+}

@@ -1,0 +1,123 @@
+#include "config/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct LoadState {
+	Config *cfg;
+	FILE *fp;
+	int line;
+	EbbError *err;
+	bool failed;
+} LoadState;
+
+/* Our own reader so that the handler knows the line it is called for. */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	LoadState *st = stream;
+	char *r = fgets(str, num, st->fp);
+
+	if (r)
+		st->line++;
+	return r;
+}
+
+static OptLayer *
+config_section_layer(LoadState *st, const char *section, unsigned *where)
+{
+	Config *cfg = st->cfg;
+
+	if (strcmp(section, "defaults") == 0)
+	{
+		*where = WHERE_DEFAULTS;
+		return &cfg->defaults;
+	}
+	if (strncmp(section, "table ", 6) != 0 || section[6] == '\0')
+		return NULL;
+	*where = WHERE_TABLE;
+	for (int i = 0; i < cfg->ntables; i++)
+		if (strcmp(cfg->tables[i].name, section + 6) == 0)
+			return &cfg->tables[i].layer;
+	cfg->tables = ebb_realloc(cfg->tables, sizeof(TableSection) * (size_t) (cfg->ntables + 1));
+	TableSection *t = &cfg->tables[cfg->ntables++];
+	memset(t, 0, sizeof(*t));
+	t->name = ebb_strdup(section + 6);
+	t->line = st->line;
+	return &t->layer;
+}
+
+static int
+config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	LoadState *st = user;
+	unsigned where = 0;
+	OptLayer *layer = config_section_layer(st, section, &where);
+	const OptionDef *o = option_by_name(name);
+	char origin[256];
+
+	if (!layer)
+	{
+		error_set(st->err, EBB_ERR_CONFIG, "invalid section \"[%s]\" in file \"%s\" line %d",
+				  section, st->cfg->path, st->line);
+		error_hint(st->err, "Sections are [defaults] and [table schema.name].");
+		return 0;
+	}
+	if (!o || !(o->where & where))
+	{
+		error_set(st->err, EBB_ERR_CONFIG,
+				  "unrecognized configuration parameter \"%s\" in file \"%s\" line %d", name,
+				  st->cfg->path, st->line);
+		if (o)
+			error_detail(st->err, "\"%s\" is not allowed in a [%s] section.", name,
+						 where == WHERE_TABLE ? "table" : "defaults");
+		error_hint(st->err, "See \"ebb archive --help\" for the parameters and where they apply.");
+		return 0;
+	}
+	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", name,
+			 st->cfg->path, st->line);
+	opt_layer_set(layer, o->id, value, origin);
+	return 1;
+}
+
+bool
+config_load(const char *path, Config *cfg, EbbError *err)
+{
+	LoadState st = {.cfg = cfg, .line = 0, .err = err};
+
+	error_init(err);
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = ebb_strdup(path);
+	st.fp = fopen(path, "r");
+	if (!st.fp)
+	{
+		error_set(err, EBB_ERR_CONFIG, "could not open configuration file \"%s\": %s", path,
+				  strerror(errno));
+		return false;
+	}
+	int rc = ini_parse_stream(config_reader, &st, config_handler, &st);
+	fclose(st.fp);
+	if (rc == 0)
+		return true;
+	if (err->message[0] == '\0')
+		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
+	return false;
+}
+
+void
+config_free(Config *cfg)
+{
+	opt_layer_free(&cfg->defaults);
+	for (int i = 0; i < cfg->ntables; i++)
+	{
+		free(cfg->tables[i].name);
+		opt_layer_free(&cfg->tables[i].layer);
+	}
+	free(cfg->tables);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

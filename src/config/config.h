@@ -1,0 +1,79 @@
+/*
+ * config.h: the INI config file (libinih) and the resolution of settings and per-table
+ * policies from three layers: command line > [table schema.name] > [defaults] > built-in.
+ * The Config owns its layers; Settings and Policy own their strings (free with *_free).
+ */
+#ifndef EBB_CONFIG_CONFIG_H
+#define EBB_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "config/options.h"
+
+typedef struct TableSection {
+	char *name; /* as written after "table " */
+	int line;
+	OptLayer layer;
+} TableSection;
+
+typedef struct Config {
+	char *path;
+	OptLayer defaults;
+	TableSection *tables;
+	int ntables;
+} Config;
+
+bool config_load(const char *path, Config *cfg, EbbError *err);
+void config_free(Config *cfg);
+
+/* Settings that apply to the whole run. */
+typedef struct Settings {
+	char *dsn;
+	StrList databases;
+	bool all_databases;
+	StrList include;
+	StrList exclude;
+	int jobs;
+	char *timezone;
+	int64_t lock_timeout_ms;
+	int64_t statement_timeout_ms;
+	int64_t idle_timeout_ms;
+	bool dry_run;
+	bool json;
+	int verbose;
+} Settings;
+
+bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,
+					  EbbError *err);
+void settings_free(Settings *s);
+
+/* One table's archive policy. */
+typedef struct Policy {
+	char *schema;
+	char *table;
+	char *time_column;
+	int keep_days; /* -1: keep everything */
+	int64_t window_us;
+	char *dest;
+	char *format;
+	char *compress;
+	int compress_level; /* -1: the compressor's default */
+	int64_t max_rows_per_txn;
+	bool allow_seqscan;
+} Policy;
+
+/*
+ * Resolves the policies to run: the --table one (with its section, if the file has one), or
+ * every [table] section of the file. `require` names the keys this command cannot do without.
+ */
+bool policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Policy **out,
+					  int *count, EbbError *err);
+void policies_free(Policy *p, int count);
+
+/* Splits "schema.table" (parts exact, or double-quoted) into parts; default schema "public". */
+bool config_parse_qualified_name(const char *text, char **schema, char **table, EbbError *err);
+
+#endif

@@ -1,0 +1,189 @@
+#include "config/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define W_ALL (WHERE_CLI | WHERE_DEFAULTS)
+#define W_POLICY (WHERE_CLI | WHERE_DEFAULTS | WHERE_TABLE)
+
+/* clang-format off */
+const OptionDef option_table[OPT_COUNT] = {
+	{OPT_DSN, "dsn", 0, OPT_KIND_STRING, CMD_ALL, W_ALL, "Connection", "CONNINFO", NULL,
+	 "libpq connection string or URI (no password here: use PGPASSWORD, ~/.pgpass or the config file)"},
+	{OPT_DATABASE, "database", 'd', OPT_KIND_LIST, CMD_ALL, W_ALL, "Connection", "NAME", NULL,
+	 "a database to work on (repeatable); default: the connection's database"},
+	{OPT_ALL_DATABASES, "all-databases", 'a', OPT_KIND_BOOL, CMD_ALL, W_ALL, "Connection", NULL, NULL,
+	 "every database that allows connections, templates excepted"},
+	{OPT_INCLUDE, "include", 0, OPT_KIND_LIST, CMD_ALL, W_ALL, "Connection", "GLOB", NULL,
+	 "with --all-databases: only databases matching this pattern (repeatable)"},
+	{OPT_EXCLUDE, "exclude", 0, OPT_KIND_LIST, CMD_ALL, W_ALL, "Connection", "GLOB", NULL,
+	 "with --all-databases: skip databases matching this pattern (repeatable)"},
+	{OPT_JOBS, "jobs", 'j', OPT_KIND_INT, CMD_ARCHIVE | CMD_GENERATE, W_ALL, "Connection", "N", "1",
+	 "work on N databases in parallel"},
+	{OPT_CONFIG, "config", 'c', OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, WHERE_CLI, "Policy", "FILE", NULL,
+	 "INI file with [defaults] and [table schema.name] sections; flags win over it"},
+	{OPT_TABLE, "table", 't', OPT_KIND_STRING, CMD_ALL, WHERE_CLI, "Policy", "SCHEMA.TABLE", NULL,
+	 "the table (exact names; double-quote a part holding a dot); default schema: public"},
+	{OPT_TIME_COLUMN, "time-column", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "COLUMN", NULL,
+	 "timestamp or timestamptz column that ages the rows"},
+	{OPT_KEEP_DAYS, "keep-days", 'k', OPT_KIND_INT, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "N", "2",
+	 "keep rows newer than now() minus N days; -1 keeps everything"},
+	{OPT_WINDOW, "window", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "DURATION", "1h",
+	 "archive window, a divisor of one day (15min, 1h, 6h, 1d)"},
+	{OPT_DEST, "dest", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "URL", NULL,
+	 "where objects go: file:///absolute/path"},
+	{OPT_FORMAT, "format", 'F', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "FORMAT", "csv",
+	 "object format: csv"},
+	{OPT_COMPRESS, "compress", 'Z', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "METHOD", "zstd",
+	 "compression: zstd, gzip or none"},
+	{OPT_COMPRESS_LEVEL, "compress-level", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Policy", "N", NULL,
+	 "compression level (zstd 1-19, default 3; gzip 1-9, default 6)"},
+	{OPT_MAX_ROWS_PER_TXN, "max-rows-per-txn", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Policy", "N", "200000",
+	 "split a window holding more rows than this into smaller ranges"},
+	{OPT_ALLOW_SEQSCAN, "allow-seqscan", 0, OPT_KIND_BOOL, CMD_ARCHIVE, W_POLICY, "Policy", NULL, NULL,
+	 "archive a table even though its time column has no index"},
+	{OPT_TIMEZONE, "timezone", 0, OPT_KIND_STRING, CMD_ALL, W_ALL, "Session", "TZ", NULL,
+	 "session TimeZone (applies to timestamp columns); default: the server's"},
+	{OPT_LOCK_TIMEOUT, "lock-timeout", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_ALL, "Session", "DURATION", "5s",
+	 "lock_timeout for ebb's session"},
+	{OPT_STATEMENT_TIMEOUT, "statement-timeout", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_ALL, "Session", "DURATION", "30min",
+	 "statement_timeout for ebb's session"},
+	{OPT_IDLE_TIMEOUT, "idle-timeout", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_ALL, "Session", "DURATION", "5min",
+	 "idle_in_transaction_session_timeout for ebb's session"},
+	{OPT_ROWS, "rows", 'n', OPT_KIND_INT, CMD_GENERATE, WHERE_CLI, "Data", "N", NULL,
+	 "generate N realistic rows (~1.4 kB each) instead of one row per hour"},
+	{OPT_DAYS, "days", 0, OPT_KIND_INT, CMD_GENERATE, WHERE_CLI, "Data", "D", "30",
+	 "spread the rows over the last D days"},
+	{OPT_SEED, "seed", 0, OPT_KIND_INT, CMD_GENERATE, WHERE_CLI, "Data", "N", "1",
+	 "seed: same arguments, same rows"},
+	{OPT_END, "end", 0, OPT_KIND_STRING, CMD_GENERATE, WHERE_CLI, "Data", "TIMESTAMP", NULL,
+	 "the newest generated time (default: now(), to the second)"},
+	{OPT_DRY_RUN, "dry-run", 0, OPT_KIND_BOOL, CMD_ARCHIVE, WHERE_CLI, "Output", NULL, NULL,
+	 "print the windows, rows and bytes that would be archived; change nothing"},
+	{OPT_JSON, "json", 0, OPT_KIND_BOOL, CMD_ARCHIVE | CMD_STATUS, WHERE_CLI, "Output", NULL, NULL,
+	 "machine-readable output, one JSON object per line"},
+	{OPT_VERBOSE, "verbose", 'v', OPT_KIND_BOOL, CMD_ALL, WHERE_CLI, "Output", NULL, NULL,
+	 "say what is being done (repeat for debug detail)"},
+	{OPT_HELP, "help", 'h', OPT_KIND_BOOL, CMD_ALL, WHERE_CLI, "Output", NULL, NULL,
+	 "show this help, then exit"},
+	{OPT_VERSION, "version", 'V', OPT_KIND_BOOL, CMD_ALL, WHERE_CLI, "Output", NULL, NULL,
+	 "output version information, then exit"},
+};
+/* clang-format on */
+
+const OptionDef *
+option_by_name(const char *name)
+{
+	for (int i = 0; i < OPT_COUNT; i++)
+		if (strcmp(option_table[i].name, name) == 0)
+			return &option_table[i];
+	return NULL;
+}
+
+void
+opt_layer_set(OptLayer *layer, OptId id, const char *value, const char *origin)
+{
+	OptSlot *slot = &layer->slot[id];
+
+	free(slot->value);
+	slot->value = ebb_strdup(value);
+	if (option_table[id].kind == OPT_KIND_LIST)
+		strlist_add(&slot->list, value);
+	slot->set = true;
+	snprintf(slot->origin, sizeof(slot->origin), "%s", origin);
+}
+
+void
+opt_layer_free(OptLayer *layer)
+{
+	for (int i = 0; i < OPT_COUNT; i++)
+	{
+		free(layer->slot[i].value);
+		strlist_clear(&layer->slot[i].list);
+	}
+	memset(layer, 0, sizeof(*layer));
+}
+
+const OptSlot *
+opt_lookup(OptId id, const OptLayer *first, const OptLayer *second, const OptLayer *third)
+{
+	const OptLayer *layers[] = {first, second, third};
+
+	for (int i = 0; i < 3; i++)
+		if (layers[i] && layers[i]->slot[id].set)
+			return &layers[i]->slot[id];
+	return NULL;
+}
+
+const char *
+opt_origin(OptId id, const OptSlot *slot)
+{
+	static char text[320];
+
+	if (slot && slot->origin[0])
+		return slot->origin;
+	snprintf(text, sizeof(text), "option --%s", option_table[id].name);
+	return text;
+}
+
+const char *
+opt_get_string(OptId id, const OptSlot *slot)
+{
+	return slot ? slot->value : option_table[id].default_value;
+}
+
+bool
+opt_parse_bool(const char *text, bool *out)
+{
+	static const char *yes[] = {"1", "true", "on", "yes"};
+	static const char *no[] = {"0", "false", "off", "no"};
+
+	for (int i = 0; i < 4; i++)
+	{
+		if (strcasecmp(text, yes[i]) == 0)
+			return (*out = true);
+		if (strcasecmp(text, no[i]) == 0)
+			return !(*out = false);
+	}
+	return false;
+}
+
+bool
+opt_get_bool(OptId id, const OptSlot *slot, bool *out, EbbError *err)
+{
+	const char *text = opt_get_string(id, slot);
+
+	if (!text)
+		return !(*out = false);
+	if (opt_parse_bool(text, out))
+		return true;
+	error_set(err, EBB_ERR_CONFIG, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+	error_hint(err, "Use true or false.");
+	return false;
+}
+
+bool
+opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long long *out,
+			EbbError *err)
+{
+	const char *text = opt_get_string(id, slot);
+	char *end;
+
+	if (!text)
+		return error_set(err, EBB_ERR_INTERNAL, "option --%s has no default", option_table[id].name);
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || end == text || *end != '\0' || v < min || v > max)
+	{
+		error_set(err, slot && strncmp(slot->origin, "option", 6) != 0 ? EBB_ERR_CONFIG : EBB_ERR_USAGE,
+				  "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+		error_hint(err, "Use a whole number from %lld to %lld.", min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}

@@ -1,0 +1,114 @@
+/*
+ * options.h: the one table of options. Each option is a command-line flag and, where its
+ * `where` allows, a key in the config file's [defaults] or [table schema.name] sections.
+ * --help text is generated from the same table. Values are kept as strings in layers
+ * (command line, table section, defaults section) and typed when a policy is resolved.
+ */
+#ifndef EBB_CONFIG_OPTIONS_H
+#define EBB_CONFIG_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+
+typedef enum OptId {
+	OPT_DSN,
+	OPT_DATABASE,
+	OPT_ALL_DATABASES,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_JOBS,
+	OPT_CONFIG,
+	OPT_TABLE,
+	OPT_TIME_COLUMN,
+	OPT_KEEP_DAYS,
+	OPT_WINDOW,
+	OPT_DEST,
+	OPT_FORMAT,
+	OPT_COMPRESS,
+	OPT_COMPRESS_LEVEL,
+	OPT_MAX_ROWS_PER_TXN,
+	OPT_ALLOW_SEQSCAN,
+	OPT_TIMEZONE,
+	OPT_LOCK_TIMEOUT,
+	OPT_STATEMENT_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_ROWS,
+	OPT_DAYS,
+	OPT_SEED,
+	OPT_END,
+	OPT_DRY_RUN,
+	OPT_JSON,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_COUNT
+} OptId;
+
+typedef enum OptKind { OPT_KIND_STRING, OPT_KIND_INT, OPT_KIND_BOOL, OPT_KIND_LIST } OptKind;
+
+/* Commands (bit set). */
+#define CMD_ARCHIVE 0x1u
+#define CMD_GENERATE 0x2u
+#define CMD_STATUS 0x4u
+#define CMD_ALL (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS)
+
+/* Where an option may be given (bit set). */
+#define WHERE_CLI 0x1u
+#define WHERE_DEFAULTS 0x2u
+#define WHERE_TABLE 0x4u
+
+typedef struct OptionDef {
+	OptId id;
+	const char *name; /* long option and config key */
+	char short_name;  /* 0 for none */
+	OptKind kind;
+	unsigned commands;
+	unsigned where;
+	const char *group;		   /* help section */
+	const char *metavar;	   /* NULL for flags */
+	const char *default_value; /* NULL when there is none */
+	const char *help;
+} OptionDef;
+
+extern const OptionDef option_table[OPT_COUNT];
+
+const OptionDef *option_by_name(const char *name);
+
+/* One value of an option, with where it came from for error messages. */
+typedef struct OptSlot {
+	bool set;
+	char *value;  /* last value (string, int, bool as text) */
+	StrList list; /* every value, for OPT_KIND_LIST */
+	char origin[256];
+} OptSlot;
+
+typedef struct OptLayer {
+	OptSlot slot[OPT_COUNT];
+} OptLayer;
+
+void opt_layer_set(OptLayer *layer, OptId id, const char *value, const char *origin);
+void opt_layer_free(OptLayer *layer);
+
+/* The first layer that sets the option, or NULL. Layers in priority order; NULLs skipped. */
+const OptSlot *opt_lookup(OptId id, const OptLayer *first, const OptLayer *second,
+						  const OptLayer *third);
+
+/* Typed reads of a slot (or the table's default when slot is NULL). */
+bool opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long long *out,
+				 EbbError *err);
+bool opt_get_bool(OptId id, const OptSlot *slot, bool *out, EbbError *err);
+const char *opt_get_string(OptId id, const OptSlot *slot);
+bool opt_parse_bool(const char *text, bool *out);
+
+/* "option --keep-days" or "parameter \"keep-days\" in file \"x\" line 3". */
+const char *opt_origin(OptId id, const OptSlot *slot);
+
+/* Parses argv (after the command word) into the CLI layer. */
+bool options_parse_argv(unsigned command, const char *command_name, int argc, char **argv,
+						OptLayer *cli, StrList *positional, EbbError *err);
+
+void options_print_help(unsigned command, const char *command_name, const char *summary);
+
+#endif

@@ -1,0 +1,195 @@
+/* policy.c: per-table policies from --table and the config file's [table] sections. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/time.h"
+#include "compress/compressor.h"
+#include "config/config.h"
+#include "encode/encoder.h"
+
+typedef struct PolicyLayers {
+	const OptLayer *cli, *table, *defaults;
+} PolicyLayers;
+
+static const OptSlot *
+policy_slot(const PolicyLayers *l, OptId id)
+{
+	return opt_lookup(id, l->cli, l->table, l->defaults);
+}
+
+static bool
+resolve_window(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	const OptSlot *slot = policy_slot(l, OPT_WINDOW);
+	const char *text = opt_get_string(OPT_WINDOW, slot);
+
+	if (!time_parse_duration(text, &p->window_us, err) || p->window_us < USECS_PER_MINUTE ||
+		USECS_PER_DAY % p->window_us != 0)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid window \"%s\" for %s", text,
+				  opt_origin(OPT_WINDOW, slot));
+		error_detail(err, "A window must be at least one minute and divide a day evenly.");
+		error_hint(err, "Use a value such as \"15min\", \"1h\", \"6h\" or \"1d\".");
+		return false;
+	}
+	return true;
+}
+
+static bool
+resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	const OptSlot *fmt = policy_slot(l, OPT_FORMAT);
+	const OptSlot *cmp = policy_slot(l, OPT_COMPRESS);
+
+	p->format = ebb_strdup(opt_get_string(OPT_FORMAT, fmt));
+	p->compress = ebb_strdup(opt_get_string(OPT_COMPRESS, cmp));
+	if (!encoder_find(p->format))
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid format \"%s\" for %s", p->format,
+				  opt_origin(OPT_FORMAT, fmt));
+		error_hint(err, "Supported formats: %s.", encoder_names());
+		return false;
+	}
+	const CompressorDriver *drv = compressor_find(p->compress);
+	if (!drv)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid compression method \"%s\" for %s", p->compress,
+				  opt_origin(OPT_COMPRESS, cmp));
+		error_hint(err, "Supported methods: %s.", compressor_names());
+		return false;
+	}
+	long long level = -1;
+	const OptSlot *lvl = policy_slot(l, OPT_COMPRESS_LEVEL);
+	if (lvl && !opt_get_int(OPT_COMPRESS_LEVEL, lvl, drv->min_level, drv->max_level, &level, err))
+		return false;
+	p->compress_level = (int) level;
+	return true;
+}
+
+static bool
+require(const PolicyLayers *l, OptId id, const Policy *p, char **out, EbbError *err)
+{
+	const char *v = opt_get_string(id, policy_slot(l, id));
+
+	if (!v || !*v)
+	{
+		error_set(err, EBB_ERR_USAGE, "no %s given for table \"%s.%s\"", option_table[id].name,
+				  p->schema, p->table);
+		error_hint(err, "Use --%s, or \"%s\" in the table's section of the config file.",
+				   option_table[id].name, option_table[id].name);
+		return false;
+	}
+	*out = ebb_strdup(v);
+	return true;
+}
+
+static bool
+resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
+{
+	long long v;
+	bool b;
+
+	if (!opt_get_int(OPT_KEEP_DAYS, policy_slot(l, OPT_KEEP_DAYS), -1, 36500, &v, err))
+		return false;
+	p->keep_days = (int) v;
+	if (!opt_get_int(OPT_MAX_ROWS_PER_TXN, policy_slot(l, OPT_MAX_ROWS_PER_TXN), 1, 1000000000, &v,
+					 err))
+		return false;
+	p->max_rows_per_txn = v;
+	if (!opt_get_bool(OPT_ALLOW_SEQSCAN, policy_slot(l, OPT_ALLOW_SEQSCAN), &b, err))
+		return false;
+	p->allow_seqscan = b;
+	if (!resolve_window(l, p, err) || !resolve_names(l, p, err))
+		return false;
+	if (!require(l, OPT_TIME_COLUMN, p, &p->time_column, err))
+		return false;
+	if (command == CMD_ARCHIVE && !require(l, OPT_DEST, p, &p->dest, err))
+		return false;
+	if (command != CMD_ARCHIVE)
+	{
+		const char *d = opt_get_string(OPT_DEST, policy_slot(l, OPT_DEST));
+		p->dest = d ? ebb_strdup(d) : NULL;
+	}
+	return true;
+}
+
+static const TableSection *
+find_section(const Config *cfg, const char *schema, const char *table, EbbError *err)
+{
+	if (!cfg)
+		return NULL;
+	for (int i = 0; i < cfg->ntables; i++)
+	{
+		char *s, *t;
+		if (!config_parse_qualified_name(cfg->tables[i].name, &s, &t, err))
+			continue;
+		bool match = strcmp(s, schema) == 0 && strcmp(t, table) == 0;
+		free(s);
+		free(t);
+		if (match)
+			return &cfg->tables[i];
+	}
+	return NULL;
+}
+
+static bool
+policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char *name,
+		   Policy *p, EbbError *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (!config_parse_qualified_name(name, &p->schema, &p->table, err))
+	{
+		if (cfg)
+			error_prefix(err, "in file \"%s\": ", cfg->path);
+		return false;
+	}
+	const TableSection *sec = find_section(cfg, p->schema, p->table, err);
+	PolicyLayers l = {cli, sec ? &sec->layer : NULL, cfg ? &cfg->defaults : NULL};
+	return resolve_one(&l, command, p, err);
+}
+
+bool
+policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Policy **out,
+				 int *count, EbbError *err)
+{
+	const char *only = cli->slot[OPT_TABLE].set ? cli->slot[OPT_TABLE].value : NULL;
+	int n = only ? 1 : (cfg ? cfg->ntables : 0);
+
+	*out = NULL;
+	*count = 0;
+	if (n == 0)
+	{
+		error_set(err, EBB_ERR_USAGE, "no table given");
+		error_hint(err, "Use --table schema.name, or --config with [table schema.name] sections.");
+		return false;
+	}
+	Policy *p = ebb_malloc(sizeof(Policy) * (size_t) n);
+	memset(p, 0, sizeof(Policy) * (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		if (!policy_add(cli, cfg, command, only ? only : cfg->tables[i].name, &p[i], err))
+		{
+			policies_free(p, i + 1);
+			return false;
+		}
+	}
+	*out = p;
+	*count = n;
+	return true;
+}
+
+void
+policies_free(Policy *p, int count)
+{
+	for (int i = 0; p && i < count; i++)
+	{
+		free(p[i].schema);
+		free(p[i].table);
+		free(p[i].time_column);
+		free(p[i].dest);
+		free(p[i].format);
+		free(p[i].compress);
+	}
+	free(p);
+}

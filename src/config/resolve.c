@@ -1,0 +1,149 @@
+/* resolve.c: typed Settings and Policies from the option layers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/time.h"
+#include "config/config.h"
+
+static const OptSlot *
+global_slot(OptId id, const OptLayer *cli, const Config *cfg)
+{
+	return opt_lookup(id, cli, cfg ? &cfg->defaults : NULL, NULL);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? ebb_strdup(s) : NULL;
+}
+
+static void
+copy_list(StrList *dst, const OptSlot *slot)
+{
+	if (!slot)
+		return;
+	for (int i = 0; i < slot->list.count; i++)
+		strlist_add(dst, slot->list.items[i]);
+}
+
+/* A duration option converted to milliseconds. */
+static bool
+duration_ms(OptId id, const OptSlot *slot, int64_t *ms, EbbError *err)
+{
+	int64_t us;
+	const char *text = opt_get_string(id, slot);
+
+	if (!time_parse_duration(text, &us, err))
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+		error_hint(err, "Use a whole number and a unit, such as \"5s\", \"10min\" or \"1h\".");
+		return false;
+	}
+	*ms = us / 1000;
+	return true;
+}
+
+bool
+settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,
+				 EbbError *err)
+{
+	long long v;
+
+	memset(out, 0, sizeof(*out));
+	out->dsn = dup_or_null(opt_get_string(OPT_DSN, global_slot(OPT_DSN, cli, cfg)));
+	copy_list(&out->databases, global_slot(OPT_DATABASE, cli, cfg));
+	copy_list(&out->include, global_slot(OPT_INCLUDE, cli, cfg));
+	copy_list(&out->exclude, global_slot(OPT_EXCLUDE, cli, cfg));
+	out->timezone = dup_or_null(opt_get_string(OPT_TIMEZONE, global_slot(OPT_TIMEZONE, cli, cfg)));
+	if (!opt_get_bool(OPT_ALL_DATABASES, global_slot(OPT_ALL_DATABASES, cli, cfg),
+					  &out->all_databases, err) ||
+		!opt_get_int(OPT_JOBS, global_slot(OPT_JOBS, cli, cfg), 1, 64, &v, err))
+		return false;
+	out->jobs = (int) v;
+	if (!duration_ms(OPT_LOCK_TIMEOUT, global_slot(OPT_LOCK_TIMEOUT, cli, cfg),
+					 &out->lock_timeout_ms, err) ||
+		!duration_ms(OPT_STATEMENT_TIMEOUT, global_slot(OPT_STATEMENT_TIMEOUT, cli, cfg),
+					 &out->statement_timeout_ms, err) ||
+		!duration_ms(OPT_IDLE_TIMEOUT, global_slot(OPT_IDLE_TIMEOUT, cli, cfg),
+					 &out->idle_timeout_ms, err))
+		return false;
+	out->dry_run = cli->slot[OPT_DRY_RUN].set;
+	out->json = cli->slot[OPT_JSON].set;
+	out->verbose = cli->slot[OPT_VERBOSE].set ? atoi(cli->slot[OPT_VERBOSE].value) : 0;
+	if (out->all_databases && out->databases.count > 0)
+	{
+		error_set(err, EBB_ERR_USAGE, "options --all-databases and --database cannot be used together");
+		return false;
+	}
+	if (!out->all_databases && (out->include.count || out->exclude.count))
+	{
+		error_set(err, EBB_ERR_USAGE, "options --include and --exclude require --all-databases");
+		return false;
+	}
+	return true;
+}
+
+void
+settings_free(Settings *s)
+{
+	free(s->dsn);
+	free(s->timezone);
+	strlist_clear(&s->databases);
+	strlist_clear(&s->include);
+	strlist_clear(&s->exclude);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Reads one part of a qualified name: exact text, or "double-quoted" with "" for a quote. */
+static const char *
+parse_name_part(const char *p, Buf *out, bool *ok)
+{
+	*ok = true;
+	if (*p != '"')
+	{
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t) (dot - p) : strlen(p);
+		buf_append(out, p, n);
+		return p + n;
+	}
+	for (p++;; p++)
+	{
+		if (*p == '\0')
+			return (*ok = false), p;
+		if (*p == '"' && p[1] == '"')
+			buf_append_char(out, *p++);
+		else if (*p == '"')
+			return p + 1;
+		else
+			buf_append_char(out, *p);
+	}
+}
+
+bool
+config_parse_qualified_name(const char *text, char **schema, char **table, EbbError *err)
+{
+	Buf a, b;
+	bool ok1, ok2 = true;
+
+	buf_init(&a);
+	buf_init(&b);
+	const char *p = parse_name_part(text, &a, &ok1);
+	bool qualified = ok1 && *p == '.';
+	if (qualified)
+		p = parse_name_part(p + 1, &b, &ok2);
+	if (!ok1 || !ok2 || *p != '\0' || a.len == 0 || (qualified && b.len == 0))
+	{
+		buf_free(&a);
+		buf_free(&b);
+		error_set(err, EBB_ERR_USAGE, "invalid table name \"%s\"", text);
+		error_hint(err, "Write schema.table; double-quote a part that holds a dot, such as "
+						"analytics.\"events.v2\".");
+		return false;
+	}
+	*schema = ebb_strdup(qualified ? buf_cstr(&a) : "public");
+	*table = ebb_strdup(qualified ? buf_cstr(&b) : buf_cstr(&a));
+	buf_free(&a);
+	buf_free(&b);
+	return true;
+}

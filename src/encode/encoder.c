@@ -1,0 +1,55 @@
+#include "encode/encoder.h"
+
+#include <string.h>
+
+extern const EncoderDriver encode_csv_driver;
+
+static const EncoderDriver *const encoder_drivers[] = {&encode_csv_driver};
+
+const EncoderDriver *
+encoder_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(encoder_drivers) / sizeof(encoder_drivers[0]); i++)
+		if (strcmp(encoder_drivers[i]->name, name) == 0)
+			return encoder_drivers[i];
+	return NULL;
+}
+
+const char *
+encoder_names(void)
+{
+	return "csv";
+}
+
+void
+encoder_open(Encoder *enc, const EncoderDriver *driver, const TableShape *shape, Sink *out)
+{
+	enc->driver = driver;
+	enc->state = driver->create(shape, out);
+}
+
+bool
+encoder_begin(Encoder *enc, EbbError *err)
+{
+	return enc->driver->begin(enc->state, err);
+}
+
+bool
+encoder_row(Encoder *enc, const Row *row, EbbError *err)
+{
+	return enc->driver->row(enc->state, row, err);
+}
+
+bool
+encoder_finish(Encoder *enc, EbbError *err)
+{
+	return enc->driver->finish(enc->state, err);
+}
+
+void
+encoder_close(Encoder *enc)
+{
+	if (enc->state)
+		enc->driver->destroy(enc->state);
+	enc->state = NULL;
+}

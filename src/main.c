@@ -1,0 +1,51 @@
+/* main.c: argv -> command; the command's result -> exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "common/error.h"
+#include "common/log.h"
+
+static const struct
+{
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"archive", cmd_archive, "move rows older than N days to an archive, then delete them"},
+	{"generate", cmd_generate, "load reproducible synthetic events"},
+	{"status", cmd_status, "per database and table: hot rows, archived windows, last run, lag"},
+};
+
+static void
+usage(void)
+{
+	printf("ebb moves aging rows out of hot PostgreSQL tables, safely.\n\n"
+		   "Usage:\n  ebb COMMAND [OPTION]...\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("\nRun \"ebb COMMAND --help\" for a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+		strcmp(argv[1], "help") == 0)
+	{
+		usage();
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+	{
+		printf("ebb %s\n", EBB_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	log_error("unrecognized command \"%s\"", argv[1]);
+	log_hint("Try \"ebb --help\" for the list of commands.");
+	return 2;
+}

@@ -1,0 +1,147 @@
+#include "pg/catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "pg/pg.h"
+
+static bool
+lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
+{
+	const char *params[2] = {info->schema, info->table};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT c.oid, c.relkind, c.reltuples, "
+				  "pg_catalog.pg_table_size(c.oid) "
+				  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+				  "WHERE n.nspname = $1 AND c.relname = $2",
+				  2, params, &res, err))
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found)
+	{
+		info->oid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		info->relkind = PQgetvalue(res, 0, 1)[0];
+		info->est_rows = atof(PQgetvalue(res, 0, 2));
+		double bytes = atof(PQgetvalue(res, 0, 3));
+		info->est_row_bytes = info->est_rows > 0 ? bytes / info->est_rows : 0;
+	}
+	PQclear(res);
+	return true;
+}
+
+static bool
+load_columns(PGconn *conn, TableInfo *info, EbbError *err)
+{
+	char oid[16];
+	const char *params[1] = {oid};
+	PGresult *res;
+
+	snprintf(oid, sizeof(oid), "%u", info->oid);
+	/* Domains resolve to their base type: the encoder types values by what they really are. */
+	if (!pg_query(conn,
+				  "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
+				  "pg_catalog.format_type(a.atttypid, a.atttypmod) "
+				  "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+				  "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+				  1, params, &res, err))
+		return false;
+	int n = PQntuples(res);
+	info->shape.ncolumns = n;
+	info->shape.columns = ebb_malloc(sizeof(ColumnDesc) * (size_t) (n ? n : 1));
+	for (int i = 0; i < n; i++)
+	{
+		info->shape.columns[i].name = ebb_strdup(PQgetvalue(res, i, 0));
+		info->shape.columns[i].type_oid = (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10);
+		info->shape.columns[i].type_name = ebb_strdup(PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return true;
+}
+
+static bool
+check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
+{
+	char oid[16];
+	const char *params[2] = {oid, info->shape.columns[info->time_index].name};
+	PGresult *res;
+
+	snprintf(oid, sizeof(oid), "%u", info->oid);
+	if (!pg_query(conn,
+				  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+				  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+				  "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
+				  "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+				  "WHERE i.indrelid = $1 AND a.attname = $2 AND am.amname = 'btree' "
+				  "AND i.indisvalid AND i.indpred IS NULL)",
+				  2, params, &res, err))
+		return false;
+	info->time_indexed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static bool
+find_time_column(TableInfo *info, const char *time_column, EbbError *err)
+{
+	info->time_index = -1;
+	for (int i = 0; i < info->shape.ncolumns; i++)
+		if (strcmp(info->shape.columns[i].name, time_column) == 0)
+			info->time_index = i;
+	if (info->time_index < 0)
+		return error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" does not exist",
+						 time_column, info->schema, info->table);
+	const ColumnDesc *c = &info->shape.columns[info->time_index];
+	if (c->type_oid != PG_OID_TIMESTAMP && c->type_oid != PG_OID_TIMESTAMPTZ)
+	{
+		error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" is not a timestamp column",
+				  time_column, info->schema, info->table);
+		error_detail(err, "Its type is %s.", c->type_name);
+		error_hint(err, "ebb ages rows by a column of type timestamp or timestamp with time zone.");
+		return false;
+	}
+	info->time_is_tz = c->type_oid == PG_OID_TIMESTAMPTZ;
+	return true;
+}
+
+bool
+pg_table_info(PGconn *conn, const char *schema, const char *table, const char *time_column,
+			  TableInfo *out, EbbError *err)
+{
+	bool found;
+
+	memset(out, 0, sizeof(*out));
+	out->schema = ebb_strdup(schema);
+	out->table = ebb_strdup(table);
+	if (!lookup_relation(conn, out, &found, err))
+		return false;
+	if (!found)
+		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", schema, table);
+	if (out->relkind != 'r' && out->relkind != 'p')
+	{
+		error_set(err, EBB_ERR_CONFIG, "\"%s.%s\" is not a table", schema, table);
+		error_hint(err, "ebb archives rows of ordinary and partitioned tables only.");
+		return false;
+	}
+	return load_columns(conn, out, err) && find_time_column(out, time_column, err) &&
+		   check_time_index(conn, out, err);
+}
+
+void
+pg_table_info_free(TableInfo *info)
+{
+	free(info->schema);
+	free(info->table);
+	table_shape_free(&info->shape);
+	memset(info, 0, sizeof(*info));
+}
+
+bool
+pg_table_exists(PGconn *conn, const char *schema, const char *table, bool *exists, EbbError *err)
+{
+	TableInfo info = {.schema = (char *) schema, .table = (char *) table};
+
+	return lookup_relation(conn, &info, exists, err);
+}

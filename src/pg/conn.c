@@ -1,0 +1,226 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg/pg.h"
+
+bool
+pg_check_dsn(const char *dsn, EbbError *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts;
+
+	if (!dsn)
+		return true;
+	opts = PQconninfoParse(dsn, &msg);
+	if (!opts)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid connection string: %s",
+				  msg ? strtok(msg, "\n") : "out of memory");
+		error_hint(err, "Use a libpq key=value string or a postgresql:// URI.");
+		PQfreemem(msg);
+		return false;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+	{
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+		{
+			PQconninfoFree(opts);
+			error_set(err, EBB_ERR_USAGE, "the connection string given on the command line holds a password");
+			error_detail(err, "Other users of this machine can read command lines.");
+			error_hint(err, "Use PGPASSWORD, a password file (~/.pgpass or PGPASSFILE), or the dsn "
+							"parameter of the config file.");
+			return false;
+		}
+	}
+	PQconninfoFree(opts);
+	return true;
+}
+
+/* libpq's messages end in newlines and may span lines: first line message, rest detail. */
+static void
+error_from_text(EbbError *err, EbbErrorCode code, const char *prefix, const char *text)
+{
+	char *copy = ebb_strdup(text ? text : "");
+	size_t n = strlen(copy);
+
+	while (n > 0 && (copy[n - 1] == '\n' || copy[n - 1] == ' '))
+		copy[--n] = '\0';
+	char *nl = strchr(copy, '\n');
+	if (nl)
+		*nl = '\0';
+	error_set(err, code, "%s%s", prefix, copy);
+	if (nl)
+		error_detail(err, "%s", nl + 1);
+	free(copy);
+}
+
+static bool
+pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
+{
+	char sql[512];
+
+	/* As PostgreSQL's own client programs do: nothing user-writable on the search path, so
+	 * that no object in the tenant's database can hijack an unqualified name (CVE-2018-1058).
+	 * Output settings are fixed so that archived text is the same whatever the role's defaults. */
+	if (!pg_exec(conn, "SELECT pg_catalog.set_config('search_path', '', false)", err) ||
+		!pg_exec(conn, "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
+					   "SET extra_float_digits = 1; SET bytea_output = 'hex';"
+					   "SET standard_conforming_strings = on",
+				 err))
+		return false;
+	if (PQsetClientEncoding(conn, "UTF8") != 0)
+		return error_set(err, EBB_ERR_CONNECT, "could not set client encoding to UTF8");
+	snprintf(sql, sizeof(sql),
+			 "SET lock_timeout = %lld; SET statement_timeout = %lld;"
+			 "SET idle_in_transaction_session_timeout = %lld",
+			 (long long) o->lock_timeout_ms, (long long) o->statement_timeout_ms,
+			 (long long) o->idle_timeout_ms);
+	if (!pg_exec(conn, sql, err))
+		return false;
+	if (o->timezone)
+	{
+		const char *params[1] = {o->timezone};
+		PGresult *res;
+		if (!pg_query(conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, params,
+					  &res, err))
+			return false;
+		PQclear(res);
+	}
+	return true;
+}
+
+bool
+pg_connect(const char *dsn, const char *dbname, const PgSessionOptions *opts, PGconn **out,
+		   EbbError *err)
+{
+	/* A later "dbname" overrides what the first, expanded one set (as pg_dumpall does). */
+	const char *keys[] = {"dbname", "dbname", "fallback_application_name", NULL};
+	const char *vals[] = {dsn ? dsn : "", dbname, "ebb", NULL};
+	PGconn *conn;
+
+	if (!dbname)
+	{
+		keys[1] = "fallback_application_name";
+		vals[1] = "ebb";
+		keys[2] = NULL;
+	}
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn || PQstatus(conn) != CONNECTION_OK)
+	{
+		error_from_text(err, EBB_ERR_CONNECT, "", conn ? PQerrorMessage(conn) : "out of memory");
+		if (dbname)
+			error_prefix(err, "could not connect to database \"%s\": ", dbname);
+		else
+			error_prefix(err, "could not connect: ");
+		PQfinish(conn);
+		return false;
+	}
+	if (!pg_session_setup(conn, opts, err))
+	{
+		PQfinish(conn);
+		return false;
+	}
+	*out = conn;
+	return true;
+}
+
+bool
+pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbError *err)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char prefix[512];
+
+	snprintf(prefix, sizeof(prefix), "%s: ", what);
+	if (!primary)
+	{
+		error_from_text(err, EBB_ERR_QUERY, prefix, PQerrorMessage(conn));
+		return false;
+	}
+	error_set(err, EBB_ERR_QUERY, "%s%s", prefix, primary);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	if (detail)
+		error_detail(err, "%s", detail);
+	if (hint)
+		error_hint(err, "%s", hint);
+	return false;
+}
+
+bool
+pg_exec(PGconn *conn, const char *sql, EbbError *err)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		pg_error_from_result(conn, res, "query failed", err);
+	PQclear(res);
+	return ok;
+}
+
+bool
+pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **res,
+		 EbbError *err)
+{
+	*res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(*res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return true;
+	pg_error_from_result(conn, *res, "query failed", err);
+	PQclear(*res);
+	*res = NULL;
+	return false;
+}
+
+void
+pg_quote_ident(Buf *out, const char *name)
+{
+	buf_append_char(out, '"');
+	for (const char *p = name; *p; p++)
+	{
+		if (*p == '"')
+			buf_append_char(out, '"');
+		buf_append_char(out, *p);
+	}
+	buf_append_char(out, '"');
+}
+
+void
+pg_quote_literal(Buf *out, const char *value)
+{
+	buf_append_char(out, '\'');
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\'')
+			buf_append_char(out, '\'');
+		buf_append_char(out, *p);
+	}
+	buf_append_char(out, '\'');
+}
+
+void
+pg_quote_qualified(Buf *out, const char *schema, const char *table)
+{
+	pg_quote_ident(out, schema);
+	buf_append_char(out, '.');
+	pg_quote_ident(out, table);
+}
+
+bool
+pg_list_databases(PGconn *conn, StrList *out, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT datname FROM pg_catalog.pg_database "
+				  "WHERE datallowconn AND NOT datistemplate ORDER BY datname COLLATE \"C\"",
+				  0, NULL, &res, err))
+		return false;
+	for (int i = 0; i < PQntuples(res); i++)
+		strlist_add(out, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return true;
+}

@@ -1,0 +1,39 @@
+/*
+ * copy.h: a COPY ... TO STDOUT stream in text format, decoded row by row into the row model.
+ * PgCopy owns the current libpq row buffer; a Row it returns is valid until the next call.
+ */
+#ifndef EBB_PG_COPY_H
+#define EBB_PG_COPY_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/row.h"
+
+typedef struct PgCopy {
+	PGconn *conn;
+	char *rowbuf; /* from PQgetCopyData, freed with PQfreemem */
+	RowField *fields;
+	int ncolumns;
+	uint64_t rows;
+	uint64_t bytes; /* COPY text bytes received */
+} PgCopy;
+
+bool pg_copy_begin(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err);
+/* Sets *done at the end of the data; otherwise fills *row. */
+bool pg_copy_next(PgCopy *copy, Row *row, bool *done, EbbError *err);
+/* Reads the command's final result; server_rows is the count from its "COPY n" tag. */
+bool pg_copy_end(PgCopy *copy, uint64_t *server_rows, EbbError *err);
+void pg_copy_free(PgCopy *copy);
+
+/* Decodes one text-format COPY line in place (exposed for unit tests). */
+bool pg_copy_decode_text(char *line, size_t len, RowField *fields, int ncolumns, EbbError *err);
+
+
+
+/* Stops a COPY that is still streaming (cancel and drain) so that the session can ROLLBACK.
+ * Returns false when the session is no longer usable; the caller must then disconnect. */
+bool pg_copy_abort(PgCopy *copy);
+#endif
