@@ -106,9 +106,10 @@ bool manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 /* probe.c: the planner's probe over the table's time index. */
 void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);
 
-/* Test hook: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL at the n-th (default
- * first) time it reaches that stage, so that crash tests need no timing. Stages: copy,
- * object-written, before-commit, after-commit. */
+/* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and
+ * EBB_TEST_STOP_AT=stage[:n] stops it with SIGSTOP, the n-th (default first) time it reaches
+ * that stage, so that crash and concurrency tests need no timing. Stages: locked (table lock
+ * taken), copy (after each row), object-written, before-commit, after-commit. */
 void archive_crash_point(const char *stage);
 
 #endif

@@ -295,6 +295,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 		error_detail(&out->err, "Its advisory lock is held by another session; skipped.");
 		return;
 	}
+	archive_crash_point("locked");
 	bool ok = ledger_repair_manifests(t, &out->err) && ledger_run_start(t, &out->err);
 	if (ok)
 	{

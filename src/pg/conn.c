@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "pg/pg.h"
 
 bool
@@ -55,11 +56,26 @@ error_from_text(EbbError *err, EbbErrorCode code, const char *prefix, const char
 	free(copy);
 }
 
+/* Server notices go through ebb's log (as warnings only when they are warnings). */
+static void
+pg_notice_processor(void *arg, const char *message)
+{
+	size_t n = strlen(message);
+
+	while (n > 0 && message[n - 1] == '\n')
+		n--;
+	if (strncmp(message, "WARNING", 7) == 0)
+		log_warning("server: %.*s", (int) n, message);
+	else
+		log_debug("server: %.*s", (int) n, message);
+}
+
 static bool
 pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 {
 	char sql[512];
 
+	PQsetNoticeProcessor(conn, pg_notice_processor, NULL);
 	/* As PostgreSQL's own client programs do: nothing user-writable on the search path, so
 	 * that no object in the tenant's database can hijack an unqualified name (CVE-2018-1058).
 	 * Output settings are fixed so that archived text is the same whatever the role's defaults. */
