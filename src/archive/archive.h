@@ -25,6 +25,17 @@
 /* Set by SIGINT/SIGTERM: the current window rolls back and no new one starts. */
 extern volatile sig_atomic_t archive_cancel_requested;
 
+typedef struct ArchivedObject {
+	char key[1024];
+	TimeRange piece;
+	TimeRange window;
+	uint64_t rows;
+	uint64_t bytes;
+	char sha256[65];
+	const char *run_id;		  /* the run that archived it */
+	const char *columns_json; /* the table's columns when it was archived */
+} ArchivedObject;
+
 typedef struct ArchiveTarget {
 	const Settings *settings;
 	const Policy *policy;
@@ -44,18 +55,13 @@ typedef struct ArchiveTarget {
 	char *sysid;		/* server system identifier, or NULL */
 	int64_t cutoff;
 	uint64_t rows, bytes, objects;
+	/* Manifests are written while the next window's COPY starts (after their COMMIT, as the
+	 * protocol requires); their ledger flags are committed with the window after that. */
+	ArchivedObject pending;
+	bool has_pending;
+	StrList manifests_done;
 } ArchiveTarget;
 
-typedef struct ArchivedObject {
-	char key[1024];
-	TimeRange piece;
-	TimeRange window;
-	uint64_t rows;
-	uint64_t bytes;
-	char sha256[65];
-	const char *run_id;		  /* the run that archived it */
-	const char *columns_json; /* the table's columns when it was archived */
-} ArchivedObject;
 
 typedef enum TableStatus {
 	TABLE_OK,
@@ -94,14 +100,18 @@ void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 bool ledger_ensure(PGconn *conn, EbbError *err);
 bool ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 bool ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
+bool ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
 bool ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
 bool ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
 bool ledger_run_start(ArchiveTarget *t, EbbError *err);
 void ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
 
-/* manifest.c */
+/* manifest.c: manifest_put writes the file only; manifest_write also sets the ledger flag. */
 void manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out);
+bool manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 bool manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+void archive_flush_manifest(ArchiveTarget *t);
+void archive_finish_manifests(ArchiveTarget *t);
 
 /* probe.c: the planner's probe over the table's time index. */
 void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);

@@ -101,6 +101,42 @@ ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
 	return true;
 }
 
+/* Flags many keys in one statement, as a text[] parameter. */
+bool
+ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err)
+{
+	Buf arr;
+	PGresult *res;
+
+	if (keys->count == 0)
+		return true;
+	buf_init(&arr);
+	buf_append_char(&arr, '{');
+	for (int i = 0; i < keys->count; i++)
+	{
+		if (i > 0)
+			buf_append_char(&arr, ',');
+		buf_append_char(&arr, '"');
+		for (const char *p = keys->items[i]; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				buf_append_char(&arr, '\\');
+			buf_append_char(&arr, *p);
+		}
+		buf_append_char(&arr, '"');
+	}
+	buf_append_char(&arr, '}');
+	const char *params[1] = {buf_cstr(&arr)};
+	bool ok = pg_query(conn,
+					   "UPDATE ebb.archive_ledger SET manifest_written = true"
+					   " WHERE object_key = ANY ($1::text[])",
+					   1, params, &res, err);
+	if (ok)
+		PQclear(res);
+	buf_free(&arr);
+	return ok;
+}
+
 bool
 ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err)
 {

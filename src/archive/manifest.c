@@ -41,7 +41,7 @@ manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 }
 
 bool
-manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
 	Buf json;
 	char key[1100];
@@ -49,8 +49,13 @@ manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	buf_init(&json);
 	manifest_build(t, obj, &json);
 	snprintf(key, sizeof(key), "%s.manifest.json", obj->key);
-	bool ok = store_put(&t->store, key, json.data, json.len, err) &&
-			  ledger_mark_manifest(t->conn, obj->key, err);
+	bool ok = store_put(&t->store, key, json.data, json.len, err);
 	buf_free(&json);
 	return ok;
+}
+
+bool
+manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+{
+	return manifest_put(t, obj, err) && ledger_mark_manifest(t->conn, obj->key, err);
 }

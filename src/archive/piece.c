@@ -102,20 +102,15 @@ pipeline_close(ArchiveTarget *t, Pipeline *pl, bool committed)
 	}
 }
 
+/* Streams the started COPY through the pipeline; leaves the session out of COPY state. */
 static bool
-stream_rows(ArchiveTarget *t, const char *sql, Pipeline *pl, ArchivedObject *obj, EbbError *err)
+stream_rows(ArchiveTarget *t, PgCopy *copy, Pipeline *pl, ArchivedObject *obj, EbbError *err)
 {
-	PgCopy copy;
 	Row row;
 	bool done = false, ok;
 	uint64_t server_rows = 0;
 
-	if (!pg_copy_begin(&copy, t->conn, sql, t->info.shape.ncolumns, err))
-	{
-		pg_copy_free(&copy);
-		return false;
-	}
-	while ((ok = pg_copy_next(&copy, &row, &done, err)) && !done)
+	while ((ok = pg_copy_next(copy, &row, &done, err)) && !done)
 	{
 		if (archive_cancel_requested)
 		{
@@ -128,19 +123,38 @@ stream_rows(ArchiveTarget *t, const char *sql, Pipeline *pl, ArchivedObject *obj
 	}
 	if (!ok)
 	{
-		if (!done && !pg_copy_abort(&copy))
+		if (!done && !pg_copy_abort(copy))
 			log_warning("the session was lost while stopping the COPY");
-		pg_copy_free(&copy);
 		return false;
 	}
-	ok = pg_copy_end(&copy, &server_rows, err);
-	obj->rows = copy.rows;
-	pg_copy_free(&copy);
+	ok = pg_copy_end(copy, &server_rows, err);
+	obj->rows = copy->rows;
 	if (ok && server_rows != obj->rows)
 		ok = error_set(err, EBB_ERR_QUERY,
 					   "COPY reported %" PRIu64 " rows but %" PRIu64 " were received", server_rows,
 					   obj->rows);
 	return ok;
+}
+
+/*
+ * Starts the COPY, and while the server begins its work, does the slow file-system work of
+ * this window (the previous window's manifest, the new object's directory and file).
+ */
+static bool
+start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, const char *key,
+			 EbbError *err)
+{
+	if (!pg_copy_send(copy, t->conn, sql, t->info.shape.ncolumns, err))
+		return false;
+	archive_flush_manifest(t);
+	bool opened = pipeline_open(t, key, pl, err);
+	EbbError werr;
+	error_init(&werr);
+	if (!pg_copy_wait(copy, opened ? err : &werr))
+		return false;
+	if (!opened && !pg_copy_abort(copy))
+		log_warning("the session was lost while stopping the COPY");
+	return opened;
 }
 
 static void
@@ -226,10 +240,12 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 			  EbbError *err)
 {
 	Pipeline pl;
+	PgCopy copy;
 	Buf sql;
 	bool stored = false;
 
 	memset(obj, 0, sizeof(*obj));
+	memset(&pl, 0, sizeof(pl));
 	obj->piece = piece;
 	obj->window = window;
 	obj->run_id = t->run_id;
@@ -237,13 +253,10 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	archive_object_key(t, piece.start, obj->key, sizeof(obj->key));
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
-	if (!pg_exec(t->conn, "BEGIN", err))
-	{
-		buf_free(&sql);
-		return false;
-	}
-	bool ok = pipeline_open(t, obj->key, &pl, err) && stream_rows(t, buf_cstr(&sql), &pl, obj, err);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, err) &&
+			  stream_rows(t, &copy, &pl, obj, err);
 	buf_free(&sql);
+	pg_copy_free(&copy);
 	if (ok && obj->rows == 0)
 	{
 		/* The range emptied since it was planned: nothing to store, nothing deleted. */
@@ -256,7 +269,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	if (ok)
 		archive_crash_point("object-written");
 	ok = ok && store_verify(&t->store, obj->key, obj->bytes, obj->sha256, err) &&
-		 ledger_insert(t, obj, err);
+		 ledger_insert(t, obj, err) && ledger_mark_manifests(t->conn, &t->manifests_done, err);
 	if (ok)
 		archive_crash_point("before-commit");
 	if (!ok || archive_cancel_requested)
@@ -271,16 +284,47 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	}
 	if (!commit_window(t, obj, err))
 		return false;
+	strlist_clear(&t->manifests_done); /* their flags were committed with this window */
 	archive_crash_point("after-commit");
 	t->rows += obj->rows;
 	t->bytes += obj->bytes;
 	t->objects++;
-	EbbError merr;
-	error_init(&merr);
-	if (!manifest_write(t, obj, &merr))
-		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
-					obj->key, merr.message);
+	t->pending = *obj;
+	t->has_pending = true;
 	return true;
+}
+
+/* Writes the manifest of the last committed object; its ledger flag follows later. */
+void
+archive_flush_manifest(ArchiveTarget *t)
+{
+	EbbError err;
+
+	if (!t->has_pending)
+		return;
+	t->has_pending = false;
+	error_init(&err);
+	if (manifest_put(t, &t->pending, &err))
+		strlist_add(&t->manifests_done, t->pending.key);
+	else
+		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
+					t->pending.key, err.message);
+}
+
+/* At the end of a table's run: the last manifest, and the flags not yet committed. */
+void
+archive_finish_manifests(ArchiveTarget *t)
+{
+	EbbError err;
+
+	archive_flush_manifest(t);
+	error_init(&err);
+	if (t->manifests_done.count > 0 && PQstatus(t->conn) == CONNECTION_OK &&
+		PQtransactionStatus(t->conn) == PQTRANS_IDLE &&
+		!ledger_mark_manifests(t->conn, &t->manifests_done, &err))
+		log_warning("could not record written manifests (the next run checks them): %s",
+					err.message);
+	strlist_clear(&t->manifests_done);
 }
 
 /* Path segments keep names readable; only what breaks a path is percent-encoded. */

@@ -300,6 +300,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	if (ok)
 	{
 		ok = archive_all_pieces(t, &out->err);
+		archive_finish_manifests(t);
 		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
 	unlock(t);

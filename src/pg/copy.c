@@ -97,22 +97,31 @@ pg_copy_decode_text(char *line, size_t len, RowField *fields, int ncolumns, EbbE
 }
 
 bool
-pg_copy_begin(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err)
+pg_copy_send(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err)
 {
 	memset(copy, 0, sizeof(*copy));
 	copy->conn = conn;
 	copy->ncolumns = ncolumns;
 	copy->fields = ebb_malloc(sizeof(RowField) * (size_t) (ncolumns ? ncolumns : 1));
-
-	PGresult *res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_OUT)
-	{
-		pg_error_from_result(conn, res, "could not start COPY", err);
-		PQclear(res);
-		return false;
-	}
-	PQclear(res);
+	if (!PQsendQuery(conn, sql))
+		return error_set(err, EBB_ERR_QUERY, "could not send COPY: %s",
+						 strtok(PQerrorMessage(conn), "\n"));
 	return true;
+}
+
+bool
+pg_copy_wait(PgCopy *copy, EbbError *err)
+{
+	PGresult *res = PQgetResult(copy->conn);
+	bool ok = PQresultStatus(res) == PGRES_COPY_OUT;
+
+	if (!ok)
+		pg_error_from_result(copy->conn, res, "could not start COPY", err);
+	PQclear(res);
+	if (!ok)
+		while ((res = PQgetResult(copy->conn)) != NULL)
+			PQclear(res);
+	return ok;
 }
 
 bool

@@ -21,7 +21,12 @@ typedef struct PgCopy {
 	uint64_t bytes; /* COPY text bytes received */
 } PgCopy;
 
-bool pg_copy_begin(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err);
+/*
+ * The COPY starts in two steps so that the caller can do its own slow work (files, manifests)
+ * while the server starts executing: send the statement, then wait for the COPY to begin.
+ */
+bool pg_copy_send(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err);
+bool pg_copy_wait(PgCopy *copy, EbbError *err);
 /* Sets *done at the end of the data; otherwise fills *row. */
 bool pg_copy_next(PgCopy *copy, Row *row, bool *done, EbbError *err);
 /* Reads the command's final result; server_rows is the count from its "COPY n" tag. */
