@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/archive.h"
 #include "common/json.h"
@@ -248,6 +249,28 @@ dry_run(ArchiveTarget *t, EbbError *err)
 	return false;
 }
 
+/* A one-line progress report on a terminal: rows so far and how far through the time range. */
+static void
+progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
+{
+	static int tty = -1;
+	char when[64];
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO) && !t->settings->json && t->settings->verbose == 0;
+	if (!tty)
+		return;
+	if (final)
+	{
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	double pct = t->cutoff > first ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first) : 100;
+	time_format_sql(piece.start, t->info.time_is_tz, when, sizeof(when));
+	fprintf(stderr, "\r\033[K%s %s.%s: %" PRIu64 " rows, at %s (%.0f%%)", t->dbname,
+			t->policy->schema, t->policy->table, t->rows, when, pct);
+}
+
 static bool
 archive_all_pieces(ArchiveTarget *t, EbbError *err)
 {
@@ -256,21 +279,29 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 	TimeRange piece, window;
 	ArchivedObject obj;
 	bool done, oversize;
+	int64_t first = TIME_UNBOUNDED;
 
 	archive_probe_init(t, &probe);
 	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
 	while (!archive_cancel_requested)
 	{
-		if (!planner_next(&pl, &done, &piece, &window, &oversize, err))
-			return false;
-		if (done)
-			return true;
+		if (!planner_next(&pl, &done, &piece, &window, &oversize, err) || done)
+		{
+			progress(t, 0, piece, true);
+			return done;
+		}
+		if (first == TIME_UNBOUNDED)
+			first = piece.start;
+		progress(t, first, piece, false);
 		if (oversize)
 			log_warning("more than %" PRId64 " rows of table \"%s.%s\" share one timestamp; "
 						"archiving them in one transaction",
 						t->policy->max_rows_per_txn, t->policy->schema, t->policy->table);
 		if (!archive_piece(t, piece, window, &obj, err))
+		{
+			progress(t, 0, piece, true);
 			return false;
+		}
 		if (obj.rows > 0)
 			log_info("archived %" PRIu64 " rows to \"%s\"", obj.rows, obj.key);
 	}
