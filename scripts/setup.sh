@@ -11,6 +11,10 @@ required=(
     libzstd-dev zstd zlib1g-dev gzip libssl-dev libinih-dev libcmocka-dev
     python3
 )
+# `setup.sh bench`: also what bench/ needs (the hand-written reference archiver, timing).
+if [ "${1:-}" = bench ]; then
+    required+=(python3-psycopg2 python3-zstandard bc time procps)
+fi
 optional=(clang-format) # formatting only; the build and tests work without it
 
 # One dpkg-query for all; it exits 1 when it knows a name not at all.

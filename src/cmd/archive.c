@@ -78,6 +78,7 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	}
 	buf_append_str(&b, "}");
 	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
 }
 
 static void

@@ -32,6 +32,29 @@ lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
 	return true;
 }
 
+/* Without statistics (never analyzed: reltuples is -1), sample the width of some rows. */
+static void
+estimate_row_bytes(PGconn *conn, TableInfo *info)
+{
+	Buf sql;
+	PGresult *res;
+	EbbError ignored;
+
+	if (info->est_row_bytes > 0)
+		return;
+	buf_init(&sql);
+	buf_append_str(&sql, "SELECT pg_catalog.avg(pg_catalog.pg_column_size(s.*)) FROM (SELECT * FROM ");
+	pg_quote_qualified(&sql, info->schema, info->table);
+	buf_append_str(&sql, " LIMIT 1000) s");
+	if (pg_query(conn, buf_cstr(&sql), 0, NULL, &res, &ignored))
+	{
+		if (!PQgetisnull(res, 0, 0))
+			info->est_row_bytes = atof(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	buf_free(&sql);
+}
+
 static bool
 load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 {
@@ -125,8 +148,11 @@ pg_table_info(PGconn *conn, const char *schema, const char *table, const char *t
 		error_hint(err, "ebb archives rows of ordinary and partitioned tables only.");
 		return false;
 	}
-	return load_columns(conn, out, err) && find_time_column(out, time_column, err) &&
-		   check_time_index(conn, out, err);
+	if (!load_columns(conn, out, err) || !find_time_column(out, time_column, err) ||
+		!check_time_index(conn, out, err))
+		return false;
+	estimate_row_bytes(conn, out);
+	return true;
 }
 
 void

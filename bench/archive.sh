@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# bench/archive.sh: ebb archive against the alternatives, in ONE run, on the same data.
+#   (a) psql: COPY (DELETE ... RETURNING *) TO STDOUT inside a rolled-back transaction: the
+#       limit of this protocol (one statement, no files, no commit)
+#   (b) ebb archive, CSV + zstd, to a local directory (the full protocol)
+#   (c) bench/handwritten_archiver.py: per hour SELECT, CSV client-side, DELETE, COMMIT
+# Each alternative starts from an identical copy of the generated database (CREATE DATABASE
+# ... TEMPLATE ... STRATEGY FILE_COPY). Reports rows/s, MB/s (of PostgreSQL's text form of the
+# rows), server and client CPU seconds and peak RSS; writes bench/out/results.md.
+#   BENCH_ROWS (default 1000000), BENCH_DAYS (30), BENCH_DIR (default bench/out),
+#   BENCH_DEST_DIR (where archives go; default $BENCH_DIR), BENCH_ONLY="a b c"
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../tests/fixtures/pg.sh
+source "$repo/tests/fixtures/pg.sh"
+bash "$repo/scripts/setup.sh" bench >/dev/null
+
+rows=${BENCH_ROWS:-1000000}
+days=${BENCH_DAYS:-30}
+out=${BENCH_DIR:-$repo/bench/out}
+dest_dir=${BENCH_DEST_DIR:-$out}
+only=${BENCH_ONLY:-a b c}
+ebb=$repo/build/ebb
+PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
+TICK=$(getconf CLK_TCK)
+
+rm -rf "$out"
+mkdir -p "$out"
+pg_usable_dir "$out/pg" || { echo "bench: $out is not reachable by the postgres user" >&2; exit 1; }
+trap 'pg_throwaway_stop "$out/pg"' EXIT
+pg_throwaway_start "$out/pg"
+postmaster=$(head -1 "$out/pg/data/postmaster.pid")
+
+# CPU ticks of the whole server: live processes plus the exited children the postmaster reaped.
+server_ticks() {
+    local total=0 pid f
+    for pid in $(pgrep -u postgres -f "postgres" || true); do
+        f=$(cut -d' ' -f14,15 "/proc/$pid/stat" 2>/dev/null) || continue
+        total=$((total + ${f% *} + ${f#* }))
+    done
+    f=$(cut -d' ' -f16,17 "/proc/$postmaster/stat")
+    echo $((total + ${f% *} + ${f#* }))
+}
+
+# Waits until only the background processes are left (the client's backend has exited).
+wait_backends_gone() {
+    local n
+    for _ in $(seq 1 500); do
+        n=$($PSQL -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        [ "$n" = 0 ] && return 0
+        $PSQL -d postgres -c "SELECT pg_sleep(0.01)" >/dev/null
+    done
+}
+
+echo "bench: generating $rows rows over $days days"
+$PSQL -c "CREATE DATABASE bench_tpl"
+t0=$(date +%s.%N)
+"$ebb" generate --database bench_tpl --rows "$rows" --days "$days" --end "$(date -u '+%Y-%m-%d %H:%M:%S')"
+t1=$(date +%s.%N)
+$PSQL -d bench_tpl -c "VACUUM ANALYZE analytics.events"
+gen_s=$(echo "$t1 - $t0" | bc)
+table_size=$($PSQL -d bench_tpl -c "SELECT pg_size_pretty(pg_table_size('analytics.events'))")
+avg_row=$($PSQL -d bench_tpl -c "SELECT avg(pg_column_size(e.*))::int FROM analytics.events e")
+echo "bench: generated in ${gen_s}s; table $table_size, average row $avg_row bytes"
+
+fresh_db() {
+    $PSQL -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE bench_tpl STRATEGY FILE_COPY"
+    $PSQL -c "CHECKPOINT"
+}
+
+declare -A R_WALL R_CLIENT R_SERVER R_RSS R_ROWS
+run_measured() { # name, then the command
+    local name=$1 s0 t0 t1 s1
+    shift
+    wait_backends_gone
+    s0=$(server_ticks)
+    t0=$(date +%s.%N)
+    /usr/bin/time -f "%U %S %M" -o "$out/time.$name" "$@" >"$out/stdout.$name"
+    t1=$(date +%s.%N)
+    wait_backends_gone
+    s1=$(server_ticks)
+    read -r u s m <"$out/time.$name"
+    R_WALL[$name]=$(echo "$t1 - $t0" | bc)
+    R_CLIENT[$name]=$(echo "$u + $s" | bc)
+    R_SERVER[$name]=$(echo "scale=2; ($s1 - $s0) / $TICK" | bc)
+    R_RSS[$name]=$((m / 1024))
+}
+
+cutoff_sql="LOCALTIMESTAMP - interval '2 days'"
+fresh_db bench_a
+text_bytes=$($PSQL -d bench_a -c "BEGIN" -c "COPY (SELECT * FROM analytics.events WHERE triggered_at < $cutoff_sql) TO STDOUT" -c "ROLLBACK" | wc -c)
+expected=$($PSQL -d bench_a -c "SELECT count(*) FROM analytics.events WHERE triggered_at < $cutoff_sql")
+mb=$(echo "scale=1; $text_bytes / 1048576" | bc)
+echo "bench: $expected rows older than 2 days, $mb MB in PostgreSQL's text form"
+
+if [[ " $only " == *" a "* ]]; then
+    echo "bench: (a) psql COPY (DELETE ... RETURNING *), rolled back"
+    run_measured a $PSQL -d bench_a -c "BEGIN" \
+        -c "COPY (DELETE FROM analytics.events WHERE triggered_at < $cutoff_sql RETURNING *) TO STDOUT" \
+        -c "ROLLBACK" -o /dev/null
+    R_ROWS[a]=$expected
+fi
+if [[ " $only " == *" b "* ]]; then
+    fresh_db bench_b
+    rm -rf "$dest_dir/archive_b"
+    echo "bench: (b) ebb archive, csv + zstd"
+    run_measured b "$ebb" archive --database bench_b --table analytics.events \
+        --time-column triggered_at --dest "file://$dest_dir/archive_b"
+    R_ROWS[b]=$($PSQL -d bench_b -c "SELECT sum(rows) FROM ebb.archive_ledger")
+    [ "${R_ROWS[b]}" = "$expected" ] || { echo "bench: ebb archived ${R_ROWS[b]} rows, expected $expected" >&2; exit 1; }
+fi
+if [[ " $only " == *" c "* ]]; then
+    fresh_db bench_c
+    rm -rf "$dest_dir/archive_c"
+    echo "bench: (c) hand-written archiver (SELECT, CSV client-side, DELETE per hour)"
+    run_measured c /usr/bin/python3 "$repo/bench/handwritten_archiver.py" \
+        --dsn "dbname=bench_c" --dest "$dest_dir/archive_c"
+    R_ROWS[c]=$(grep -o '[0-9]*' "$out/stdout.c" | head -1)
+fi
+
+{
+    echo "Rows: $rows generated over $days days (average row $avg_row bytes, table $table_size);"
+    echo "archived: $expected rows older than 2 days = $mb MB in PostgreSQL's text form."
+    echo "Machine: $(nproc) cores, $(uname -r); PostgreSQL $($PSQL -c 'SHOW server_version')."
+    echo
+    echo "| alternative | wall s | rows/s | MB/s | server CPU s | client CPU s | client peak RSS MB |"
+    echo "|---|---|---|---|---|---|---|"
+    for k in a b c; do
+        [ -n "${R_WALL[$k]:-}" ] || continue
+        case $k in
+            a) label="(a) psql COPY (DELETE ... RETURNING *) to /dev/null, rolled back" ;;
+            b) label="(b) ebb archive, CSV + zstd, file://" ;;
+            c) label="(c) hand-written: per hour SELECT + CSV + DELETE + COMMIT" ;;
+        esac
+        rps=$(echo "${R_ROWS[$k]} / ${R_WALL[$k]}" | bc)
+        mbs=$(echo "scale=1; $mb / ${R_WALL[$k]}" | bc)
+        printf '| %s | %.2f | %s | %s | %s | %.2f | %s |\n' "$label" "${R_WALL[$k]}" "$rps" "$mbs" \
+            "${R_SERVER[$k]}" "${R_CLIENT[$k]}" "${R_RSS[$k]}"
+    done
+    if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[a]:-}" ]; then
+        echo
+        echo "ebb vs (a): $(echo "scale=2; ${R_WALL[a]} / ${R_WALL[b]}" | bc)x the throughput."
+    fi
+    if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[c]:-}" ]; then
+        echo "ebb vs (c): $(echo "scale=2; ${R_WALL[c]} / ${R_WALL[b]}" | bc)x the throughput," \
+            "$(echo "scale=2; ${R_SERVER[b]} / ${R_SERVER[c]}" | bc)x the server CPU."
+    fi
+    if [ -n "${R_WALL[b]:-}" ]; then
+        echo "Archive size: ebb $(du -sb "$dest_dir/archive_b" | cut -f1) bytes in" \
+            "$(find "$dest_dir/archive_b" -name '*.zst' | wc -l) objects."
+    fi
+} | tee "$out/results.md"
