@@ -59,7 +59,15 @@ getopt_failure(int c, char **argv, const char *command_name, EbbError *err)
 	const char *arg = argv[optind - 1];
 	char shortname[3] = {'-', (char) optopt, '\0'};
 
-	if (optopt)
+	/* For a long option, glibc sets optopt to the option's value (>= 1000 here), not 0. */
+	if (optopt >= 1000 && c == '?')
+	{
+		error_set(err, EBB_ERR_USAGE, "option \"--%s\" does not take an argument",
+				  option_table[optopt - 1000].name);
+		error_hint(err, "Try \"ebb %s --help\" for more information.", command_name);
+		return false;
+	}
+	if (optopt > 0 && optopt < 1000)
 		arg = shortname;
 	if (c == ':')
 		return usage_error(err, command_name, true, arg);
@@ -75,7 +83,7 @@ options_parse_argv(unsigned command, const char *command_name, int argc, char **
 	int c;
 
 	build_getopt(command, longopts, shortopts);
-	optind = 1;
+	optind = 0; /* 0, not 1: a full reset of glibc's getopt, even after a failed parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
 	{

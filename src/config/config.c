@@ -10,19 +10,23 @@ typedef struct LoadState {
 	Config *cfg;
 	FILE *fp;
 	int line;
+	bool at_line_start;
 	EbbError *err;
-	bool failed;
+	int failed_line; /* the first line a handler rejected, or 0 */
 } LoadState;
 
-/* Our own reader so that the handler knows the line it is called for. */
+/* Our own reader so that the handler knows the line it is called for. libinih may read a long
+ * line in several pieces: only a piece that starts a line counts. */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	LoadState *st = stream;
 	char *r = fgets(str, num, st->fp);
 
-	if (r)
+	if (r && st->at_line_start)
 		st->line++;
+	if (r)
+		st->at_line_start = strchr(r, '\n') != NULL;
 	return r;
 }
 
@@ -55,6 +59,10 @@ config_handler(void *user, const char *section, const char *name, const char *va
 {
 	LoadState *st = user;
 	unsigned where = 0;
+
+	if (st->failed_line)
+		return 0; /* report the first error, not the last */
+	st->failed_line = st->line; /* cleared on success below */
 	OptLayer *layer = config_section_layer(st, section, &where);
 	const OptionDef *o = option_by_name(name);
 	char origin[256];
@@ -80,13 +88,14 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", name,
 			 st->cfg->path, st->line);
 	opt_layer_set(layer, o->id, value, origin);
+	st->failed_line = 0;
 	return 1;
 }
 
 bool
 config_load(const char *path, Config *cfg, EbbError *err)
 {
-	LoadState st = {.cfg = cfg, .line = 0, .err = err};
+	LoadState st = {.cfg = cfg, .line = 0, .at_line_start = true, .err = err};
 
 	error_init(err);
 
@@ -99,10 +108,23 @@ config_load(const char *path, Config *cfg, EbbError *err)
 				  strerror(errno));
 		return false;
 	}
+	/* Debian's libinih takes its settings at run time: whole long lines (a long dsn), no
+	 * inline comments or continuation lines (a value may hold " ;"), stop at the first error. */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_initial_alloc = 1024;
+	ini_max_line = 64 * 1024;
+	ini_allow_inline_comments = false;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
 	int rc = ini_parse_stream(config_reader, &st, config_handler, &st);
 	fclose(st.fp);
 	if (rc == 0)
 		return true;
+	if (rc > 0 && rc != st.failed_line)
+		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
+	else if (rc < 0)
+		error_set(err, EBB_ERR_CONFIG, "could not read configuration file \"%s\"", path);
 	if (err->message[0] == '\0')
 		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
 	return false;
