@@ -158,13 +158,18 @@ ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
 	const char *params[3] = {t->policy->schema, t->policy->table, t->store.url};
 	PGresult *res;
 
-	if (!pg_query(t->conn,
-				  "SELECT object_key, rows, bytes, sha256, run_id, columns::text,"
-				  " (extract(epoch FROM window_start) * 1000000)::int8,"
-				  " (extract(epoch FROM window_end) * 1000000)::int8"
-				  " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
-				  " AND dest = $3 AND NOT manifest_written ORDER BY id",
-				  3, params, &res, err))
+	Buf sql;
+
+	buf_init(&sql);
+	buf_append_str(&sql, "SELECT object_key, rows, bytes, sha256, run_id, columns::text, ");
+	archive_epoch_us_sql("window_start", &sql);
+	buf_append_str(&sql, ", ");
+	archive_epoch_us_sql("window_end", &sql);
+	buf_append_str(&sql, " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+						 " AND dest = $3 AND NOT manifest_written ORDER BY id");
+	bool queried = pg_query(t->conn, buf_cstr(&sql), 3, params, &res, err);
+	buf_free(&sql);
+	if (!queried)
 		return false;
 	bool ok = true;
 	for (int i = 0; ok && i < PQntuples(res); i++)

@@ -157,23 +157,44 @@ start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, cons
 	return opened;
 }
 
-static void
-build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
+void
+archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out)
 {
 	Buf lo, hi;
 	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
 
-	/* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
+	if (range_is_neg_infinity(piece))
+	{
+		buf_printf(out, "%s = '-infinity'::pg_catalog.%s", t->time_col, type);
+		return;
+	}
 	buf_init(&lo);
 	buf_init(&hi);
 	archive_time_literal(t, piece.start, &lo);
 	archive_time_literal(t, piece.end, &hi);
-	buf_printf(sql,
-			   "COPY (DELETE FROM %s WHERE %s >= '%s'::pg_catalog.%s AND %s < '%s'::pg_catalog.%s "
-			   "RETURNING *) TO STDOUT",
-			   t->qualified, t->time_col, buf_cstr(&lo), type, t->time_col, buf_cstr(&hi), type);
+	buf_printf(out, "%s >= '%s'::pg_catalog.%s AND %s < '%s'::pg_catalog.%s", t->time_col,
+			   buf_cstr(&lo), type, t->time_col, buf_cstr(&hi), type);
 	buf_free(&lo);
 	buf_free(&hi);
+}
+
+void
+archive_epoch_us_sql(const char *expr, Buf *out)
+{
+	buf_printf(out,
+			   "CASE WHEN pg_catalog.isfinite(%s) THEN (extract(epoch FROM %s) * 1000000)::int8"
+			   " WHEN %s < 'epoch' THEN -9223372036854775808"
+			   " WHEN %s > 'epoch' THEN 9223372036854775807 END",
+			   expr, expr, expr, expr);
+}
+
+/* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
+static void
+build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
+{
+	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->qualified);
+	archive_range_condition(t, piece, sql);
+	buf_append_str(sql, " RETURNING *) TO STDOUT");
 }
 
 static void
@@ -358,6 +379,12 @@ archive_object_key(const ArchiveTarget *t, int64_t start, char *out, size_t outl
 	char compact[48];
 	const char *cext = t->compressor->extension;
 
+	if (start == TIME_NEG_INFINITY)
+	{
+		snprintf(out, outlen, "%s/dt=-infinity/hour=-infinity/-infinity_%s.%s%s%s", t->key_prefix,
+				 t->run_id, t->encoder->extension, *cext ? "." : "", cext);
+		return;
+	}
 	time_to_civil(start, &c);
 	time_format_compact(start, t->info.time_is_tz, compact, sizeof(compact));
 	snprintf(out, outlen, "%s/dt=%04d-%02d-%02d/hour=%02d/%s_%s.%s%s%s", t->key_prefix, c.year,

@@ -41,6 +41,12 @@ planner_enter_window(WindowPlanner *pl, bool *done, EbbError *err)
 	pl->started = true;
 	if (!found)
 		return (*done = true);
+	if (ts == TIME_NEG_INFINITY)
+	{
+		pl->window.start = pl->window.end = TIME_NEG_INFINITY;
+		pl->in_window = true;
+		return true;
+	}
 	pl->window = window_for(ts, pl->width, pl->cutoff);
 	/* The first piece starts at the window's start, or where the last one ended if later. */
 	if (pl->cursor < pl->window.start)
@@ -66,6 +72,13 @@ planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window,
 			return true;
 	}
 	*window = pl->window;
+	if (range_is_neg_infinity(pl->window))
+	{
+		*piece = pl->window;
+		pl->cursor = TIME_AFTER_NEG_INFINITY;
+		pl->in_window = false;
+		return true;
+	}
 	piece->start = pl->cursor;
 	if (!pl->probe->nth(pl->probe->ctx, pl->cursor, pl->window.end, pl->max_rows, &found, &ts, err))
 		return false;

@@ -13,7 +13,11 @@
 
 #include "common/error.h"
 
+/* A lower bound of TIME_UNBOUNDED takes every row, -infinity included; TIME_AFTER_NEG_INFINITY
+ * takes every row but -infinity ones. Rows at -infinity (older than any cutoff) are one piece
+ * of their own, {TIME_NEG_INFINITY, TIME_NEG_INFINITY}, planned before the finite ones. */
 #define TIME_UNBOUNDED INT64_MIN
+#define TIME_AFTER_NEG_INFINITY (INT64_MIN + 1)
 
 typedef struct TimeRange {
 	int64_t start;
@@ -49,6 +53,12 @@ void planner_init(WindowPlanner *pl, const WindowProbe *probe, int64_t width, in
  */
 bool planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window,
 				  bool *oversize, EbbError *err);
+
+static inline bool
+range_is_neg_infinity(TimeRange r)
+{
+	return r.start == INT64_MIN && r.end == INT64_MIN;
+}
 
 /* The aligned window holding ts, clipped at cutoff. */
 TimeRange window_for(int64_t ts, int64_t width, int64_t cutoff);

@@ -15,16 +15,20 @@ probe_query(ArchiveTarget *t, const char *select_tail, int64_t from, int64_t to,
 	buf_init(&sql);
 	buf_init(&lo);
 	buf_init(&hi);
-	archive_time_literal(t, from == TIME_UNBOUNDED ? 0 : from, &lo);
+	archive_time_literal(t, from <= TIME_AFTER_NEG_INFINITY ? 0 : from, &lo);
 	archive_time_literal(t, to, &hi);
 	const char *params[3] = {buf_cstr(&lo), buf_cstr(&hi), n};
 	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
-	buf_printf(&sql, "SELECT (extract(epoch FROM %s) * 1000000)::int8 FROM %s WHERE ", select_tail,
-			   t->qualified);
-	if (from != TIME_UNBOUNDED)
-		buf_printf(&sql, "%s >= $1::pg_catalog.%s AND ", t->time_col, type);
-	else
+	buf_append_str(&sql, "SELECT ");
+	archive_epoch_us_sql(select_tail, &sql);
+	buf_printf(&sql, " FROM %s WHERE ", t->qualified);
+	if (from == TIME_UNBOUNDED)
 		buf_printf(&sql, "$1::text IS NOT NULL AND ");
+	else if (from == TIME_AFTER_NEG_INFINITY)
+		buf_printf(&sql, "%s > '-infinity'::pg_catalog.%s AND $1::text IS NOT NULL AND ",
+				   t->time_col, type);
+	else
+		buf_printf(&sql, "%s >= $1::pg_catalog.%s AND ", t->time_col, type);
 	buf_printf(&sql, "%s < $2::pg_catalog.%s", t->time_col, type);
 	if (n)
 		buf_printf(&sql, " ORDER BY %s OFFSET $3::int8 LIMIT 1", t->time_col);

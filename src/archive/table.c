@@ -171,23 +171,14 @@ unlock(ArchiveTarget *t)
 static bool
 count_range(ArchiveTarget *t, TimeRange r, int64_t *rows, EbbError *err)
 {
-	Buf sql, lo, hi;
+	Buf sql;
 	bool isnull, ok;
-	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
 
 	buf_init(&sql);
-	buf_init(&lo);
-	buf_init(&hi);
-	archive_time_literal(t, r.start, &lo);
-	archive_time_literal(t, r.end, &hi);
-	const char *params[2] = {buf_cstr(&lo), buf_cstr(&hi)};
-	buf_printf(&sql,
-			   "SELECT pg_catalog.count(*) FROM %s WHERE %s >= $1::pg_catalog.%s AND %s < $2::pg_catalog.%s",
-			   t->qualified, t->time_col, type, t->time_col, type);
-	ok = query_int64(t->conn, buf_cstr(&sql), 2, params, rows, &isnull, err);
+	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->qualified);
+	archive_range_condition(t, r, &sql);
+	ok = query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
 	buf_free(&sql);
-	buf_free(&lo);
-	buf_free(&hi);
 	return ok;
 }
 

@@ -133,6 +133,21 @@ outcome_bits(const TableOutcome *o)
 	return cmd_outcome_of(&o->err);
 }
 
+/* Destinations are checked once, before any database is touched: a bad URL is a usage error. */
+static bool
+check_destinations(const Policy *p, int n, EbbError *err)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Store store;
+		bool ok = store_open(p[i].dest, &store, err);
+		store_close(&store);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static int
 archive_database(void *arg, const char *dbname)
 {
@@ -147,8 +162,8 @@ archive_database(void *arg, const char *dbname)
 	error_init(&err);
 	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
 	{
-		cmd_print_db_error(*dbname ? dbname : "(default)", &err, false);
-		return OUTCOME_RUNTIME_FAILED;
+		error_print(&err); /* the message names the database */
+		return cmd_outcome_of(&err);
 	}
 	char *name = ebb_strdup(PQdb(conn));
 	for (int i = 0; i < a->npolicies && !archive_cancel_requested; i++)
@@ -161,8 +176,8 @@ archive_database(void *arg, const char *dbname)
 			conn = NULL;
 			if (!pg_connect(s->dsn, name, &opts, &conn, &err))
 			{
-				cmd_print_db_error(name, &err, false);
-				outcomes |= OUTCOME_RUNTIME_FAILED;
+				error_print(&err);
+				outcomes |= cmd_outcome_of(&err);
 				break;
 			}
 		}
@@ -200,6 +215,7 @@ cmd_archive(int argc, char **argv)
 	}
 	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_ARCHIVE, &a.policies,
 						  &a.npolicies, &err) ||
+		!check_destinations(a.policies, a.npolicies, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
 		goto fail;
 	make_run_id(a.run_id, sizeof(a.run_id));

@@ -74,14 +74,19 @@ format_style(int64_t us, TimeStyle style, bool utc, char *out, size_t outlen)
 	char frac[16] = "";
 	const char *suffix = "";
 
+	if (us == TIME_NEG_INFINITY || us == TIME_POS_INFINITY)
+	{
+		snprintf(out, outlen, "%s", us == TIME_NEG_INFINITY ? "-infinity" : "infinity");
+		return;
+	}
 	time_to_civil(us, &c);
 	if (c.usec)
 		snprintf(frac, sizeof(frac), ".%06d", c.usec);
 	if (utc)
 		suffix = style == STYLE_SQL ? "+00" : "Z";
 	if (style == STYLE_SQL)
-		snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:%02d%s%s", c.year, c.month, c.day, c.hour,
-				 c.minute, c.second, frac, suffix);
+		snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:%02d%s%s%s", c.year > 0 ? c.year : 1 - c.year,
+				 c.month, c.day, c.hour, c.minute, c.second, frac, suffix, c.year > 0 ? "" : " BC");
 	else if (style == STYLE_COMPACT)
 		snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02d%s%s", c.year, c.month, c.day, c.hour,
 				 c.minute, c.second, frac, suffix);

@@ -18,6 +18,10 @@
 #define USECS_PER_HOUR (60 * USECS_PER_MINUTE)
 #define USECS_PER_DAY (24 * USECS_PER_HOUR)
 
+/* PostgreSQL's own encodings of -infinity and infinity (DT_NOBEGIN, DT_NOEND). */
+#define TIME_NEG_INFINITY INT64_MIN
+#define TIME_POS_INFINITY INT64_MAX
+
 typedef struct CivilTime {
 	int year, month, day, hour, minute, second, usec;
 } CivilTime;
@@ -25,9 +29,11 @@ typedef struct CivilTime {
 void time_to_civil(int64_t us, CivilTime *out);
 int64_t time_from_civil(const CivilTime *c);
 
-/* "2026-11-20 13:00:00" plus ".ffffff" when not whole seconds, plus "+00" when utc. */
+/* "2026-11-20 13:00:00" plus ".ffffff" when not whole seconds, plus "+00" when utc, plus " BC"
+ * for years before 1; "-infinity" and "infinity" for the sentinels. */
 void time_format_sql(int64_t us, bool utc, char *out, size_t outlen);
-/* "20261120T130000" plus ".ffffff" when not whole seconds, plus "Z" when utc: for object names. */
+/* "20261120T130000" plus ".ffffff" when not whole seconds, plus "Z" when utc: for object names.
+ * This and the ISO style number years astronomically (0 is 1 BC, -1 is 2 BC), as ISO 8601 does. */
 void time_format_compact(int64_t us, bool utc, char *out, size_t outlen);
 /* ISO 8601 for JSON: "2026-11-20T13:00:00Z" / "2026-11-20T13:00:00" (+ fraction when needed). */
 void time_format_iso(int64_t us, bool utc, char *out, size_t outlen);

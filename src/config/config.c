@@ -15,6 +15,31 @@ typedef struct LoadState {
 	int failed_line; /* the first line a handler rejected, or 0 */
 } LoadState;
 
+static OptLayer *config_section_layer(LoadState *st, const char *section, unsigned *where);
+static bool config_bad_section(LoadState *st, const char *section);
+
+/*
+ * libinih calls the handler for keys only: a [table x] section with no keys (every value from
+ * [defaults]) would vanish. Section lines are registered here as they are read; a bad one
+ * stops the parse (NULL reads as the end of the file, and config_load sees failed_line).
+ */
+static bool
+config_register_section(LoadState *st, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	const char *close = strchr(p, ']');
+	unsigned where;
+
+	if (*p != '[' || !close)
+		return true;
+	char *name = ebb_malloc((size_t) (close - p));
+	memcpy(name, p + 1, (size_t) (close - p - 1));
+	name[close - p - 1] = '\0';
+	bool ok = config_section_layer(st, name, &where) != NULL || config_bad_section(st, name);
+	free(name);
+	return ok;
+}
+
 /* Our own reader so that the handler knows the line it is called for. libinih may read a long
  * line in several pieces: only a piece that starts a line counts. */
 static char *
@@ -24,7 +49,11 @@ config_reader(char *str, int num, void *stream)
 	char *r = fgets(str, num, st->fp);
 
 	if (r && st->at_line_start)
+	{
 		st->line++;
+		if (!config_register_section(st, r))
+			return NULL;
+	}
 	if (r)
 		st->at_line_start = strchr(r, '\n') != NULL;
 	return r;
@@ -54,6 +83,16 @@ config_section_layer(LoadState *st, const char *section, unsigned *where)
 	return &t->layer;
 }
 
+static bool
+config_bad_section(LoadState *st, const char *section)
+{
+	error_set(st->err, EBB_ERR_CONFIG, "invalid section \"[%s]\" in file \"%s\" line %d", section,
+			  st->cfg->path, st->line);
+	error_hint(st->err, "Sections are [defaults] and [table schema.name].");
+	st->failed_line = st->line;
+	return false;
+}
+
 static int
 config_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -68,12 +107,7 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	char origin[256];
 
 	if (!layer)
-	{
-		error_set(st->err, EBB_ERR_CONFIG, "invalid section \"[%s]\" in file \"%s\" line %d",
-				  section, st->cfg->path, st->line);
-		error_hint(st->err, "Sections are [defaults] and [table schema.name].");
-		return 0;
-	}
+		return config_bad_section(st, section) ? 1 : 0;
 	if (!o || !(o->where & where))
 	{
 		error_set(st->err, EBB_ERR_CONFIG,
@@ -106,6 +140,7 @@ config_load(const char *path, Config *cfg, EbbError *err)
 	{
 		error_set(err, EBB_ERR_CONFIG, "could not open configuration file \"%s\": %s", path,
 				  strerror(errno));
+		config_free(cfg);
 		return false;
 	}
 	/* Debian's libinih takes its settings at run time: whole long lines (a long dsn), no
@@ -119,8 +154,9 @@ config_load(const char *path, Config *cfg, EbbError *err)
 	ini_stop_on_first_error = true;
 	int rc = ini_parse_stream(config_reader, &st, config_handler, &st);
 	fclose(st.fp);
-	if (rc == 0)
+	if (rc == 0 && st.failed_line == 0)
 		return true;
+	config_free(cfg);
 	if (rc > 0 && rc != st.failed_line)
 		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
 	else if (rc < 0)

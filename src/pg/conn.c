@@ -52,7 +52,7 @@ error_from_text(EbbError *err, EbbErrorCode code, const char *prefix, const char
 		*nl = '\0';
 	error_set(err, code, "%s%s", prefix, copy);
 	if (nl)
-		error_detail(err, "%s", nl + 1);
+		error_detail(err, "%s", nl + 1 + strspn(nl + 1, " \t"));
 	free(copy);
 }
 
@@ -100,7 +100,14 @@ pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 		PGresult *res;
 		if (!pg_query(conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, params,
 					  &res, err))
+		{
+			char server[sizeof(err->message)];
+			snprintf(server, sizeof(server), "%s", err->message);
+			error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --timezone", o->timezone);
+			error_detail(err, "The server said: %s", server + strlen("query failed: "));
+			error_hint(err, "Use a name from pg_timezone_names, such as \"Europe/Berlin\" or \"UTC\".");
 			return false;
+		}
 		PQclear(res);
 	}
 	return true;

@@ -168,6 +168,16 @@ window = 15min
         self.assert_kept({'analytics.views': 3})
         self.assert_windows('analytics.views', 60, 'gzip')
 
+    def test_empty_table_section_is_a_policy(self):
+        """A [table] section with no keys of its own: the table is archived
+        with the defaults (libinih reports no key for it; ebb must not lose it)."""
+        path = self.write_config('[defaults]\ndest = file://%s\ntime-column = triggered_at\n'
+                                 '\n[table analytics.views]\n' % self.dest)
+        proc = harness.run_ebb(['archive', '--database', DB, '--config', path], env=PG.env())
+        ai.assert_ok(self, proc)
+        self.assertEqual(self.stdout_tables(proc), ['analytics.views'])
+        self.assert_kept({'analytics.views': 2})
+
     def test_keep_days_minus_one_in_section_skips(self):
         path = self.write_config("""[defaults]
 dest = file://%s

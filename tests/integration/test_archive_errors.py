@@ -124,12 +124,31 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(proc.rc, 2)
         self.assertNotIn('s3cr3tpw', proc.stderr + proc.stdout)
 
+    def test_connection_refused(self):
+        port = free_port()
+        proc = self.check(['archive', '--dsn', 'host=127.0.0.1 port=%d user=postgres' % port]
+                          + self.args()[1:], 1,
+                          'ebb: error: could not connect to database "%s": connection to server'
+                          ' at "127.0.0.1", port %d failed: Connection refused' % (DB, port),
+                          env={})
+        # libpq's continuation line, without its leading tab
+        self.assertEqual(proc.stderr.splitlines()[1], 'ebb: detail: Is the server running on'
+                         ' that host and accepting TCP/IP connections?')
+
     def test_connection_refused_password_from_environment_not_echoed(self):
         port = free_port()
         proc = harness.run_ebb(['archive', '--dsn', 'host=127.0.0.1 port=%d' % port]
                                + self.args()[1:], env={'PGPASSWORD': 's3cr3tpw'})
         self.assertEqual(proc.rc, 1)
         self.assertNotIn('s3cr3tpw', proc.stderr + proc.stdout)
+
+    def test_missing_database(self):
+        self.check(self.args(db='no_such_db'), 1,
+                   'ebb: error: could not connect to database "no_such_db": connection to'
+                   ' server on socket "%s/.s.PGSQL.%d" failed: FATAL:  database "no_such_db"'
+                   ' does not exist' % (PG.sockdir, PG.port))
+
+    # --- the table and its time column ---
 
     def test_missing_table(self):
         self.check(self.args(table='analytics.nope'), 2,
@@ -283,6 +302,11 @@ class ErrorsTest(unittest.TestCase):
                            ['ebb: hint: Use a whole number and a unit, such as "5s", "10min"'
                             ' or "1h".'])
 
+    def test_bad_timezone(self):
+        """A time zone the server does not know is a usage error."""
+        self.check(self.args() + ['--timezone', 'Mars/Olympus_Mons'], 2,
+                   'ebb: error: invalid value "Mars/Olympus_Mons" for option --timezone')
+
     def test_conflicting_tenant_options(self):
         self.check(self.args() + ['--all-databases'], 2,
                    'ebb: error: options --all-databases and --database cannot be used together')
@@ -328,6 +352,29 @@ class ErrorsTest(unittest.TestCase):
                    'ebb: error: database "errs": could not create directory "%s":'
                    ' Not a directory' % afile)
 
+    def test_relative_destination(self):
+        """A usage error found before any database is touched: reported once,
+        not once per database."""
+        for url in ('file://relative', 'file://relative/path', 'file://'):
+            with self.subTest(url=url):
+                proc = self.check(['archive', '--database', DB, '--database', 'postgres',
+                                   '--table', ai.EVENTS, '--time-column', 'triggered_at',
+                                   '--dest', url], 2,
+                                  'ebb: error: invalid destination "%s"' % url,
+                                  ['ebb: detail: A file destination needs an absolute path.',
+                                   'ebb: hint: Write it with three slashes, such as'
+                                   ' file:///var/lib/ebb/archive.'])
+                self.assertEqual(proc.stderr.count('invalid destination'), 1)
+
+    def test_unsupported_destination(self):
+        for url in ('/var/lib/ebb', 'ftp://host/x', 'File:///tmp/x'):
+            with self.subTest(url=url):
+                self.check(self.args(dest=False) + ['--dest', url], 2,
+                           'ebb: error: unsupported destination "%s"' % url,
+                           ['ebb: hint: Use a URL such as file:///var/lib/ebb/archive.'])
+
+    # --- the config file ---
+
     def write_config(self, text):
         path = os.path.join(ai.new_dest(self), 'ebb.conf')
         with open(path, 'w') as f:
@@ -361,8 +408,9 @@ class ErrorsTest(unittest.TestCase):
             with self.subTest(section=section):
                 path = self.write_config('[defaults]\ndest = file://%s\n\n[%s]\n'
                                          'time-column = triggered_at\n' % (self.dest, section))
+                # the section's own line (4), not its first key's
                 self.check(['archive', '--database', DB, '--config', path], 2,
-                           'ebb: error: invalid section "[%s]" in file "%s" line 5'
+                           'ebb: error: invalid section "[%s]" in file "%s" line 4'
                            % (section, path),
                            ['ebb: hint: Sections are [defaults] and [table schema.name].'])
 

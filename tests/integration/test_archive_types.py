@@ -245,6 +245,21 @@ class TypesTest(unittest.TestCase):
                 self.assertEqual(hours, ['0001-01-01T00', '1900-01-01T00', '1901-12-13T20',
                                          '1969-12-31T23', '1970-01-01T00'])
 
+    def test_time_column_bc(self):
+        """Years before 1 AD are valid timestamps; they are old."""
+        for coltype in ('timestamptz', 'timestamp'):
+            with self.subTest(coltype=coltype):
+                self.archive_time_values('public.bc_' + coltype, coltype, [
+                    "'4713-01-01 00:00:00 BC'", "'0044-03-15 12:00:00 BC'",
+                    "'0001-12-31 23:59:59.999999 BC'"])
+
+    def test_time_column_minus_infinity(self):
+        """-infinity is older than any cutoff."""
+        for coltype in ('timestamptz', 'timestamp'):
+            with self.subTest(coltype=coltype):
+                self.archive_time_values('public.ninf_' + coltype, coltype,
+                                         ["'-infinity'", "'2020-01-01 00:00:00'"])
+
     def test_dropped_and_generated_columns(self):
         """A dropped column is not in the object (nor in its header); a
         generated column's values are archived like any other."""

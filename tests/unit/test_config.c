@@ -338,9 +338,10 @@ test_bad_section_name(void **state)
 	Fixture *fx = *state;
 	char expected[1024];
 
+	/* The section's own line is named, even when no key follows it. */
 	load(fx, "[defaults]\nkeep-days = 7\n[tables events]\nkeep-days = 1\n");
 	assert_false(fx->loaded);
-	snprintf(expected, sizeof(expected), "invalid section \"[tables events]\" in file \"%s\" line 4",
+	snprintf(expected, sizeof(expected), "invalid section \"[tables events]\" in file \"%s\" line 3",
 			 fx->path);
 	assert_string_equal(fx->err.message, expected);
 	assert_string_equal(fx->err.hint, "Sections are [defaults] and [table schema.name].");
@@ -355,7 +356,7 @@ test_table_section_without_name(void **state)
 
 	load(fx, "[table ]\nkeep-days = 1\n");
 	assert_false(fx->loaded);
-	snprintf(expected, sizeof(expected), "invalid section \"[table ]\" in file \"%s\" line 2",
+	snprintf(expected, sizeof(expected), "invalid section \"[table ]\" in file \"%s\" line 1",
 			 fx->path);
 	assert_string_equal(fx->err.message, expected);
 }
