@@ -107,7 +107,8 @@ class TenantsTest(unittest.TestCase):
             '--database', 'a', '--database', 'no_such_db'], env=PG.env())
         self.assertEqual(proc.rc, 1, proc.stderr)
         first = proc.stderr.splitlines()[0]
-        self.assertTrue(first.startswith('ebb: error: database "no_such_db": '), first)
+        self.assertTrue(first.startswith(
+            'ebb: error: could not connect to database "no_such_db": '), first)
         self.assertIn('database "no_such_db" does not exist', proc.stderr)
         self.assert_archived(before)
 
