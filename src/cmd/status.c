@@ -1,2 +1,330 @@
+/*
+ * status.c: `ebb status`, per database and table: the rows still in the table, how far they
+ * lag behind the policy, what the ledger says was archived, and the last run's outcome.
+ *
+ * It only reads. Times travel as microseconds since the epoch (the naive value for timestamp
+ * columns, UTC for timestamptz) and are printed as archive prints them. The ledger and run
+ * tables may not exist yet (no archive has run in this database): then nothing was archived.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
 #include "cmd/commands.h"
-int cmd_status(int argc, char **argv) { return 1; }
+#include "cmd/status.h"
+#include "common/log.h"
+#include "pg/catalog.h"
+#include "pg/pg.h"
+
+/* The extract() of a time as int8 microseconds; NULL for NULL and for +-infinity. */
+#define EPOCH_US(x)                                                                                \
+	"CASE WHEN pg_catalog.isfinite(" x ") THEN (extract(epoch FROM " x ") * 1000000)::int8 END"
+
+typedef struct StatusCmd {
+	CmdContext *ctx;
+	Policy *policies;
+	int npolicies;
+	bool first_block; /* the next text block is the first: no blank line before it */
+} StatusCmd;
+
+static Stamp
+get_stamp(const PGresult *res, int row, int col)
+{
+	Stamp s = {false, 0};
+
+	if (!PQgetisnull(res, row, col))
+	{
+		s.set = true;
+		s.us = strtoll(PQgetvalue(res, row, col), NULL, 10);
+	}
+	return s;
+}
+
+static int64_t
+get_int64(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static char *
+get_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : ebb_strdup(PQgetvalue(res, row, col));
+}
+
+static void
+report_free(TableReport *r)
+{
+	free(r->run.run_id);
+	free(r->run.status);
+	free(r->run.message);
+}
+
+/*
+ * The statistics' live tuples, which follow every insert and delete (an archive run shows at
+ * once), else reltuples (after a crash or a statistics reset the counters start again at
+ * zero); summed over the leaf partitions of a partitioned table, whose parent holds no rows.
+ */
+static bool
+fetch_estimate(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
+{
+	char oid[16];
+	const char *params[1] = {oid};
+	PGresult *res;
+
+	snprintf(oid, sizeof(oid), "%u", info->oid);
+	if (!pg_query(conn,
+				  "SELECT coalesce(pg_catalog.sum(CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0"
+				  " OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0"
+				  " THEN pg_catalog.pg_stat_get_live_tuples(c.oid)"
+				  " ELSE greatest(c.reltuples, 0)::int8 END), 0)::int8"
+				  " FROM pg_catalog.pg_class c"
+				  " WHERE (c.oid = $1::oid AND c.relkind <> 'p') OR c.oid IN (SELECT relid"
+				  " FROM pg_catalog.pg_partition_tree($1::oid::regclass) WHERE isleaf)",
+				  1, params, &res, err))
+		return false;
+	r->estimated_rows = get_int64(res, 0, 0);
+	PQclear(res);
+	return true;
+}
+
+/*
+ * Oldest and newest through the index (min/max), the policy's cutoff from the database's
+ * clock exactly as archive computes it, and the rows older than the cutoff, in one snapshot.
+ */
+static bool
+fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
+{
+	char days[16];
+	const char *params[1] = {days};
+	PGresult *res;
+	Buf tbl, col, sql;
+
+	snprintf(days, sizeof(days), "%d", r->policy->keep_days);
+	buf_init(&tbl);
+	buf_init(&col);
+	buf_init(&sql);
+	pg_quote_qualified(&tbl, info->schema, info->table);
+	pg_quote_ident(&col, r->policy->time_column);
+	const char *t = buf_cstr(&tbl), *c = buf_cstr(&col);
+	buf_printf(&sql,
+			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US("c.cutoff") ","
+			   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff)"
+			   " FROM (SELECT CASE WHEN $1::int4 >= 0 THEN %s"
+			   " - pg_catalog.make_interval(days => $1::int4) END AS cutoff) c,"
+			   " (SELECT pg_catalog.min(%s) AS v FROM %s) o, (SELECT pg_catalog.max(%s) AS v FROM %s) n",
+			   t, c, r->tz ? "pg_catalog.now()" : "LOCALTIMESTAMP", c, t, c, t);
+	bool ok = pg_query(conn, buf_cstr(&sql), 1, params, &res, err);
+	buf_free(&tbl);
+	buf_free(&col);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	r->oldest = get_stamp(res, 0, 0);
+	r->newest = get_stamp(res, 0, 1);
+	r->cutoff = get_stamp(res, 0, 2);
+	r->rows_behind = get_int64(res, 0, 3);
+	PQclear(res);
+	if (r->cutoff.set && r->oldest.set && r->oldest.us < r->cutoff.us)
+		r->lag_us = r->cutoff.us - r->oldest.us;
+	return true;
+}
+
+static bool
+ebb_tables_exist(PGconn *conn, bool *ledger, bool *runs, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.to_regclass('ebb.archive_ledger') IS NOT NULL,"
+				  " pg_catalog.to_regclass('ebb.archive_run') IS NOT NULL",
+				  0, NULL, &res, err))
+		return false;
+	*ledger = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	*runs = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+/* What the ledger holds for the table; with a --dest, for that destination only. */
+static bool
+fetch_ledger(PGconn *conn, TableReport *r, EbbError *err)
+{
+	const Policy *p = r->policy;
+	const char *params[3] = {p->schema, p->table, p->dest};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(rows), 0)::int8,"
+				  " coalesce(pg_catalog.sum(bytes), 0)::int8,"
+				  " " EPOCH_US("pg_catalog.min(window_start)") ","
+				  " " EPOCH_US("pg_catalog.max(window_end)") ","
+				  " coalesce(pg_catalog.bool_and(window_utc), false)"
+				  " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+				  " AND ($3::text IS NULL OR dest = $3::text)",
+				  3, params, &res, err))
+		return false;
+	r->objects = get_int64(res, 0, 0);
+	r->archived_rows = get_int64(res, 0, 1);
+	r->archived_bytes = get_int64(res, 0, 2);
+	r->first_archived = get_stamp(res, 0, 3);
+	r->last_archived = get_stamp(res, 0, 4);
+	r->windows_utc = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static bool
+fetch_last_run(PGconn *conn, TableReport *r, EbbError *err)
+{
+	const char *params[2] = {r->policy->schema, r->policy->table};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT run_id, status, " EPOCH_US("started_at") ", " EPOCH_US("finished_at") ","
+				  " rows, bytes, objects, message FROM ebb.archive_run"
+				  " WHERE table_schema = $1 AND table_name = $2"
+				  " ORDER BY started_at DESC, run_id DESC LIMIT 1",
+				  2, params, &res, err))
+		return false;
+	r->run.found = PQntuples(res) == 1;
+	if (r->run.found)
+	{
+		r->run.run_id = get_text(res, 0, 0);
+		r->run.status = get_text(res, 0, 1);
+		r->run.started = get_stamp(res, 0, 2);
+		r->run.finished = get_stamp(res, 0, 3);
+		r->run.rows = get_int64(res, 0, 4);
+		r->run.bytes = get_int64(res, 0, 5);
+		r->run.objects = get_int64(res, 0, 6);
+		r->run.message = get_text(res, 0, 7);
+	}
+	PQclear(res);
+	return true;
+}
+
+static bool
+fetch_report(PGconn *conn, TableReport *r, EbbError *err)
+{
+	const Policy *p = r->policy;
+	TableInfo info;
+	bool ledger, runs;
+
+	if (!pg_table_info(conn, p->schema, p->table, p->time_column, &info, err))
+	{
+		pg_table_info_free(&info);
+		return false;
+	}
+	r->tz = info.time_is_tz;
+	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
+			  ebb_tables_exist(conn, &ledger, &runs, err) &&
+			  (!ledger || fetch_ledger(conn, r, err)) && (!runs || fetch_last_run(conn, r, err));
+	pg_table_info_free(&info);
+	return ok;
+}
+
+static void
+print_failure(const StatusCmd *st, const char *db, const Policy *p, const EbbError *err)
+{
+	if (st->ctx->settings.json)
+		status_print_json_other(db, p, "failed", NULL, err);
+	cmd_print_db_error(db, err, false);
+}
+
+/* One table in one database; returns the outcome bits. Under --all-databases a database
+ * without the table is listed as skipped: not every tenant has every table. */
+static int
+status_table(StatusCmd *st, PGconn *conn, const char *db, const Policy *p)
+{
+	const Settings *s = &st->ctx->settings;
+	const char *reason = "the table does not exist in this database";
+	TableReport r = {.db = db, .policy = p};
+	bool exists = true;
+	EbbError err;
+
+	error_init(&err);
+	if (s->all_databases && !pg_table_exists(conn, p->schema, p->table, &exists, &err))
+	{
+		print_failure(st, db, p, &err);
+		return cmd_outcome_of(&err);
+	}
+	if (!exists && s->json)
+		status_print_json_other(db, p, "skipped", reason, NULL);
+	else if (!exists)
+		printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, reason);
+	if (!exists)
+		return 0;
+	bool ok = fetch_report(conn, &r, &err);
+	if (ok && s->json)
+		status_print_json(&r);
+	else if (ok)
+		status_print_text(&r, &st->first_block);
+	else
+		print_failure(st, db, p, &err);
+	fflush(stdout);
+	report_free(&r);
+	return ok ? OUTCOME_OK : cmd_outcome_of(&err);
+}
+
+static int
+status_database(void *arg, const char *dbname)
+{
+	StatusCmd *st = arg;
+	const Settings *s = &st->ctx->settings;
+	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms, s->statement_timeout_ms,
+							 s->idle_timeout_ms};
+	PGconn *conn = NULL;
+	EbbError err;
+	int outcomes = 0;
+
+	error_init(&err);
+	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
+	{
+		cmd_print_db_error(*dbname ? dbname : "(default)", &err, false);
+		return OUTCOME_RUNTIME_FAILED;
+	}
+	for (int i = 0; i < st->npolicies && PQstatus(conn) == CONNECTION_OK; i++)
+		outcomes |= status_table(st, conn, PQdb(conn), &st->policies[i]);
+	if (PQstatus(conn) != CONNECTION_OK)
+		outcomes |= OUTCOME_RUNTIME_FAILED;
+	PQfinish(conn);
+	return outcomes;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	CmdContext ctx;
+	StatusCmd st = {.ctx = &ctx, .first_block = true};
+	StrList dbs = {0};
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, CMD_STATUS, "status",
+						  "per database and table: hot rows, archived windows, last run, lag",
+						  argc, argv, &code, &err))
+		goto fail;
+	if (code >= 0)
+	{
+		cmd_context_free(&ctx);
+		return code;
+	}
+	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_STATUS, &st.policies,
+						  &st.npolicies, &err) ||
+		!cmd_target_databases(&ctx.settings, &dbs, &err))
+		goto fail;
+	/* One database at a time (status has no -j): the blocks come out in order. */
+	code = cmd_exit_status(cmd_for_each_database(&dbs, 1, status_database, &st));
+	policies_free(st.policies, st.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return code;
+fail:
+	error_print(&err);
+	policies_free(st.policies, st.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return error_exit_status(err.code);
+}

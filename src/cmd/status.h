@@ -1,0 +1,54 @@
+/*
+ * status.h: what `ebb status` learns about one table in one database (status.c fills a
+ * TableReport from the catalog, the table and the ledger; status_print.c prints it). The
+ * report owns the strings of its LastRun.
+ */
+#ifndef EBB_CMD_STATUS_H
+#define EBB_CMD_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "config/config.h"
+
+/* A time that may be absent (no rows, no archive, no run). */
+typedef struct Stamp {
+	bool set;
+	int64_t us;
+} Stamp;
+
+typedef struct LastRun {
+	bool found;
+	char *run_id;
+	char *status;
+	char *message; /* NULL when none */
+	Stamp started;
+	Stamp finished;
+	int64_t rows, bytes, objects;
+} LastRun;
+
+typedef struct TableReport {
+	const char *db;
+	const Policy *policy;
+	bool tz; /* timestamptz column: its times are UTC */
+	int64_t estimated_rows;
+	Stamp oldest, newest;
+	Stamp cutoff;		 /* unset with keep-days -1 */
+	int64_t rows_behind; /* rows older than the cutoff */
+	int64_t lag_us;		 /* cutoff - oldest when the oldest row is older, else 0 */
+	int64_t objects, archived_rows, archived_bytes; /* from the ledger */
+	bool windows_utc;								/* the ledger's windows are UTC */
+	Stamp first_archived, last_archived;			/* first window start, last window end */
+	LastRun run;
+} TableReport;
+
+/* One line of JSON: the table's report. */
+void status_print_json(const TableReport *r);
+/* One line of JSON for a table that was skipped (reason) or failed (err). */
+void status_print_json_other(const char *db, const Policy *p, const char *status,
+							 const char *reason, const EbbError *err);
+/* A block of text; *first says whether a blank line must separate it from the last one. */
+void status_print_text(const TableReport *r, bool *first);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * status_print.c: `ebb status` output. --json is one object per line whose keys are an
+ * interface (scripts and dashboards read them: add keys, never rename); text is a block per
+ * table for people. Times are printed as archive prints them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cmd/status.h"
+#include "common/json.h"
+#include "common/time.h"
+
+static void
+json_kv_stamp(Buf *b, const char *key, Stamp s, bool utc)
+{
+	char text[64];
+
+	if (!s.set)
+	{
+		json_kv_str(b, key, NULL);
+		return;
+	}
+	time_format_iso(s.us, utc, text, sizeof(text));
+	json_kv_str(b, key, text);
+}
+
+static void
+json_last_run(Buf *b, const LastRun *run)
+{
+	if (!run->found)
+	{
+		json_kv_raw(b, "last_run", "null");
+		return;
+	}
+	json_kv_raw(b, "last_run", "{");
+	json_kv_str(b, "run_id", run->run_id);
+	json_kv_str(b, "status", run->status);
+	json_kv_stamp(b, "started_at", run->started, true);
+	json_kv_stamp(b, "finished_at", run->finished, true);
+	json_kv_int(b, "rows", run->rows);
+	json_kv_int(b, "bytes", run->bytes);
+	json_kv_int(b, "objects", run->objects);
+	json_kv_str(b, "message", run->message);
+	buf_append_char(b, '}');
+}
+
+void
+status_print_json(const TableReport *r)
+{
+	const Policy *p = r->policy;
+	Buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "database", r->db);
+	json_kv_str(&b, "schema", p->schema);
+	json_kv_str(&b, "table", p->table);
+	json_kv_str(&b, "status", "ok");
+	json_kv_str(&b, "time_column", p->time_column);
+	json_kv_int(&b, "keep_days", p->keep_days);
+	json_kv_str(&b, "dest", p->dest);
+	json_kv_int(&b, "estimated_rows", r->estimated_rows);
+	json_kv_stamp(&b, "oldest", r->oldest, r->tz);
+	json_kv_stamp(&b, "newest", r->newest, r->tz);
+	json_kv_stamp(&b, "cutoff", r->cutoff, r->tz);
+	json_kv_int(&b, "rows_behind", r->rows_behind);
+	json_kv_int(&b, "lag_seconds", r->lag_us / USECS_PER_SEC);
+	json_kv_int(&b, "archived_objects", r->objects);
+	json_kv_int(&b, "archived_rows", r->archived_rows);
+	json_kv_int(&b, "archived_bytes", r->archived_bytes);
+	json_kv_stamp(&b, "first_archived", r->first_archived, r->windows_utc);
+	json_kv_stamp(&b, "last_archived", r->last_archived, r->windows_utc);
+	json_last_run(&b, &r->run);
+	buf_append_char(&b, '}');
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+void
+status_print_json_other(const char *db, const Policy *p, const char *status, const char *reason,
+						const EbbError *err)
+{
+	Buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "database", db);
+	json_kv_str(&b, "schema", p->schema);
+	json_kv_str(&b, "table", p->table);
+	json_kv_str(&b, "status", status);
+	if (reason)
+		json_kv_str(&b, "reason", reason);
+	if (err)
+	{
+		json_kv_str(&b, "error", err->message);
+		json_kv_str(&b, "detail", err->detail[0] ? err->detail : NULL);
+		json_kv_str(&b, "hint", err->hint[0] ? err->hint : NULL);
+	}
+	buf_append_char(&b, '}');
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* "none" or the time as archive prints it; out must hold 64 bytes. */
+static const char *
+stamp_text(Stamp s, bool utc, char *out, const char *none)
+{
+	if (!s.set)
+		return none;
+	time_format_sql(s.us, utc, out, 64);
+	return out;
+}
+
+/* An age as PostgreSQL prints an interval: "27 days 23:55:33", "1 day 00:30:00", "00:30:00". */
+static void
+format_lag(int64_t us, char *out, size_t outlen)
+{
+	int64_t secs = us / USECS_PER_SEC;
+	int64_t days = secs / 86400;
+	char clock[16];
+
+	snprintf(clock, sizeof(clock), "%02d:%02d:%02d", (int) (secs % 86400 / 3600),
+			 (int) (secs % 3600 / 60), (int) (secs % 60));
+	if (days == 0)
+		snprintf(out, outlen, "%s", clock);
+	else
+		snprintf(out, outlen, "%" PRId64 " day%s %s", days, days == 1 ? "" : "s", clock);
+}
+
+/* Bytes as pg_size_pretty() prints them. */
+static void
+format_bytes(int64_t bytes, char *out, size_t outlen)
+{
+	static const char *units[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double) bytes;
+	int u = 0;
+
+	while (v >= 10240 && u < 5)
+	{
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, outlen, "%.0f %s", v, units[u]);
+}
+
+static void
+print_text_policy(const TableReport *r)
+{
+	char t[64], lag[64];
+
+	if (r->policy->keep_days < 0)
+	{
+		printf("  policy:           keep-days -1: everything is kept\n");
+		return;
+	}
+	printf("  policy:           keep %d days, cutoff %s\n", r->policy->keep_days,
+		   stamp_text(r->cutoff, r->tz, t, "none"));
+	if (r->rows_behind == 0 && r->lag_us == 0)
+	{
+		printf("  behind policy:    nothing\n");
+		return;
+	}
+	format_lag(r->lag_us, lag, sizeof(lag));
+	printf("  behind policy:    %" PRId64 " rows older than the cutoff, lag %s\n", r->rows_behind,
+		   lag);
+}
+
+static void
+print_text_archive(const TableReport *r)
+{
+	char a[64], b[64], size[32];
+	const LastRun *run = &r->run;
+
+	if (r->objects == 0)
+		printf("  archived:         nothing%s\n", r->policy->dest ? " at this destination" : "");
+	else
+	{
+		format_bytes(r->archived_bytes, size, sizeof(size));
+		printf("  archived:         %" PRId64 " rows in %" PRId64 " objects, %" PRId64
+			   " bytes (%s)\n",
+			   r->archived_rows, r->objects, r->archived_bytes, size);
+		printf("  archived windows: %s to %s\n",
+			   stamp_text(r->first_archived, r->windows_utc, a, "?"),
+			   stamp_text(r->last_archived, r->windows_utc, b, "?"));
+	}
+	if (!run->found)
+	{
+		printf("  last run:         none\n");
+		return;
+	}
+	printf("  last run:         %s: %s, started %s, finished %s, %" PRId64 " rows in %" PRId64
+		   " objects\n",
+		   run->run_id, run->status, stamp_text(run->started, true, a, "?"),
+		   stamp_text(run->finished, true, b, "not yet"), run->rows, run->objects);
+	if (run->message)
+		printf("  last run message: %s\n", run->message);
+}
+
+void
+status_print_text(const TableReport *r, bool *first)
+{
+	char a[64], b[64];
+
+	if (!*first)
+		printf("\n");
+	*first = false;
+	printf("%s: %s.%s\n", r->db, r->policy->schema, r->policy->table);
+	printf("  time column:      %s (%s)\n", r->policy->time_column,
+		   r->tz ? "timestamp with time zone" : "timestamp");
+	printf("  estimated rows:   %" PRId64 "\n", r->estimated_rows);
+	printf("  oldest:           %s\n", stamp_text(r->oldest, r->tz, a, "none (no rows)"));
+	printf("  newest:           %s\n", stamp_text(r->newest, r->tz, b, "none (no rows)"));
+	print_text_policy(r);
+	print_text_archive(r);
+}
+
