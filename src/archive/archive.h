@@ -59,6 +59,8 @@ typedef struct ArchiveTarget {
 	 * protocol requires); their ledger flags are committed with the window after that. */
 	ArchivedObject pending;
 	bool has_pending;
+	char probe_names[2][32]; /* prepared probe statements, "" until prepared */
+	char ledger_stmt[32];	 /* prepared ledger insert, "" until prepared */
 	StrList manifests_done;
 } ArchiveTarget;
 
@@ -119,6 +121,10 @@ void archive_finish_manifests(ArchiveTarget *t);
 
 /* probe.c: the planner's probe over the table's time index. */
 void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);
+/* A name for a prepared statement, unique in this process (tables share a session). */
+void archive_statement_name(const char *prefix, char *out, size_t outlen);
+/* Drops the target's prepared statements (best effort). */
+void archive_deallocate(ArchiveTarget *t);
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and
  * EBB_TEST_STOP_AT=stage[:n] stops it with SIGSTOP, the n-th (default first) time it reaches

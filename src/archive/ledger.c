@@ -59,27 +59,49 @@ ledger_ensure(PGconn *conn, EbbError *err)
 	return false;
 }
 
+static void ledger_text_array(const StrList *keys, Buf *arr);
+
+/* The object's ledger row, and in the same statement the flags of the manifests written since
+ * the last window (they commit together). Prepared once per table. */
+static const char ledger_insert_sql[] =
+	"WITH flagged AS (UPDATE ebb.archive_ledger SET manifest_written = true"
+	" WHERE object_key = ANY ($17::text[]))"
+	" INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,"
+	" window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,"
+	" format, compression, columns, ebb_version)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+
 bool
 ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
 	char ws[64], we[64], rows[32], bytes[32];
 	const Policy *p = t->policy;
 	PGresult *res;
+	Buf keys;
 
+	if (!t->ledger_stmt[0])
+	{
+		archive_statement_name("ebb_ledger", t->ledger_stmt, sizeof(t->ledger_stmt));
+		if (!pg_prepare(t->conn, t->ledger_stmt, ledger_insert_sql, 17, err))
+		{
+			t->ledger_stmt[0] = '\0';
+			return false;
+		}
+	}
 	time_format_sql(obj->window.start, false, ws, sizeof(ws));
 	time_format_sql(obj->window.end, false, we, sizeof(we));
 	snprintf(rows, sizeof(rows), "%" PRIu64, obj->rows);
 	snprintf(bytes, sizeof(bytes), "%" PRIu64, obj->bytes);
-	const char *params[16] = {t->run_id,	  p->schema,	p->table,	p->time_column,
+	buf_init(&keys);
+	ledger_text_array(&t->manifests_done, &keys);
+	const char *params[17] = {t->run_id,	  p->schema,	p->table,	p->time_column,
 							  t->info.time_is_tz ? "t" : "f", ws, we, t->store.url,
 							  obj->key,		  rows,			bytes,		obj->sha256,
-							  p->format,	  p->compress,	t->columns_json, EBB_VERSION};
-	if (!pg_query(t->conn,
-				  "INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,"
-				  " window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,"
-				  " format, compression, columns, ebb_version)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-				  16, params, &res, err))
+							  p->format,	  p->compress,	t->columns_json, EBB_VERSION,
+							  buf_cstr(&keys)};
+	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 17, params, &res, err);
+	buf_free(&keys);
+	if (!ok)
 	{
 		error_prefix(err, "could not record object in the ledger: ");
 		return false;
@@ -101,7 +123,28 @@ ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
 	return true;
 }
 
-/* Flags many keys in one statement, as a text[] parameter. */
+/* A text[] literal of the keys, for ANY ($n::text[]). */
+static void
+ledger_text_array(const StrList *keys, Buf *arr)
+{
+	buf_append_char(arr, '{');
+	for (int i = 0; i < keys->count; i++)
+	{
+		if (i > 0)
+			buf_append_char(arr, ',');
+		buf_append_char(arr, '"');
+		for (const char *p = keys->items[i]; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				buf_append_char(arr, '\\');
+			buf_append_char(arr, *p);
+		}
+		buf_append_char(arr, '"');
+	}
+	buf_append_char(arr, '}');
+}
+
+/* Flags many keys in one statement. */
 bool
 ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err)
 {
@@ -111,21 +154,7 @@ ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err)
 	if (keys->count == 0)
 		return true;
 	buf_init(&arr);
-	buf_append_char(&arr, '{');
-	for (int i = 0; i < keys->count; i++)
-	{
-		if (i > 0)
-			buf_append_char(&arr, ',');
-		buf_append_char(&arr, '"');
-		for (const char *p = keys->items[i]; *p; p++)
-		{
-			if (*p == '"' || *p == '\\')
-				buf_append_char(&arr, '\\');
-			buf_append_char(&arr, *p);
-		}
-		buf_append_char(&arr, '"');
-	}
-	buf_append_char(&arr, '}');
+	ledger_text_array(keys, &arr);
 	const char *params[1] = {buf_cstr(&arr)};
 	bool ok = pg_query(conn,
 					   "UPDATE ebb.archive_ledger SET manifest_written = true"

@@ -290,7 +290,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	if (ok)
 		archive_crash_point("object-written");
 	ok = ok && store_verify(&t->store, obj->key, obj->bytes, obj->sha256, err) &&
-		 ledger_insert(t, obj, err) && ledger_mark_manifests(t->conn, &t->manifests_done, err);
+		 ledger_insert(t, obj, err);
 	if (ok)
 		archive_crash_point("before-commit");
 	if (!ok || archive_cancel_requested)

@@ -127,6 +127,8 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 static void
 target_free(ArchiveTarget *t)
 {
+	if (t->conn)
+		archive_deallocate(t);
 	pg_table_info_free(&t->info);
 	store_close(&t->store);
 	free(t->qualified);

@@ -198,6 +198,33 @@ pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, 
 	return false;
 }
 
+bool
+pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err)
+{
+	PGresult *res = PQprepare(conn, name, sql, nparams, NULL);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		pg_error_from_result(conn, res, "could not prepare a statement", err);
+	PQclear(res);
+	return ok;
+}
+
+bool
+pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params,
+				  PGresult **res, EbbError *err)
+{
+	*res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(*res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return true;
+	pg_error_from_result(conn, *res, "query failed", err);
+	PQclear(*res);
+	*res = NULL;
+	return false;
+}
+
 void
 pg_quote_ident(Buf *out, const char *name)
 {

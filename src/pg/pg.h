@@ -31,6 +31,10 @@ bool pg_exec(PGconn *conn, const char *sql, EbbError *err);
 /* Runs a parameterized query (text parameters); *res is the caller's to PQclear. */
 bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 			  PGresult **res, EbbError *err);
+/* A statement prepared once and run many times (no parse and plan per window). */
+bool pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err);
+bool pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params,
+					   PGresult **res, EbbError *err);
 /* Fills err from a failed result or connection, message prefixed with `what`. */
 bool pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbError *err);
 
