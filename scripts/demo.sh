@@ -44,7 +44,8 @@ for t in tenant_a tenant_b tenant_c; do
 done
 echo "   the database's cutoff was now() - 2 days = $($PSQL -c "SELECT (LOCALTIMESTAMP - interval '2 days')::timestamp(0)")"
 echo "   an archived object, read back with zstd -dc:"
-first=$(find "$archive/tenant_a" -name '*.csv.zst' | sort | head -n 1)
+mapfile -t objects < <(find "$archive/tenant_a" -name '*.csv.zst' | sort)
+first=${objects[0]}
 echo "   $first"
 zstd -dc "$first" | sed 's/^/     /'
 echo "== the archive stays in $archive; the server is stopped"

@@ -93,11 +93,11 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 		case TABLE_OK:
 			if (dry)
 				printf("%s: %s.%s: would archive %" PRIu64 " rows in %" PRIu64
-					   " objects, about %" PRIu64 " bytes before compression, rows older than %s\n",
+					   " objects (about %" PRIu64 " bytes before compression); cutoff %s\n",
 					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
 			else
-				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64 " objects, %" PRIu64
-					   " bytes, rows older than %s\n",
+				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
+					   " bytes); cutoff %s\n",
 					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
 			break;
 		case TABLE_SKIPPED:
