@@ -88,6 +88,7 @@ run_measured() { # name, then the command
 
 cutoff_sql="LOCALTIMESTAMP - interval '2 days'"
 fresh_db bench_a
+# the size of the archived rows in PostgreSQL's text form (what the COPY streams), for MB/s
 text_bytes=$($PSQL -d bench_a -c "BEGIN" -c "COPY (SELECT * FROM analytics.events WHERE triggered_at < $cutoff_sql) TO STDOUT" -c "ROLLBACK" | wc -c)
 expected=$($PSQL -d bench_a -c "SELECT count(*) FROM analytics.events WHERE triggered_at < $cutoff_sql")
 mb=$(echo "scale=1; $text_bytes / 1048576" | bc)
@@ -107,7 +108,10 @@ if [[ " $only " == *" b "* ]]; then
     run_measured b "$ebb" archive --database bench_b --table analytics.events \
         --time-column triggered_at --dest "file://$dest_dir/archive_b"
     R_ROWS[b]=$($PSQL -d bench_b -c "SELECT sum(rows) FROM ebb.archive_ledger")
-    [ "${R_ROWS[b]}" = "$expected" ] || { echo "bench: ebb archived ${R_ROWS[b]} rows, expected $expected" >&2; exit 1; }
+    # the cutoff moves with now(): compare with what left the table, not with $expected
+    left=$($PSQL -d bench_b -c "SELECT count(*) FROM analytics.events")
+    [ $((R_ROWS[b] + left)) = "$rows" ] ||
+        { echo "bench: ebb archived ${R_ROWS[b]} rows and left $left of $rows" >&2; exit 1; }
 fi
 if [[ " $only " == *" c "* ]]; then
     fresh_db bench_c
