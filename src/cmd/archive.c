@@ -153,18 +153,11 @@ archive_database(void *arg, const char *dbname)
 {
 	ArchiveCmd *a = arg;
 	const Settings *s = &a->ctx->settings;
-	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms, s->statement_timeout_ms,
-							 s->idle_timeout_ms};
-	PGconn *conn = NULL;
-	EbbError err;
 	int outcomes = 0;
+	PGconn *conn = cmd_connect(s, dbname, -1, &outcomes);
 
-	error_init(&err);
-	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
-	{
-		error_print(&err); /* the message names the database */
-		return cmd_outcome_of(&err);
-	}
+	if (!conn)
+		return outcomes;
 	char *name = ebb_strdup(PQdb(conn));
 	for (int i = 0; i < a->npolicies && !archive_cancel_requested; i++)
 	{
@@ -172,12 +165,11 @@ archive_database(void *arg, const char *dbname)
 		/* A session lost in one table's run is replaced for the next table. */
 		if (PQstatus(conn) != CONNECTION_OK)
 		{
+			int bits;
 			PQfinish(conn);
-			conn = NULL;
-			if (!pg_connect(s->dsn, name, &opts, &conn, &err))
+			if (!(conn = cmd_connect(s, name, -1, &bits)))
 			{
-				error_print(&err);
-				outcomes |= cmd_outcome_of(&err);
+				outcomes |= bits;
 				break;
 			}
 		}

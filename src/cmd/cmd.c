@@ -198,6 +198,24 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 	return outcomes;
 }
 
+PGconn *
+cmd_connect(const Settings *s, const char *dbname, int64_t statement_timeout_ms, int *outcome)
+{
+	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms,
+							 statement_timeout_ms < 0 ? s->statement_timeout_ms : statement_timeout_ms,
+							 s->idle_timeout_ms};
+	PGconn *conn = NULL;
+	EbbError err;
+
+	error_init(&err);
+	*outcome = 0;
+	if (pg_connect(s->dsn, dbname && *dbname ? dbname : NULL, &opts, &conn, &err))
+		return conn;
+	error_print(&err);
+	*outcome = cmd_outcome_of(&err);
+	return NULL;
+}
+
 int
 cmd_exit_status(int outcomes)
 {

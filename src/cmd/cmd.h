@@ -6,7 +6,9 @@
 #ifndef EBB_CMD_CMD_H
 #define EBB_CMD_CMD_H
 
+#include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 #include "common/error.h"
@@ -39,6 +41,14 @@ bool cmd_target_databases(const Settings *s, StrList *out, EbbError *err);
 typedef int (*DatabaseFn)(void *arg, const char *dbname);
 /* Runs fn for each database, `jobs` at a time (in worker processes when jobs > 1). */
 int cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg);
+
+/*
+ * Connects a worker to dbname ("" for the connection's own) with the run's session settings;
+ * statement_timeout_ms < 0 takes the settings' value. On failure prints the error (which names
+ * the database) and returns 0 with the outcome bits in *outcome.
+ */
+PGconn *cmd_connect(const Settings *s, const char *dbname, int64_t statement_timeout_ms,
+					int *outcome);
 
 int cmd_exit_status(int outcomes);
 int cmd_outcome_of(const EbbError *err);

@@ -292,19 +292,15 @@ static int
 generate_database(void *arg, const char *dbname)
 {
 	GenerateCmd *g = arg;
-	const Settings *s = &g->ctx->settings;
-	/* No statement_timeout: the one INSERT is the whole job, however many rows were asked. */
-	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms, 0, s->idle_timeout_ms};
 	GenerateResult out = {0};
-	PGconn *conn = NULL;
 	EbbError err;
+	int outcome;
+	/* No statement_timeout: the one INSERT is the whole job, however many rows were asked. */
+	PGconn *conn = cmd_connect(&g->ctx->settings, dbname, 0, &outcome);
 
+	if (!conn)
+		return outcome;
 	error_init(&err);
-	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
-	{
-		cmd_print_db_error(*dbname ? dbname : "(default)", &err, false);
-		return OUTCOME_RUNTIME_FAILED;
-	}
 	bool ok = generate_in(conn, g, &out, &err);
 	if (ok)
 		printf("%s: %s.%s: generated %s rows from %s to %s\n", PQdb(conn), g->schema, g->table,

@@ -271,19 +271,11 @@ static int
 status_database(void *arg, const char *dbname)
 {
 	StatusCmd *st = arg;
-	const Settings *s = &st->ctx->settings;
-	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms, s->statement_timeout_ms,
-							 s->idle_timeout_ms};
-	PGconn *conn = NULL;
-	EbbError err;
 	int outcomes = 0;
+	PGconn *conn = cmd_connect(&st->ctx->settings, dbname, -1, &outcomes);
 
-	error_init(&err);
-	if (!pg_connect(s->dsn, *dbname ? dbname : NULL, &opts, &conn, &err))
-	{
-		cmd_print_db_error(*dbname ? dbname : "(default)", &err, false);
-		return OUTCOME_RUNTIME_FAILED;
-	}
+	if (!conn)
+		return outcomes;
 	for (int i = 0; i < st->npolicies && PQstatus(conn) == CONNECTION_OK; i++)
 		outcomes |= status_table(st, conn, PQdb(conn), &st->policies[i]);
 	if (PQstatus(conn) != CONNECTION_OK)

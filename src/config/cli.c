@@ -144,9 +144,11 @@ options_print_help(unsigned command, const char *command_name, const char *summa
 			printf("  %-30s %s", left, o->help);
 			if (o->default_value)
 				printf(" (default: %s)", o->default_value);
-			if (o->where & WHERE_TABLE)
+			/* Where the option may also be set in the config file, if this command reads one. */
+			bool has_config = option_table[OPT_CONFIG].commands & command;
+			if (has_config && (o->where & WHERE_TABLE))
 				printf(" [config: defaults, table]");
-			else if (o->where & WHERE_DEFAULTS)
+			else if (has_config && (o->where & WHERE_DEFAULTS))
 				printf(" [config: defaults]");
 			printf("\n");
 		}

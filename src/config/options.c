@@ -27,7 +27,7 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_CONFIG, "config", 'c', OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, WHERE_CLI, "Policy", "FILE", NULL,
 	 "INI file with [defaults] and [table schema.name] sections; flags win over it"},
 	{OPT_TABLE, "table", 't', OPT_KIND_STRING, CMD_ALL, WHERE_CLI, "Policy", "SCHEMA.TABLE", NULL,
-	 "the table (exact names; double-quote a part holding a dot); default schema: public"},
+	 "the table (exact names; double-quote a part holding a dot); default schema: public; generate: analytics.events"},
 	{OPT_TIME_COLUMN, "time-column", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "COLUMN", NULL,
 	 "timestamp or timestamptz column that ages the rows"},
 	{OPT_KEEP_DAYS, "keep-days", 'k', OPT_KIND_INT, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "N", "2",

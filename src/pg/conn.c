@@ -225,30 +225,31 @@ pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const
 	return false;
 }
 
-void
-pg_quote_ident(Buf *out, const char *name)
+/* Wraps value in quote characters, doubling any inside: identifiers and literals alike. */
+static void
+append_quoted(Buf *out, const char *value, char quote)
 {
-	buf_append_char(out, '"');
-	for (const char *p = name; *p; p++)
+	buf_append_char(out, quote);
+	for (const char *p = value; *p; p++)
 	{
-		if (*p == '"')
-			buf_append_char(out, '"');
+		if (*p == quote)
+			buf_append_char(out, quote);
 		buf_append_char(out, *p);
 	}
-	buf_append_char(out, '"');
+	buf_append_char(out, quote);
 }
 
 void
+pg_quote_ident(Buf *out, const char *name)
+{
+	append_quoted(out, name, '"');
+}
+
+/* standard_conforming_strings is on in ebb's sessions: only quotes need doubling. */
+void
 pg_quote_literal(Buf *out, const char *value)
 {
-	buf_append_char(out, '\'');
-	for (const char *p = value; *p; p++)
-	{
-		if (*p == '\'')
-			buf_append_char(out, '\'');
-		buf_append_char(out, *p);
-	}
-	buf_append_char(out, '\'');
+	append_quoted(out, value, '\'');
 }
 
 void
