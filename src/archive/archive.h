@@ -25,18 +25,20 @@
 /* Set by SIGINT/SIGTERM: the current window rolls back and no new one starts. */
 extern volatile sig_atomic_t archive_cancel_requested;
 
-typedef struct ArchivedObject {
+typedef struct ArchivedObject
+{
 	char key[1024];
 	TimeRange piece;
 	TimeRange window;
 	uint64_t rows;
 	uint64_t bytes;
 	char sha256[65];
-	const char *run_id;		  /* the run that archived it */
+	const char *run_id;       /* the run that archived it */
 	const char *columns_json; /* the table's columns when it was archived */
 } ArchivedObject;
 
-typedef struct ArchiveTarget {
+typedef struct ArchiveTarget
+{
 	const Settings *settings;
 	const Policy *policy;
 	const char *dsn;
@@ -48,11 +50,11 @@ typedef struct ArchiveTarget {
 	Store store;
 	const EncoderDriver *encoder;
 	const CompressorDriver *compressor;
-	char *qualified;	/* "schema"."table" */
-	char *time_col;		/* "column" */
-	char *key_prefix;	/* <database>/<schema>.<table> */
+	char *qualified;    /* "schema"."table" */
+	char *time_col;     /* "column" */
+	char *key_prefix;   /* <database>/<schema>.<table> */
 	char *columns_json; /* [{"name":..,"type":..},..] */
-	char *sysid;		/* server system identifier, or NULL */
+	char *sysid;        /* server system identifier, or NULL */
 	int64_t cutoff;
 	uint64_t rows, bytes, objects;
 	/* Manifests are written while the next window's COPY starts (after their COMMIT, as the
@@ -60,19 +62,20 @@ typedef struct ArchiveTarget {
 	ArchivedObject pending;
 	bool has_pending;
 	char probe_names[2][32]; /* prepared probe statements, "" until prepared */
-	char ledger_stmt[32];	 /* prepared ledger insert, "" until prepared */
+	char ledger_stmt[32];    /* prepared ledger insert, "" until prepared */
 	StrList manifests_done;
 } ArchiveTarget;
 
-
-typedef enum TableStatus {
+typedef enum TableStatus
+{
 	TABLE_OK,
 	TABLE_SKIPPED, /* keep-days -1, or the table is absent under --all-databases */
 	TABLE_BUSY,
 	TABLE_FAILED
 } TableStatus;
 
-typedef struct TableOutcome {
+typedef struct TableOutcome
+{
 	TableStatus status;
 	EbbError err;
 	uint64_t rows, bytes, objects;

@@ -9,45 +9,44 @@
 #include "common/time.h"
 
 /* Serializes concurrent first runs creating the schema (CREATE ... IF NOT EXISTS can race). */
-static const char ledger_ddl[] =
-	"BEGIN;"
-	"SELECT pg_catalog.pg_advisory_xact_lock(7373061, 0);"
-	"CREATE SCHEMA IF NOT EXISTS ebb;"
-	"CREATE TABLE IF NOT EXISTS ebb.archive_ledger ("
-	" id bigserial PRIMARY KEY,"
-	" run_id text NOT NULL,"
-	" table_schema text NOT NULL,"
-	" table_name text NOT NULL,"
-	" time_column text NOT NULL,"
-	" window_utc boolean NOT NULL,"
-	" window_start timestamp NOT NULL,"
-	" window_end timestamp NOT NULL,"
-	" dest text NOT NULL,"
-	" object_key text NOT NULL UNIQUE,"
-	" rows bigint NOT NULL,"
-	" bytes bigint NOT NULL,"
-	" sha256 text NOT NULL,"
-	" format text NOT NULL,"
-	" compression text NOT NULL,"
-	" columns jsonb NOT NULL,"
-	" ebb_version text NOT NULL,"
-	" archived_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-	" manifest_written boolean NOT NULL DEFAULT false);"
-	"CREATE INDEX IF NOT EXISTS archive_ledger_table_window"
-	" ON ebb.archive_ledger (table_schema, table_name, window_start);"
-	"CREATE TABLE IF NOT EXISTS ebb.archive_run ("
-	" run_id text NOT NULL,"
-	" table_schema text NOT NULL,"
-	" table_name text NOT NULL,"
-	" started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-	" finished_at timestamptz,"
-	" status text NOT NULL,"
-	" rows bigint NOT NULL DEFAULT 0,"
-	" bytes bigint NOT NULL DEFAULT 0,"
-	" objects bigint NOT NULL DEFAULT 0,"
-	" message text,"
-	" PRIMARY KEY (run_id, table_schema, table_name));"
-	"COMMIT";
+static const char ledger_ddl[] = "BEGIN;"
+								 "SELECT pg_catalog.pg_advisory_xact_lock(7373061, 0);"
+								 "CREATE SCHEMA IF NOT EXISTS ebb;"
+								 "CREATE TABLE IF NOT EXISTS ebb.archive_ledger ("
+								 " id bigserial PRIMARY KEY,"
+								 " run_id text NOT NULL,"
+								 " table_schema text NOT NULL,"
+								 " table_name text NOT NULL,"
+								 " time_column text NOT NULL,"
+								 " window_utc boolean NOT NULL,"
+								 " window_start timestamp NOT NULL,"
+								 " window_end timestamp NOT NULL,"
+								 " dest text NOT NULL,"
+								 " object_key text NOT NULL UNIQUE,"
+								 " rows bigint NOT NULL,"
+								 " bytes bigint NOT NULL,"
+								 " sha256 text NOT NULL,"
+								 " format text NOT NULL,"
+								 " compression text NOT NULL,"
+								 " columns jsonb NOT NULL,"
+								 " ebb_version text NOT NULL,"
+								 " archived_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+								 " manifest_written boolean NOT NULL DEFAULT false);"
+								 "CREATE INDEX IF NOT EXISTS archive_ledger_table_window"
+								 " ON ebb.archive_ledger (table_schema, table_name, window_start);"
+								 "CREATE TABLE IF NOT EXISTS ebb.archive_run ("
+								 " run_id text NOT NULL,"
+								 " table_schema text NOT NULL,"
+								 " table_name text NOT NULL,"
+								 " started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+								 " finished_at timestamptz,"
+								 " status text NOT NULL,"
+								 " rows bigint NOT NULL DEFAULT 0,"
+								 " bytes bigint NOT NULL DEFAULT 0,"
+								 " objects bigint NOT NULL DEFAULT 0,"
+								 " message text,"
+								 " PRIMARY KEY (run_id, table_schema, table_name));"
+								 "COMMIT";
 
 bool
 ledger_ensure(PGconn *conn, EbbError *err)
@@ -94,10 +93,22 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	snprintf(bytes, sizeof(bytes), "%" PRIu64, obj->bytes);
 	buf_init(&keys);
 	ledger_text_array(&t->manifests_done, &keys);
-	const char *params[17] = {t->run_id,	  p->schema,	p->table,	p->time_column,
-							  t->info.time_is_tz ? "t" : "f", ws, we, t->store.url,
-							  obj->key,		  rows,			bytes,		obj->sha256,
-							  p->format,	  p->compress,	t->columns_json, EBB_VERSION,
+	const char *params[17] = {t->run_id,
+							  p->schema,
+							  p->table,
+							  p->time_column,
+							  t->info.time_is_tz ? "t" : "f",
+							  ws,
+							  we,
+							  t->store.url,
+							  obj->key,
+							  rows,
+							  bytes,
+							  obj->sha256,
+							  p->format,
+							  p->compress,
+							  t->columns_json,
+							  EBB_VERSION,
 							  buf_cstr(&keys)};
 	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 17, params, &res, err);
 	buf_free(&keys);
@@ -116,7 +127,8 @@ ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
 	const char *params[1] = {key};
 	PGresult *res;
 
-	if (!pg_query(conn, "UPDATE ebb.archive_ledger SET manifest_written = true WHERE object_key = $1", 1,
+	if (!pg_query(conn,
+				  "UPDATE ebb.archive_ledger SET manifest_written = true WHERE object_key = $1", 1,
 				  params, &res, err))
 		return false;
 	PQclear(res);
@@ -240,8 +252,8 @@ void
 ledger_run_finish(ArchiveTarget *t, const char *status, const char *message)
 {
 	char rows[32], bytes[32], objects[32];
-	const char *params[7] = {t->run_id, t->policy->schema, t->policy->table, status,
-							 rows,		bytes,			   objects};
+	const char *params[7] = {t->run_id, t->policy->schema, t->policy->table, status, rows, bytes,
+							 objects};
 	PGresult *res;
 	EbbError ignored;
 

@@ -28,8 +28,8 @@ void
 archive_crash_point(const char *stage)
 {
 	static int hits[8];
-	static const char *const stages[] = {"copy", "object-written", "before-commit",
-										 "after-commit", "locked"};
+	static const char *const stages[] = {"copy", "object-written", "before-commit", "after-commit",
+										 "locked"};
 	int k = 0;
 
 	while (k < 5 && strcmp(stages[k], stage) != 0)
@@ -51,7 +51,8 @@ archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
 }
 
 /* The pipeline of one object: encoder -> compressor -> hash -> store writer. */
-typedef struct Pipeline {
+typedef struct Pipeline
+{
 	StoreWriter writer;
 	HashSink hash;
 	Sink *compressor;
@@ -70,7 +71,8 @@ pipeline_open(ArchiveTarget *t, const char *key, Pipeline *pl, EbbError *err)
 	}
 	pl->writer_open = true;
 	hash_sink_init(&pl->hash, pl->writer.sink);
-	pl->compressor = compressor_create(t->compressor, &pl->hash.base, t->policy->compress_level, err);
+	pl->compressor =
+		compressor_create(t->compressor, &pl->hash.base, t->policy->compress_level, err);
 	if (!pl->compressor)
 		return false;
 	encoder_open(&pl->encoder, t->encoder, &t->info.shape, pl->compressor);
@@ -217,7 +219,8 @@ resolve_lost_commit(ArchiveTarget *t, const char *key, bool *committed, EbbError
 	if (!pg_connect(t->dsn, t->dbname, &t->session, &conn, &cerr))
 	{
 		error_set(err, EBB_ERR_CONNECT,
-				  "connection lost during COMMIT of \"%s\", and the outcome could not be checked", key);
+				  "connection lost during COMMIT of \"%s\", and the outcome could not be checked",
+				  key);
 		error_detail(err, "%s", cerr.message);
 		error_hint(err, "The next run resolves it: an object that the ledger does not name is an "
 						"orphan, and its rows are still in the table.");
@@ -232,8 +235,8 @@ static bool
 commit_window(ArchiveTarget *t, ArchivedObject *obj, EbbError *err)
 {
 	PGresult *res = PQexec(t->conn, "COMMIT");
-	bool committed = PQresultStatus(res) == PGRES_COMMAND_OK &&
-					 strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	bool committed =
+		PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
 	bool session_lost = PQstatus(t->conn) != CONNECTION_OK;
 
 	if (!committed && !session_lost)
@@ -246,7 +249,8 @@ commit_window(ArchiveTarget *t, ArchivedObject *obj, EbbError *err)
 		EbbError ignored;
 		store_remove(&t->store, obj->key, &ignored); /* not in the ledger: our own orphan */
 		if (session_lost)
-			error_set(err, EBB_ERR_CONNECT, "connection lost during COMMIT; the window was rolled back");
+			error_set(err, EBB_ERR_CONNECT,
+					  "connection lost during COMMIT; the window was rolled back");
 		return false;
 	}
 	if (session_lost)
@@ -274,7 +278,8 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	archive_object_key(t, piece.start, obj->key, sizeof(obj->key));
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
-	bool ok = pg_exec(t->conn, "BEGIN", err) && start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, err) &&
+	bool ok = pg_exec(t->conn, "BEGIN", err) &&
+			  start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, err) &&
 			  stream_rows(t, &copy, &pl, obj, err);
 	buf_free(&sql);
 	pg_copy_free(&copy);

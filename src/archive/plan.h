@@ -16,15 +16,17 @@
 /* A lower bound of TIME_UNBOUNDED takes every row, -infinity included; TIME_AFTER_NEG_INFINITY
  * takes every row but -infinity ones. Rows at -infinity (older than any cutoff) are one piece
  * of their own, {TIME_NEG_INFINITY, TIME_NEG_INFINITY}, planned before the finite ones. */
-#define TIME_UNBOUNDED INT64_MIN
+#define TIME_UNBOUNDED          INT64_MIN
 #define TIME_AFTER_NEG_INFINITY (INT64_MIN + 1)
 
-typedef struct TimeRange {
+typedef struct TimeRange
+{
 	int64_t start;
 	int64_t end; /* exclusive */
 } TimeRange;
 
-typedef struct WindowProbe {
+typedef struct WindowProbe
+{
 	void *ctx;
 	/* The smallest time in [from, to) (from may be TIME_UNBOUNDED). */
 	bool (*first)(void *ctx, int64_t from, int64_t to, bool *found, int64_t *ts, EbbError *err);
@@ -33,7 +35,8 @@ typedef struct WindowProbe {
 				EbbError *err);
 } WindowProbe;
 
-typedef struct WindowPlanner {
+typedef struct WindowPlanner
+{
 	const WindowProbe *probe;
 	int64_t width;
 	int64_t cutoff;

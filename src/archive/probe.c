@@ -9,9 +9,14 @@
 #include "archive/archive.h"
 #include "common/time.h"
 
-typedef enum ProbeKind { PROBE_FIRST, PROBE_NTH } ProbeKind;
+typedef enum ProbeKind
+{
+	PROBE_FIRST,
+	PROBE_NTH
+} ProbeKind;
 
-/* SELECT <epoch us of expr> FROM t WHERE <lower bound> AND col < $2 [ORDER BY col OFFSET $3 LIMIT 1] */
+/* SELECT <epoch us of expr> FROM t WHERE <lower bound> AND col < $2 [ORDER BY col OFFSET $3 LIMIT
+ * 1] */
 static void
 probe_sql(const ArchiveTarget *t, ProbeKind kind, int64_t from, Buf *sql)
 {
@@ -88,8 +93,8 @@ archive_deallocate(ArchiveTarget *t)
 }
 
 static bool
-probe_query(ArchiveTarget *t, ProbeKind kind, int64_t from, int64_t to, const char *n,
-			bool *found, int64_t *ts, EbbError *err)
+probe_query(ArchiveTarget *t, ProbeKind kind, int64_t from, int64_t to, const char *n, bool *found,
+			int64_t *ts, EbbError *err)
 {
 	Buf lo, hi;
 	PGresult *res;

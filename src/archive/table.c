@@ -258,7 +258,9 @@ progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
 		fprintf(stderr, "\r\033[K");
 		return;
 	}
-	double pct = t->cutoff > first ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first) : 100;
+	double pct = t->cutoff > first
+					 ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
+					 : 100;
 	time_format_sql(piece.start, t->info.time_is_tz, when, sizeof(when));
 	fprintf(stderr, "\r\033[K%s %s.%s: %" PRIu64 " rows, at %s (%.0f%%)", t->dbname,
 			t->policy->schema, t->policy->table, t->rows, when, pct);

@@ -13,7 +13,8 @@
 #include "common/log.h"
 #include "common/time.h"
 
-typedef struct ArchiveCmd {
+typedef struct ArchiveCmd
+{
 	CmdContext *ctx;
 	Policy *policies;
 	int npolicies;
@@ -103,9 +104,7 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 		case TABLE_SKIPPED:
 			printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, o->skip_reason);
 			break;
-		case TABLE_BUSY:
-			cmd_print_db_error(db, &o->err, true);
-			break;
+		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;
 		case TABLE_FAILED:
 			if (o->rows > 0)
 				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64
@@ -121,14 +120,10 @@ outcome_bits(const TableOutcome *o)
 {
 	switch (o->status)
 	{
-		case TABLE_OK:
-			return OUTCOME_OK;
-		case TABLE_SKIPPED:
-			return 0;
-		case TABLE_BUSY:
-			return OUTCOME_BUSY;
-		case TABLE_FAILED:
-			break;
+		case TABLE_OK: return OUTCOME_OK;
+		case TABLE_SKIPPED: return 0;
+		case TABLE_BUSY: return OUTCOME_BUSY;
+		case TABLE_FAILED: break;
 	}
 	return cmd_outcome_of(&o->err);
 }
@@ -197,8 +192,8 @@ cmd_archive(int argc, char **argv)
 
 	error_init(&err);
 	if (!cmd_context_init(&ctx, CMD_ARCHIVE, "archive",
-						  "move rows older than N days to an archive, then delete them", argc,
-						  argv, &code, &err))
+						  "move rows older than N days to an archive, then delete them", argc, argv,
+						  &code, &err))
 		goto fail;
 	if (code >= 0)
 	{

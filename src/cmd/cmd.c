@@ -14,8 +14,8 @@
 #include "pg/pg.h"
 
 bool
-cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char *summary,
-				 int argc, char **argv, int *exit_code, EbbError *err)
+cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char *summary, int argc,
+				 char **argv, int *exit_code, EbbError *err)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->command = command;
@@ -50,7 +50,7 @@ cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char
 	}
 	if (!settings_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, command, &ctx->settings, err))
 		return false;
-	log_set_level(ctx->settings.verbose >= 2 ? LOG_LEVEL_DEBUG
+	log_set_level(ctx->settings.verbose >= 2   ? LOG_LEVEL_DEBUG
 				  : ctx->settings.verbose == 1 ? LOG_LEVEL_INFO
 											   : LOG_LEVEL_WARNING);
 	return true;
@@ -202,7 +202,8 @@ PGconn *
 cmd_connect(const Settings *s, const char *dbname, int64_t statement_timeout_ms, int *outcome)
 {
 	PgSessionOptions opts = {s->timezone, s->lock_timeout_ms,
-							 statement_timeout_ms < 0 ? s->statement_timeout_ms : statement_timeout_ms,
+							 statement_timeout_ms < 0 ? s->statement_timeout_ms
+													  : statement_timeout_ms,
 							 s->idle_timeout_ms};
 	PGconn *conn = NULL;
 	EbbError err;

@@ -15,12 +15,13 @@
 #include "config/config.h"
 
 /* Outcome bits a database worker returns (and exits with). */
-#define OUTCOME_OK 0x1
-#define OUTCOME_BUSY 0x2
-#define OUTCOME_CONFIG_FAILED 0x4
+#define OUTCOME_OK             0x1
+#define OUTCOME_BUSY           0x2
+#define OUTCOME_CONFIG_FAILED  0x4
 #define OUTCOME_RUNTIME_FAILED 0x8
 
-typedef struct CmdContext {
+typedef struct CmdContext
+{
 	unsigned command;
 	const char *name;
 	OptLayer cli;

@@ -17,20 +17,22 @@
 #include "pg/catalog.h"
 #include "pg/pg.h"
 
-typedef struct GenerateCmd {
+typedef struct GenerateCmd
+{
 	CmdContext *ctx;
 	char *schema;
 	char *table;
 	char *qualified; /* "schema"."table" */
-	bool realistic;	 /* --rows given */
-	char rows[24];	 /* $2: the number of rows */
-	char days[16];	 /* $3 */
-	char seed[24];	 /* $4, realistic set only */
+	bool realistic;  /* --rows given */
+	char rows[24];   /* $2: the number of rows */
+	char days[16];   /* $3 */
+	char seed[24];   /* $4, realistic set only */
 	const char *end; /* --end, or NULL for now() */
 } GenerateCmd;
 
 /* What one database got, for the summary line. */
-typedef struct GenerateResult {
+typedef struct GenerateResult
+{
 	char end[64];
 	char first[64];
 	char last[64];
@@ -52,8 +54,7 @@ parse_options(CmdContext *ctx, GenerateCmd *g, EbbError *err)
 					 LLONG_MAX, &seed, err))
 		return false;
 	g->realistic = cli->slot[OPT_ROWS].set;
-	if (g->realistic &&
-		!opt_get_int(OPT_ROWS, &cli->slot[OPT_ROWS], 1, 1000000000, &rows, err))
+	if (g->realistic && !opt_get_int(OPT_ROWS, &cli->slot[OPT_ROWS], 1, 1000000000, &rows, err))
 		return false;
 	if (!g->realistic)
 		rows = days * 24;
@@ -111,8 +112,8 @@ resolve_range(PGconn *conn, const GenerateCmd *g, GenerateResult *out, EbbError 
 	const char *end_param[1] = {g->end};
 	const char *params[3] = {out->end, g->rows, g->days};
 
-	if (!query_text(conn, "SELECT coalesce($1::timestamp, date_trunc('second', LOCALTIMESTAMP))",
-					1, end_param, out->end, sizeof(out->end), NULL, 0, err))
+	if (!query_text(conn, "SELECT coalesce($1::timestamp, date_trunc('second', LOCALTIMESTAMP))", 1,
+					end_param, out->end, sizeof(out->end), NULL, 0, err))
 	{
 		if (g->end && PQstatus(conn) == CONNECTION_OK)
 		{
@@ -124,9 +125,8 @@ resolve_range(PGconn *conn, const GenerateCmd *g, GenerateResult *out, EbbError 
 		}
 		return false;
 	}
-	return query_text(conn,
-					  "SELECT " GENERATE_TIME_AT("0") ", " GENERATE_TIME_AT("$2::int8 - 1"), 3,
-					  params, out->first, sizeof(out->first), out->last, sizeof(out->last), err);
+	return query_text(conn, "SELECT " GENERATE_TIME_AT("0") ", " GENERATE_TIME_AT("$2::int8 - 1"),
+					  3, params, out->first, sizeof(out->first), out->last, sizeof(out->last), err);
 }
 
 /* Creates the schema only when it is missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE
@@ -224,16 +224,17 @@ ensure_index(PGconn *conn, const GenerateCmd *g, EbbError *err)
 	char exists[8];
 	Buf sql;
 
-	if (!query_text(conn,
-					"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
-					" JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
-					" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-					" JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
-					" JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
-					" JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]"
-					" WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'triggered_at'"
-					" AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)",
-					2, params, exists, sizeof(exists), NULL, 0, err))
+	if (!query_text(
+			conn,
+			"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+			" JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
+			" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+			" JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+			" JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
+			" JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]"
+			" WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = 'triggered_at'"
+			" AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL)",
+			2, params, exists, sizeof(exists), NULL, 0, err))
 		return false;
 	if (strcmp(exists, "t") == 0)
 		return true;

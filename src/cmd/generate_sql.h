@@ -12,7 +12,7 @@
 #define EBB_CMD_GENERATE_SQL_H
 
 #define GENERATE_TIME_AT(j)                                                                        \
-	"($1::timestamp - ((($2::int8 - (" j "))::float8 - 0.5) * ($3::int4 * 86400.0::float8"       \
+	"($1::timestamp - ((($2::int8 - (" j "))::float8 - 0.5) * ($3::int4 * 86400.0::float8"         \
 	" / $2::int8)) * interval '1 second')"
 
 /* The columns of the table, as format_type() spells them, in order. */

@@ -21,7 +21,8 @@
 #define EPOCH_US(x)                                                                                \
 	"CASE WHEN pg_catalog.isfinite(" x ") THEN (extract(epoch FROM " x ") * 1000000)::int8 END"
 
-typedef struct StatusCmd {
+typedef struct StatusCmd
+{
 	CmdContext *ctx;
 	Policy *policies;
 	int npolicies;
@@ -74,15 +75,16 @@ fetch_estimate(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *er
 	PGresult *res;
 
 	snprintf(oid, sizeof(oid), "%u", info->oid);
-	if (!pg_query(conn,
-				  "SELECT coalesce(pg_catalog.sum(CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0"
-				  " OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0"
-				  " THEN pg_catalog.pg_stat_get_live_tuples(c.oid)"
-				  " ELSE greatest(c.reltuples, 0)::int8 END), 0)::int8"
-				  " FROM pg_catalog.pg_class c"
-				  " WHERE (c.oid = $1::oid AND c.relkind <> 'p') OR c.oid IN (SELECT relid"
-				  " FROM pg_catalog.pg_partition_tree($1::oid::regclass) WHERE isleaf)",
-				  1, params, &res, err))
+	if (!pg_query(
+			conn,
+			"SELECT coalesce(pg_catalog.sum(CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0"
+			" OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0"
+			" THEN pg_catalog.pg_stat_get_live_tuples(c.oid)"
+			" ELSE greatest(c.reltuples, 0)::int8 END), 0)::int8"
+			" FROM pg_catalog.pg_class c"
+			" WHERE (c.oid = $1::oid AND c.relkind <> 'p') OR c.oid IN (SELECT relid"
+			" FROM pg_catalog.pg_partition_tree($1::oid::regclass) WHERE isleaf)",
+			1, params, &res, err))
 		return false;
 	r->estimated_rows = get_int64(res, 0, 0);
 	PQclear(res);
@@ -109,11 +111,13 @@ fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 	pg_quote_ident(&col, r->policy->time_column);
 	const char *t = buf_cstr(&tbl), *c = buf_cstr(&col);
 	buf_printf(&sql,
-			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US("c.cutoff") ","
-			   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff)"
-			   " FROM (SELECT CASE WHEN $1::int4 >= 0 THEN %s"
-			   " - pg_catalog.make_interval(days => $1::int4) END AS cutoff) c,"
-			   " (SELECT pg_catalog.min(%s) AS v FROM %s) o, (SELECT pg_catalog.max(%s) AS v FROM %s) n",
+			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US(
+				   "c.cutoff") ","
+							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff)"
+							   " FROM (SELECT CASE WHEN $1::int4 >= 0 THEN %s"
+							   " - pg_catalog.make_interval(days => $1::int4) END AS cutoff) c,"
+							   " (SELECT pg_catalog.min(%s) AS v FROM %s) o, (SELECT "
+							   "pg_catalog.max(%s) AS v FROM %s) n",
 			   t, c, r->tz ? "pg_catalog.now()" : "LOCALTIMESTAMP", c, t, c, t);
 	bool ok = pg_query(conn, buf_cstr(&sql), 1, params, &res, err);
 	buf_free(&tbl);
@@ -155,15 +159,28 @@ fetch_ledger(PGconn *conn, TableReport *r, EbbError *err)
 	const char *params[3] = {p->schema, p->table, p->dest};
 	PGresult *res;
 
-	if (!pg_query(conn,
-				  "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(rows), 0)::int8,"
-				  " coalesce(pg_catalog.sum(bytes), 0)::int8,"
-				  " " EPOCH_US("pg_catalog.min(window_start)") ","
-				  " " EPOCH_US("pg_catalog.max(window_end)") ","
-				  " coalesce(pg_catalog.bool_and(window_utc), false)"
-				  " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
-				  " AND ($3::text IS NULL OR dest = $3::text)",
-				  3, params, &res, err))
+	if (!pg_query(
+			conn,
+			"SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(rows), 0)::int8,"
+			" coalesce(pg_catalog.sum(bytes), 0)::int8,"
+			" " EPOCH_US(
+				"pg_catalog.min(window_start)") ","
+												" " EPOCH_US(
+													"pg_catalog.max(window_end)") ","
+																				  " coalesce(pg_"
+																				  "catalog.bool_"
+																				  "and(window_utc),"
+																				  " false)"
+																				  " FROM "
+																				  "ebb.archive_"
+																				  "ledger WHERE "
+																				  "table_schema = "
+																				  "$1 AND "
+																				  "table_name = $2"
+																				  " AND ($3::text "
+																				  "IS NULL OR dest "
+																				  "= $3::text)",
+			3, params, &res, err))
 		return false;
 	r->objects = get_int64(res, 0, 0);
 	r->archived_rows = get_int64(res, 0, 1);
@@ -182,10 +199,11 @@ fetch_last_run(PGconn *conn, TableReport *r, EbbError *err)
 	PGresult *res;
 
 	if (!pg_query(conn,
-				  "SELECT run_id, status, " EPOCH_US("started_at") ", " EPOCH_US("finished_at") ","
-				  " rows, bytes, objects, message FROM ebb.archive_run"
-				  " WHERE table_schema = $1 AND table_name = $2"
-				  " ORDER BY started_at DESC, run_id DESC LIMIT 1",
+				  "SELECT run_id, status, " EPOCH_US("started_at") ", " EPOCH_US(
+					  "finished_at") ","
+									 " rows, bytes, objects, message FROM ebb.archive_run"
+									 " WHERE table_schema = $1 AND table_name = $2"
+									 " ORDER BY started_at DESC, run_id DESC LIMIT 1",
 				  2, params, &res, err))
 		return false;
 	r->run.found = PQntuples(res) == 1;
@@ -295,8 +313,8 @@ cmd_status(int argc, char **argv)
 
 	error_init(&err);
 	if (!cmd_context_init(&ctx, CMD_STATUS, "status",
-						  "per database and table: hot rows, archived windows, last run, lag",
-						  argc, argv, &code, &err))
+						  "per database and table: hot rows, archived windows, last run, lag", argc,
+						  argv, &code, &err))
 		goto fail;
 	if (code >= 0)
 	{

@@ -13,12 +13,14 @@
 #include "config/config.h"
 
 /* A time that may be absent (no rows, no archive, no run). */
-typedef struct Stamp {
+typedef struct Stamp
+{
 	bool set;
 	int64_t us;
 } Stamp;
 
-typedef struct LastRun {
+typedef struct LastRun
+{
 	bool found;
 	char *run_id;
 	char *status;
@@ -28,18 +30,19 @@ typedef struct LastRun {
 	int64_t rows, bytes, objects;
 } LastRun;
 
-typedef struct TableReport {
+typedef struct TableReport
+{
 	const char *db;
 	const Policy *policy;
 	bool tz; /* timestamptz column: its times are UTC */
 	int64_t estimated_rows;
 	Stamp oldest, newest;
-	Stamp cutoff;		 /* unset with keep-days -1 */
+	Stamp cutoff;        /* unset with keep-days -1 */
 	int64_t rows_behind; /* rows older than the cutoff */
-	int64_t lag_us;		 /* cutoff - oldest when the oldest row is older, else 0 */
+	int64_t lag_us;      /* cutoff - oldest when the oldest row is older, else 0 */
 	int64_t objects, archived_rows, archived_bytes; /* from the ledger */
-	bool windows_utc;								/* the ledger's windows are UTC */
-	Stamp first_archived, last_archived;			/* first window start, last window end */
+	bool windows_utc;                               /* the ledger's windows are UTC */
+	Stamp first_archived, last_archived;            /* first window start, last window end */
 	LastRun run;
 } TableReport;
 

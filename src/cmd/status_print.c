@@ -213,4 +213,3 @@ status_print_text(const TableReport *r, bool *first)
 	print_text_policy(r);
 	print_text_archive(r);
 }
-

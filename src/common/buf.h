@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct Buf {
+typedef struct Buf
+{
 	char *data;
 	size_t len;
 	size_t cap;
@@ -31,7 +32,8 @@ void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Guarantees data is NUL-terminated (not counted in len). */
 const char *buf_cstr(Buf *b);
 
-typedef struct StrList {
+typedef struct StrList
+{
 	char **items;
 	int count;
 	int cap;

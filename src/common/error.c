@@ -66,8 +66,7 @@ error_exit_status(EbbErrorCode code)
 	switch (code)
 	{
 #define EBB_X_STATUS(c, status, name)                                                              \
-	case c:                                                                                        \
-		return status;
+	case c: return status;
 		EBB_ERROR_CODES(EBB_X_STATUS)
 #undef EBB_X_STATUS
 	}
@@ -80,8 +79,7 @@ error_code_name(EbbErrorCode code)
 	switch (code)
 	{
 #define EBB_X_NAME(c, status, name)                                                                \
-	case c:                                                                                        \
-		return name;
+	case c: return name;
 		EBB_ERROR_CODES(EBB_X_NAME)
 #undef EBB_X_NAME
 	}

@@ -23,13 +23,15 @@
 	X(EBB_ERR_BUSY, 3, "busy")                                                                     \
 	X(EBB_ERR_INTERNAL, 1, "internal")
 
-typedef enum EbbErrorCode {
+typedef enum EbbErrorCode
+{
 #define EBB_X_ENUM(code, status, name) code,
 	EBB_ERROR_CODES(EBB_X_ENUM)
 #undef EBB_X_ENUM
 } EbbErrorCode;
 
-typedef struct EbbError {
+typedef struct EbbError
+{
 	EbbErrorCode code;
 	char message[1024];
 	char detail[2048];

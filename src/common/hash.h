@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct Sha256 {
+typedef struct Sha256
+{
 	void *ctx; /* EVP_MD_CTX */
 } Sha256;
 

@@ -11,21 +11,11 @@ json_append_string(Buf *b, const char *s)
 	{
 		switch (*p)
 		{
-			case '"':
-				buf_append_str(b, "\\\"");
-				break;
-			case '\\':
-				buf_append_str(b, "\\\\");
-				break;
-			case '\n':
-				buf_append_str(b, "\\n");
-				break;
-			case '\r':
-				buf_append_str(b, "\\r");
-				break;
-			case '\t':
-				buf_append_str(b, "\\t");
-				break;
+			case '"': buf_append_str(b, "\\\""); break;
+			case '\\': buf_append_str(b, "\\\\"); break;
+			case '\n': buf_append_str(b, "\\n"); break;
+			case '\r': buf_append_str(b, "\\r"); break;
+			case '\t': buf_append_str(b, "\\t"); break;
 			default:
 				if (*p < 0x20)
 					buf_printf(b, "\\u%04x", *p);

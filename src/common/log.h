@@ -8,7 +8,13 @@
 
 #include <stdbool.h>
 
-typedef enum LogLevel { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARNING, LOG_LEVEL_ERROR } LogLevel;
+typedef enum LogLevel
+{
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_ERROR
+} LogLevel;
 
 void log_set_level(LogLevel level);
 bool log_enabled(LogLevel level);

@@ -10,25 +10,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct ColumnDesc {
-	char *name;		 /* attname */
+typedef struct ColumnDesc
+{
+	char *name;        /* attname */
 	uint32_t type_oid; /* atttypid, domains resolved to their base type */
-	char *type_name; /* format_type(): "character varying(255)", "jsonb", ... */
+	char *type_name;   /* format_type(): "character varying(255)", "jsonb", ... */
 } ColumnDesc;
 
-typedef struct TableShape {
+typedef struct TableShape
+{
 	int ncolumns;
 	ColumnDesc *columns;
 } TableShape;
 
 /* One field in PostgreSQL's text output form (the type's output function), already unescaped. */
-typedef struct RowField {
+typedef struct RowField
+{
 	const char *data;
 	size_t len;
 	bool isnull;
 } RowField;
 
-typedef struct Row {
+typedef struct Row
+{
 	int nfields;
 	RowField *fields;
 } Row;

@@ -15,12 +15,14 @@
 
 typedef struct Sink Sink;
 
-typedef struct SinkOps {
+typedef struct SinkOps
+{
 	bool (*write)(Sink *sink, const void *data, size_t len, EbbError *err);
 	bool (*finish)(Sink *sink, EbbError *err);
 } SinkOps;
 
-struct Sink {
+struct Sink
+{
 	const SinkOps *ops;
 };
 
@@ -37,7 +39,8 @@ sink_finish(Sink *sink, EbbError *err)
 }
 
 /* A pass-through stage that hashes and counts the bytes it forwards. */
-typedef struct HashSink {
+typedef struct HashSink
+{
 	Sink base;
 	Sink *next;
 	Sha256 sha;

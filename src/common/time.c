@@ -65,7 +65,12 @@ time_from_civil(const CivilTime *c)
 		   c->minute * USECS_PER_MINUTE + c->second * USECS_PER_SEC + c->usec;
 }
 
-typedef enum TimeStyle { STYLE_SQL, STYLE_COMPACT, STYLE_ISO } TimeStyle;
+typedef enum TimeStyle
+{
+	STYLE_SQL,
+	STYLE_COMPACT,
+	STYLE_ISO
+} TimeStyle;
 
 static void
 format_style(int64_t us, TimeStyle style, bool utc, char *out, size_t outlen)
@@ -85,8 +90,9 @@ format_style(int64_t us, TimeStyle style, bool utc, char *out, size_t outlen)
 	if (utc)
 		suffix = style == STYLE_SQL ? "+00" : "Z";
 	if (style == STYLE_SQL)
-		snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:%02d%s%s%s", c.year > 0 ? c.year : 1 - c.year,
-				 c.month, c.day, c.hour, c.minute, c.second, frac, suffix, c.year > 0 ? "" : " BC");
+		snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d:%02d%s%s%s",
+				 c.year > 0 ? c.year : 1 - c.year, c.month, c.day, c.hour, c.minute, c.second, frac,
+				 suffix, c.year > 0 ? "" : " BC");
 	else if (style == STYLE_COMPACT)
 		snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02d%s%s", c.year, c.month, c.day, c.hour,
 				 c.minute, c.second, frac, suffix);
@@ -118,11 +124,11 @@ static const struct
 	const char *name;
 	int64_t usecs;
 } duration_units[] = {
-	{"s", USECS_PER_SEC},		{"sec", USECS_PER_SEC},		  {"secs", USECS_PER_SEC},
-	{"second", USECS_PER_SEC},	{"seconds", USECS_PER_SEC},	  {"m", USECS_PER_MINUTE},
-	{"min", USECS_PER_MINUTE},	{"mins", USECS_PER_MINUTE},	  {"minute", USECS_PER_MINUTE},
-	{"minutes", USECS_PER_MINUTE}, {"h", USECS_PER_HOUR},	  {"hour", USECS_PER_HOUR},
-	{"hours", USECS_PER_HOUR},	{"d", USECS_PER_DAY},		  {"day", USECS_PER_DAY},
+	{"s", USECS_PER_SEC},          {"sec", USECS_PER_SEC},     {"secs", USECS_PER_SEC},
+	{"second", USECS_PER_SEC},     {"seconds", USECS_PER_SEC}, {"m", USECS_PER_MINUTE},
+	{"min", USECS_PER_MINUTE},     {"mins", USECS_PER_MINUTE}, {"minute", USECS_PER_MINUTE},
+	{"minutes", USECS_PER_MINUTE}, {"h", USECS_PER_HOUR},      {"hour", USECS_PER_HOUR},
+	{"hours", USECS_PER_HOUR},     {"d", USECS_PER_DAY},       {"day", USECS_PER_DAY},
 	{"days", USECS_PER_DAY},
 };
 

@@ -13,16 +13,17 @@
 
 #include "common/error.h"
 
-#define USECS_PER_SEC INT64_C(1000000)
+#define USECS_PER_SEC    INT64_C(1000000)
 #define USECS_PER_MINUTE (60 * USECS_PER_SEC)
-#define USECS_PER_HOUR (60 * USECS_PER_MINUTE)
-#define USECS_PER_DAY (24 * USECS_PER_HOUR)
+#define USECS_PER_HOUR   (60 * USECS_PER_MINUTE)
+#define USECS_PER_DAY    (24 * USECS_PER_HOUR)
 
 /* PostgreSQL's own encodings of -infinity and infinity (DT_NOBEGIN, DT_NOEND). */
 #define TIME_NEG_INFINITY INT64_MIN
 #define TIME_POS_INFINITY INT64_MAX
 
-typedef struct CivilTime {
+typedef struct CivilTime
+{
 	int year, month, day, hour, minute, second, usec;
 } CivilTime;
 

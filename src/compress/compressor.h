@@ -9,8 +9,9 @@
 #include "common/error.h"
 #include "common/sink.h"
 
-typedef struct CompressorDriver {
-	const char *name;	   /* --compress value */
+typedef struct CompressorDriver
+{
+	const char *name;      /* --compress value */
 	const char *extension; /* appended to the object name ("zst", "gz"), or "" */
 	int default_level;
 	int min_level, max_level;

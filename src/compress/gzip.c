@@ -7,7 +7,8 @@
 
 #define GZIP_OUT_BYTES (128 * 1024)
 
-typedef struct GzipSink {
+typedef struct GzipSink
+{
 	Sink base;
 	Sink *next;
 	z_stream zs;

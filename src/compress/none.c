@@ -4,7 +4,8 @@
 #include "common/buf.h"
 #include "compress/compressor.h"
 
-typedef struct NoneSink {
+typedef struct NoneSink
+{
 	Sink base;
 	Sink *next;
 } NoneSink;

@@ -5,7 +5,8 @@
 #include "common/buf.h"
 #include "compress/compressor.h"
 
-typedef struct ZstdSink {
+typedef struct ZstdSink
+{
 	Sink base;
 	Sink *next;
 	ZSTD_CCtx *cctx;

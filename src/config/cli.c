@@ -20,7 +20,8 @@ build_getopt(unsigned command, struct option *longopts, char *shortopts)
 		if (!(o->commands & command) || !(o->where & WHERE_CLI))
 			continue;
 		bool arg = o->kind != OPT_KIND_BOOL;
-		longopts[n++] = (struct option){o->name, arg ? required_argument : no_argument, NULL, 1000 + i};
+		longopts[n++] =
+			(struct option){o->name, arg ? required_argument : no_argument, NULL, 1000 + i};
 		if (o->short_name)
 		{
 			*s++ = o->short_name;
@@ -75,8 +76,8 @@ getopt_failure(int c, char **argv, const char *command_name, EbbError *err)
 }
 
 bool
-options_parse_argv(unsigned command, const char *command_name, int argc, char **argv,
-				   OptLayer *cli, StrList *positional, EbbError *err)
+options_parse_argv(unsigned command, const char *command_name, int argc, char **argv, OptLayer *cli,
+				   StrList *positional, EbbError *err)
 {
 	struct option longopts[OPT_COUNT + 1];
 	char shortopts[3 * OPT_COUNT + 3];
@@ -124,7 +125,8 @@ options_print_help(unsigned command, const char *command_name, const char *summa
 			continue;
 		bool seen = false;
 		for (int k = 0; k < g; k++)
-			if ((option_table[k].commands & command) && strcmp(option_table[k].group, head->group) == 0)
+			if ((option_table[k].commands & command) &&
+				strcmp(option_table[k].group, head->group) == 0)
 				seen = true;
 		if (seen)
 			continue;
@@ -153,6 +155,7 @@ options_print_help(unsigned command, const char *command_name, const char *summa
 			printf("\n");
 		}
 	}
-	printf("\nEnvironment: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE and the other\n"
-		   "libpq variables apply.\n");
+	printf(
+		"\nEnvironment: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE and the other\n"
+		"libpq variables apply.\n");
 }

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct LoadState {
+typedef struct LoadState
+{
 	Config *cfg;
 	FILE *fp;
 	int line;
@@ -100,7 +101,7 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	unsigned where = 0;
 
 	if (st->failed_line)
-		return 0; /* report the first error, not the last */
+		return 0;               /* report the first error, not the last */
 	st->failed_line = st->line; /* cleared on success below */
 	OptLayer *layer = config_section_layer(st, section, &where);
 	const OptionDef *o = option_by_name(name);
@@ -119,8 +120,8 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		error_hint(st->err, "See \"ebb archive --help\" for the parameters and where they apply.");
 		return 0;
 	}
-	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", name,
-			 st->cfg->path, st->line);
+	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", name, st->cfg->path,
+			 st->line);
 	opt_layer_set(layer, o->id, value, origin);
 	st->failed_line = 0;
 	return 1;

@@ -13,13 +13,15 @@
 #include "common/error.h"
 #include "config/options.h"
 
-typedef struct TableSection {
+typedef struct TableSection
+{
 	char *name; /* as written after "table " */
 	int line;
 	OptLayer layer;
 } TableSection;
 
-typedef struct Config {
+typedef struct Config
+{
 	char *path;
 	OptLayer defaults;
 	TableSection *tables;
@@ -30,7 +32,8 @@ bool config_load(const char *path, Config *cfg, EbbError *err);
 void config_free(Config *cfg);
 
 /* Settings that apply to the whole run. */
-typedef struct Settings {
+typedef struct Settings
+{
 	char *dsn;
 	StrList databases;
 	bool all_databases;
@@ -51,7 +54,8 @@ bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, 
 void settings_free(Settings *s);
 
 /* One table's archive policy. */
-typedef struct Policy {
+typedef struct Policy
+{
 	char *schema;
 	char *table;
 	char *time_column;

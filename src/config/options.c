@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define W_ALL (WHERE_CLI | WHERE_DEFAULTS)
+#define W_ALL    (WHERE_CLI | WHERE_DEFAULTS)
 #define W_POLICY (WHERE_CLI | WHERE_DEFAULTS | WHERE_TABLE)
 
 /* clang-format off */
@@ -174,12 +174,14 @@ opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long lo
 	char *end;
 
 	if (!text)
-		return error_set(err, EBB_ERR_INTERNAL, "option --%s has no default", option_table[id].name);
+		return error_set(err, EBB_ERR_INTERNAL, "option --%s has no default",
+						 option_table[id].name);
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
 	if (errno || end == text || *end != '\0' || v < min || v > max)
 	{
-		error_set(err, slot && strncmp(slot->origin, "option", 6) != 0 ? EBB_ERR_CONFIG : EBB_ERR_USAGE,
+		error_set(err,
+				  slot && strncmp(slot->origin, "option", 6) != 0 ? EBB_ERR_CONFIG : EBB_ERR_USAGE,
 				  "invalid value \"%s\" for %s", text, opt_origin(id, slot));
 		error_hint(err, "Use a whole number from %lld to %lld.", min, max);
 		return false;

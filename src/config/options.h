@@ -12,7 +12,8 @@
 #include "common/buf.h"
 #include "common/error.h"
 
-typedef enum OptId {
+typedef enum OptId
+{
 	OPT_DSN,
 	OPT_DATABASE,
 	OPT_ALL_DATABASES,
@@ -46,28 +47,35 @@ typedef enum OptId {
 	OPT_COUNT
 } OptId;
 
-typedef enum OptKind { OPT_KIND_STRING, OPT_KIND_INT, OPT_KIND_BOOL, OPT_KIND_LIST } OptKind;
+typedef enum OptKind
+{
+	OPT_KIND_STRING,
+	OPT_KIND_INT,
+	OPT_KIND_BOOL,
+	OPT_KIND_LIST
+} OptKind;
 
 /* Commands (bit set). */
-#define CMD_ARCHIVE 0x1u
+#define CMD_ARCHIVE  0x1u
 #define CMD_GENERATE 0x2u
-#define CMD_STATUS 0x4u
-#define CMD_ALL (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS)
+#define CMD_STATUS   0x4u
+#define CMD_ALL      (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS)
 
 /* Where an option may be given (bit set). */
-#define WHERE_CLI 0x1u
+#define WHERE_CLI      0x1u
 #define WHERE_DEFAULTS 0x2u
-#define WHERE_TABLE 0x4u
+#define WHERE_TABLE    0x4u
 
-typedef struct OptionDef {
+typedef struct OptionDef
+{
 	OptId id;
 	const char *name; /* long option and config key */
 	char short_name;  /* 0 for none */
 	OptKind kind;
 	unsigned commands;
 	unsigned where;
-	const char *group;		   /* help section */
-	const char *metavar;	   /* NULL for flags */
+	const char *group;         /* help section */
+	const char *metavar;       /* NULL for flags */
 	const char *default_value; /* NULL when there is none */
 	const char *help;
 } OptionDef;
@@ -77,14 +85,16 @@ extern const OptionDef option_table[OPT_COUNT];
 const OptionDef *option_by_name(const char *name);
 
 /* One value of an option, with where it came from for error messages. */
-typedef struct OptSlot {
+typedef struct OptSlot
+{
 	bool set;
 	char *value;  /* last value (string, int, bool as text) */
 	StrList list; /* every value, for OPT_KIND_LIST */
 	char origin[256];
 } OptSlot;
 
-typedef struct OptLayer {
+typedef struct OptLayer
+{
 	OptSlot slot[OPT_COUNT];
 } OptLayer;
 

@@ -8,7 +8,8 @@
 #include "config/config.h"
 #include "encode/encoder.h"
 
-typedef struct PolicyLayers {
+typedef struct PolicyLayers
+{
 	const OptLayer *cli, *table, *defaults;
 } PolicyLayers;
 
@@ -134,8 +135,8 @@ find_section(const Config *cfg, const char *schema, const char *table, EbbError 
 }
 
 static bool
-policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char *name,
-		   Policy *p, EbbError *err)
+policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char *name, Policy *p,
+		   EbbError *err)
 {
 	memset(p, 0, sizeof(*p));
 	if (!config_parse_qualified_name(name, &p->schema, &p->table, err))
@@ -150,8 +151,8 @@ policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char 
 }
 
 bool
-policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Policy **out,
-				 int *count, EbbError *err)
+policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Policy **out, int *count,
+				 EbbError *err)
 {
 	const char *only = cli->slot[OPT_TABLE].set ? cli->slot[OPT_TABLE].value : NULL;
 	int n = only ? 1 : (cfg ? cfg->ntables : 0);

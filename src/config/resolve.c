@@ -73,7 +73,8 @@ settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Setti
 	out->verbose = cli->slot[OPT_VERBOSE].set ? atoi(cli->slot[OPT_VERBOSE].value) : 0;
 	if (out->all_databases && out->databases.count > 0)
 	{
-		error_set(err, EBB_ERR_USAGE, "options --all-databases and --database cannot be used together");
+		error_set(err, EBB_ERR_USAGE,
+				  "options --all-databases and --database cannot be used together");
 		return false;
 	}
 	if (!out->all_databases && (out->include.count || out->exclude.count))

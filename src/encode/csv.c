@@ -60,7 +60,8 @@ encode_csv_row(Buf *out, const Row *row)
 	buf_append_char(out, '\n');
 }
 
-typedef struct CsvState {
+typedef struct CsvState
+{
 	const TableShape *shape;
 	Sink *out;
 	Buf buf;

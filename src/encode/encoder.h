@@ -9,8 +9,9 @@
 #include "common/row.h"
 #include "common/sink.h"
 
-typedef struct EncoderDriver {
-	const char *name;	   /* --format value */
+typedef struct EncoderDriver
+{
+	const char *name;      /* --format value */
 	const char *extension; /* object name extension before the compressor's */
 	void *(*create)(const TableShape *shape, Sink *out);
 	bool (*begin)(void *state, EbbError *err);
@@ -19,7 +20,8 @@ typedef struct EncoderDriver {
 	void (*destroy)(void *state);
 } EncoderDriver;
 
-typedef struct Encoder {
+typedef struct Encoder
+{
 	const EncoderDriver *driver;
 	void *state;
 } Encoder;

@@ -12,12 +12,13 @@ lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
 	const char *params[2] = {info->schema, info->table};
 	PGresult *res;
 
-	if (!pg_query(conn,
-				  "SELECT c.oid, c.relkind, c.reltuples, "
-				  "pg_catalog.pg_table_size(c.oid) "
-				  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-				  "WHERE n.nspname = $1 AND c.relname = $2",
-				  2, params, &res, err))
+	if (!pg_query(
+			conn,
+			"SELECT c.oid, c.relkind, c.reltuples, "
+			"pg_catalog.pg_table_size(c.oid) "
+			"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+			"WHERE n.nspname = $1 AND c.relname = $2",
+			2, params, &res, err))
 		return false;
 	*found = PQntuples(res) == 1;
 	if (*found)
@@ -43,7 +44,8 @@ estimate_row_bytes(PGconn *conn, TableInfo *info)
 	if (info->est_row_bytes > 0)
 		return;
 	buf_init(&sql);
-	buf_append_str(&sql, "SELECT pg_catalog.avg(pg_catalog.pg_column_size(s.*)) FROM (SELECT * FROM ");
+	buf_append_str(&sql,
+				   "SELECT pg_catalog.avg(pg_catalog.pg_column_size(s.*)) FROM (SELECT * FROM ");
 	pg_quote_qualified(&sql, info->schema, info->table);
 	buf_append_str(&sql, " LIMIT 1000) s");
 	if (pg_query(conn, buf_cstr(&sql), 0, NULL, &res, &ignored))
@@ -64,12 +66,13 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 
 	snprintf(oid, sizeof(oid), "%u", info->oid);
 	/* Domains resolve to their base type: the encoder types values by what they really are. */
-	if (!pg_query(conn,
-				  "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
-				  "pg_catalog.format_type(a.atttypid, a.atttypmod) "
-				  "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-				  "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-				  1, params, &res, err))
+	if (!pg_query(
+			conn,
+			"SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
+			"pg_catalog.format_type(a.atttypid, a.atttypmod) "
+			"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+			"WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+			1, params, &res, err))
 		return false;
 	int n = PQntuples(res);
 	info->shape.ncolumns = n;
@@ -92,14 +95,15 @@ check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
 	PGresult *res;
 
 	snprintf(oid, sizeof(oid), "%u", info->oid);
-	if (!pg_query(conn,
-				  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-				  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-				  "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
-				  "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-				  "WHERE i.indrelid = $1 AND a.attname = $2 AND am.amname = 'btree' "
-				  "AND i.indisvalid AND i.indpred IS NULL)",
-				  2, params, &res, err))
+	if (!pg_query(
+			conn,
+			"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+			"JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+			"JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
+			"JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+			"WHERE i.indrelid = $1 AND a.attname = $2 AND am.amname = 'btree' "
+			"AND i.indisvalid AND i.indpred IS NULL)",
+			2, params, &res, err))
 		return false;
 	info->time_indexed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);

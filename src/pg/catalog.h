@@ -12,19 +12,20 @@
 #include "common/error.h"
 #include "common/row.h"
 
-#define PG_OID_TIMESTAMP 1114
+#define PG_OID_TIMESTAMP   1114
 #define PG_OID_TIMESTAMPTZ 1184
 
-typedef struct TableInfo {
+typedef struct TableInfo
+{
 	char *schema;
 	char *table;
 	uint32_t oid;
 	char relkind;
 	TableShape shape;
-	int time_index;		  /* position of the time column in shape */
-	bool time_is_tz;	  /* timestamptz (windows in UTC) vs timestamp (naive) */
-	bool time_indexed;	  /* a valid, non-partial btree index leads with the time column */
-	double est_rows;	  /* reltuples */
+	int time_index;       /* position of the time column in shape */
+	bool time_is_tz;      /* timestamptz (windows in UTC) vs timestamp (naive) */
+	bool time_indexed;    /* a valid, non-partial btree index leads with the time column */
+	double est_rows;      /* reltuples */
 	double est_row_bytes; /* table size / reltuples, for --dry-run estimates */
 } TableInfo;
 

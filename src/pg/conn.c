@@ -27,7 +27,8 @@ pg_check_dsn(const char *dsn, EbbError *err)
 		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
 		{
 			PQconninfoFree(opts);
-			error_set(err, EBB_ERR_USAGE, "the connection string given on the command line holds a password");
+			error_set(err, EBB_ERR_USAGE,
+					  "the connection string given on the command line holds a password");
 			error_detail(err, "Other users of this machine can read command lines.");
 			error_hint(err, "Use PGPASSWORD, a password file (~/.pgpass or PGPASSFILE), or the dsn "
 							"parameter of the config file.");
@@ -80,9 +81,10 @@ pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 	 * that no object in the tenant's database can hijack an unqualified name (CVE-2018-1058).
 	 * Output settings are fixed so that archived text is the same whatever the role's defaults. */
 	if (!pg_exec(conn, "SELECT pg_catalog.set_config('search_path', '', false)", err) ||
-		!pg_exec(conn, "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
-					   "SET extra_float_digits = 1; SET bytea_output = 'hex';"
-					   "SET standard_conforming_strings = on",
+		!pg_exec(conn,
+				 "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
+				 "SET extra_float_digits = 1; SET bytea_output = 'hex';"
+				 "SET standard_conforming_strings = on",
 				 err))
 		return false;
 	if (PQsetClientEncoding(conn, "UTF8") != 0)
@@ -98,14 +100,16 @@ pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 	{
 		const char *params[1] = {o->timezone};
 		PGresult *res;
-		if (!pg_query(conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, params,
-					  &res, err))
+		if (!pg_query(conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, params, &res,
+					  err))
 		{
 			char server[sizeof(err->message)];
 			snprintf(server, sizeof(server), "%s", err->message);
-			error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --timezone", o->timezone);
+			error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --timezone",
+					  o->timezone);
 			error_detail(err, "The server said: %s", server + strlen("query failed: "));
-			error_hint(err, "Use a name from pg_timezone_names, such as \"Europe/Berlin\" or \"UTC\".");
+			error_hint(err,
+					   "Use a name from pg_timezone_names, such as \"Europe/Berlin\" or \"UTC\".");
 			return false;
 		}
 		PQclear(res);

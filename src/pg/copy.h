@@ -12,7 +12,8 @@
 #include "common/error.h"
 #include "common/row.h"
 
-typedef struct PgCopy {
+typedef struct PgCopy
+{
 	PGconn *conn;
 	char *rowbuf; /* from PQgetCopyData, freed with PQfreemem */
 	RowField *fields;
@@ -35,8 +36,6 @@ void pg_copy_free(PgCopy *copy);
 
 /* Decodes one text-format COPY line in place (exposed for unit tests). */
 bool pg_copy_decode_text(char *line, size_t len, RowField *fields, int ncolumns, EbbError *err);
-
-
 
 /* Stops a COPY that is still streaming (cancel and drain) so that the session can ROLLBACK.
  * Returns false when the session is no longer usable; the caller must then disconnect. */

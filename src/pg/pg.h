@@ -12,11 +12,12 @@
 #include "common/buf.h"
 #include "common/error.h"
 
-typedef struct PgSessionOptions {
-	const char *timezone;		  /* NULL: the server's default */
-	int64_t lock_timeout_ms;	  /* 0: not set */
+typedef struct PgSessionOptions
+{
+	const char *timezone;         /* NULL: the server's default */
+	int64_t lock_timeout_ms;      /* 0: not set */
 	int64_t statement_timeout_ms; /* 0: not set */
-	int64_t idle_timeout_ms;	  /* 0: not set */
+	int64_t idle_timeout_ms;      /* 0: not set */
 } PgSessionOptions;
 
 /* Rejects a DSN that does not parse or that carries a password (it would be visible in ps). */
@@ -29,8 +30,8 @@ bool pg_connect(const char *dsn, const char *dbname, const PgSessionOptions *opt
 /* Runs a statement with no result rows (or ignores them). */
 bool pg_exec(PGconn *conn, const char *sql, EbbError *err);
 /* Runs a parameterized query (text parameters); *res is the caller's to PQclear. */
-bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-			  PGresult **res, EbbError *err);
+bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **res,
+			  EbbError *err);
 /* A statement prepared once and run many times (no parse and plan per window). */
 bool pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err);
 bool pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params,

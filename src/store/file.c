@@ -16,11 +16,13 @@
 #include "common/buf.h"
 #include "store/store.h"
 
-typedef struct FileStore {
+typedef struct FileStore
+{
 	char *root;
 } FileStore;
 
-typedef struct FileWriter {
+typedef struct FileWriter
+{
 	Sink base;
 	char *path;
 	char *tmp;
@@ -119,8 +121,8 @@ file_check(void *state, EbbError *err)
 	{
 		int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
-			ok = error_set(err, EBB_ERR_IO, "could not write to destination \"%s\": %s",
-						   fs->root, strerror(errno));
+			ok = error_set(err, EBB_ERR_IO, "could not write to destination \"%s\": %s", fs->root,
+						   strerror(errno));
 		else
 		{
 			close(fd);
@@ -168,8 +170,8 @@ file_writer_open(void *state, const char *key, void **wstate, Sink **sink, EbbEr
 	bool ok = make_dirs(dir, err);
 	free(dir);
 	if (ok && (w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
-		ok = error_set(err, EBB_ERR_IO, "could not create file \"%s\": %s", w->tmp,
-					   strerror(errno));
+		ok =
+			error_set(err, EBB_ERR_IO, "could not create file \"%s\": %s", w->tmp, strerror(errno));
 	*wstate = w;
 	*sink = &w->base;
 	return ok;

@@ -124,8 +124,11 @@ store_verify(Store *store, const char *key, uint64_t bytes, const char *sha256_h
 	hash_sink_result(&hs, got);
 	if (hs.bytes != bytes || strcmp(got, sha256_hex) != 0)
 	{
-		error_set(err, EBB_ERR_VERIFY, "archive object \"%s\" does not match what was written", key);
-		error_detail(err, "Expected %" PRIu64 " bytes with SHA-256 %s, read %" PRIu64 " bytes with SHA-256 %s.",
+		error_set(err, EBB_ERR_VERIFY, "archive object \"%s\" does not match what was written",
+				  key);
+		error_detail(err,
+					 "Expected %" PRIu64 " bytes with SHA-256 %s, read %" PRIu64
+					 " bytes with SHA-256 %s.",
 					 bytes, sha256_hex, hs.bytes, got);
 		return false;
 	}

@@ -14,7 +14,8 @@
 #include "common/error.h"
 #include "common/sink.h"
 
-typedef struct StoreDriver {
+typedef struct StoreDriver
+{
 	const char *scheme;
 	bool (*open)(const char *url, void **state, EbbError *err);
 	void (*close)(void *state);
@@ -34,13 +35,15 @@ typedef struct StoreDriver {
 	bool (*remove)(void *state, const char *key, EbbError *err);
 } StoreDriver;
 
-typedef struct Store {
+typedef struct Store
+{
 	const StoreDriver *driver;
 	void *state;
 	char *url;
 } Store;
 
-typedef struct StoreWriter {
+typedef struct StoreWriter
+{
 	const StoreDriver *driver;
 	void *state;
 	Sink *sink; /* write the object's bytes here */

@@ -101,10 +101,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_and_cstr),
-		cmocka_unit_test(test_growth_keeps_content),
-		cmocka_unit_test(test_printf_long),
-		cmocka_unit_test(test_strlist),
+		cmocka_unit_test(test_append_and_cstr),     cmocka_unit_test(test_growth_keeps_content),
+		cmocka_unit_test(test_printf_long),         cmocka_unit_test(test_strlist),
 		cmocka_unit_test(test_asprintf_and_strdup),
 	};
 

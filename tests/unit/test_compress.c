@@ -22,7 +22,8 @@
 
 /* ---- a Sink that keeps everything, and can be told to fail ---- */
 
-typedef struct CollectSink {
+typedef struct CollectSink
+{
 	Sink base;
 	Buf buf;
 	int writes;
@@ -62,8 +63,8 @@ make_data(size_t text_bytes, size_t random_bytes)
 
 	buf_init(&b);
 	for (int i = 0; b.len < text_bytes; i++)
-		buf_printf(&b, "%d,2026-03-29 01:%02d:00+00,\"event %d\",tenant_%d\n", i, i % 60,
-				   i % 97, i % 13);
+		buf_printf(&b, "%d,2026-03-29 01:%02d:00+00,\"event %d\",tenant_%d\n", i, i % 60, i % 97,
+				   i % 13);
 	b.len = text_bytes;
 	buf_reserve(&b, random_bytes);
 	for (size_t i = 0; i < random_bytes; i++)
@@ -310,11 +311,16 @@ check_bad_level(const char *method, int level, const char *message, const char *
 static void
 test_level_validation(void **state)
 {
-	check_bad_level("zstd", 0, "invalid compression level 0 for \"zstd\"", "Use a level from 1 to 19.");
-	check_bad_level("zstd", 20, "invalid compression level 20 for \"zstd\"", "Use a level from 1 to 19.");
-	check_bad_level("gzip", 0, "invalid compression level 0 for \"gzip\"", "Use a level from 1 to 9.");
-	check_bad_level("gzip", 10, "invalid compression level 10 for \"gzip\"", "Use a level from 1 to 9.");
-	check_bad_level("none", 1, "invalid compression level 1 for \"none\"", "Use a level from 0 to 0.");
+	check_bad_level("zstd", 0, "invalid compression level 0 for \"zstd\"",
+					"Use a level from 1 to 19.");
+	check_bad_level("zstd", 20, "invalid compression level 20 for \"zstd\"",
+					"Use a level from 1 to 19.");
+	check_bad_level("gzip", 0, "invalid compression level 0 for \"gzip\"",
+					"Use a level from 1 to 9.");
+	check_bad_level("gzip", 10, "invalid compression level 10 for \"gzip\"",
+					"Use a level from 1 to 9.");
+	check_bad_level("none", 1, "invalid compression level 1 for \"none\"",
+					"Use a level from 0 to 0.");
 }
 
 static void

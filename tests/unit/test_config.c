@@ -34,7 +34,8 @@ group_teardown(void **state)
 }
 
 /* One test's fixture: a config file, the loaded Config, a CLI layer. */
-typedef struct Fixture {
+typedef struct Fixture
+{
 	char *path;
 	Config cfg;
 	OptLayer cli;
@@ -94,32 +95,30 @@ unrecognized_msg(const char *name, const char *path, int line)
 {
 	static char buf[1024];
 
-	snprintf(buf, sizeof(buf),
-			 "unrecognized configuration parameter \"%s\" in file \"%s\" line %d", name, path,
-			 line);
+	snprintf(buf, sizeof(buf), "unrecognized configuration parameter \"%s\" in file \"%s\" line %d",
+			 name, path, line);
 	return buf;
 }
 
 /* ---- a valid file and the precedence of layers ---- */
 
-static const char valid_conf[] =
-	"# ebb.conf\n"
-	"[defaults]\n"
-	"keep-days = 7\n"
-	"compress = gzip\n"
-	"time-column = created_at\n"
-	"dest = file:///srv/archive\n"
-	"jobs = 4\n"
-	"\n"
-	"[table analytics.events]\n"
-	"keep-days = 30\n"
-	"window = 15min\n"
-	"compress = none\n"
-	"\n"
-	"[table logs]\n"
-	"time-column = logged_at\n"
-	"max-rows-per-txn = 5000\n"
-	"allow-seqscan = true\n";
+static const char valid_conf[] = "# ebb.conf\n"
+								 "[defaults]\n"
+								 "keep-days = 7\n"
+								 "compress = gzip\n"
+								 "time-column = created_at\n"
+								 "dest = file:///srv/archive\n"
+								 "jobs = 4\n"
+								 "\n"
+								 "[table analytics.events]\n"
+								 "keep-days = 30\n"
+								 "window = 15min\n"
+								 "compress = none\n"
+								 "\n"
+								 "[table logs]\n"
+								 "time-column = logged_at\n"
+								 "max-rows-per-txn = 5000\n"
+								 "allow-seqscan = true\n";
 
 static const Policy *
 find_policy(const Policy *p, int n, const char *schema, const char *table)
@@ -164,17 +163,17 @@ test_policies_without_cli_overrides(void **state)
 	assert_int_equal(n, 2);
 	const Policy *ev = find_policy(p, n, "analytics", "events");
 	const Policy *lg = find_policy(p, n, "public", "logs");
-	assert_int_equal(ev->keep_days, 30);		   /* table */
-	assert_int_equal(lg->keep_days, 7);			   /* defaults */
-	assert_string_equal(ev->compress, "none");	   /* table */
-	assert_string_equal(lg->compress, "gzip");	   /* defaults */
-	assert_string_equal(ev->time_column, "created_at"); /* defaults */
-	assert_string_equal(lg->time_column, "logged_at");	/* table */
+	assert_int_equal(ev->keep_days, 30);                 /* table */
+	assert_int_equal(lg->keep_days, 7);                  /* defaults */
+	assert_string_equal(ev->compress, "none");           /* table */
+	assert_string_equal(lg->compress, "gzip");           /* defaults */
+	assert_string_equal(ev->time_column, "created_at");  /* defaults */
+	assert_string_equal(lg->time_column, "logged_at");   /* table */
 	assert_true(ev->window_us == 15 * USECS_PER_MINUTE); /* table */
-	assert_true(lg->window_us == USECS_PER_HOUR);		  /* built-in 1h */
-	assert_string_equal(ev->format, "csv");				  /* built-in */
-	assert_true(ev->max_rows_per_txn == 200000);		  /* built-in */
-	assert_true(lg->max_rows_per_txn == 5000);			  /* table */
+	assert_true(lg->window_us == USECS_PER_HOUR);        /* built-in 1h */
+	assert_string_equal(ev->format, "csv");              /* built-in */
+	assert_true(ev->max_rows_per_txn == 200000);         /* built-in */
+	assert_true(lg->max_rows_per_txn == 5000);           /* table */
 	assert_false(ev->allow_seqscan);
 	assert_true(lg->allow_seqscan);
 	assert_int_equal(ev->compress_level, -1); /* the compressor's default */
@@ -186,8 +185,8 @@ static void
 test_cli_wins_over_table_and_defaults(void **state)
 {
 	Fixture *fx = *state;
-	char *argv[] = {"archive", "--compress", "zstd", "--compress-level=5", "-k", "1",
-					"--dest", "file:///elsewhere", NULL};
+	char *argv[] = {"archive", "--compress",        "zstd", "--compress-level=5", "-k", "1",
+					"--dest",  "file:///elsewhere", NULL};
 	Policy *p;
 	int n;
 
@@ -260,8 +259,8 @@ test_settings_precedence(void **state)
 	assert_true(fx->loaded);
 	assert_true(parse_cli(fx, argv));
 	assert_true(settings_resolve(&fx->cli, &fx->cfg, CMD_ARCHIVE, &s, &fx->err));
-	assert_int_equal(s.jobs, 4); /* defaults */
-	assert_true(s.lock_timeout_ms == 5000);				/* built-in 5s */
+	assert_int_equal(s.jobs, 4);                           /* defaults */
+	assert_true(s.lock_timeout_ms == 5000);                /* built-in 5s */
 	assert_true(s.statement_timeout_ms == 30 * 60 * 1000); /* built-in 30min */
 	settings_free(&s);
 	assert_true(parse_cli(fx, argv_j));
@@ -301,8 +300,7 @@ test_unknown_key(void **state)
 
 	load(fx, "[defaults]\nkeep-days = 7\nbogus = 1\n");
 	assert_false(fx->loaded);
-	assert_string_equal(fx->err.message,
-						unrecognized_msg("bogus", fx->path, 3));
+	assert_string_equal(fx->err.message, unrecognized_msg("bogus", fx->path, 3));
 	assert_int_equal(fx->err.code, EBB_ERR_CONFIG);
 	assert_int_equal(error_exit_status(fx->err.code), 2);
 }
@@ -314,8 +312,7 @@ test_key_not_allowed_in_table_section(void **state)
 
 	load(fx, "[defaults]\njobs = 2\n[table events]\njobs = 2\n");
 	assert_false(fx->loaded);
-	assert_string_equal(fx->err.message,
-						unrecognized_msg("jobs", fx->path, 4));
+	assert_string_equal(fx->err.message, unrecognized_msg("jobs", fx->path, 4));
 	assert_string_equal(fx->err.detail, "\"jobs\" is not allowed in a [table] section.");
 	assert_int_equal(fx->err.code, EBB_ERR_CONFIG);
 }
@@ -327,8 +324,7 @@ test_cli_only_key_not_allowed_in_defaults(void **state)
 
 	load(fx, "[defaults]\ntable = events\n");
 	assert_false(fx->loaded);
-	assert_string_equal(fx->err.message,
-						unrecognized_msg("table", fx->path, 2));
+	assert_string_equal(fx->err.message, unrecognized_msg("table", fx->path, 2));
 	assert_string_equal(fx->err.detail, "\"table\" is not allowed in a [defaults] section.");
 }
 
@@ -341,8 +337,8 @@ test_bad_section_name(void **state)
 	/* The section's own line is named, even when no key follows it. */
 	load(fx, "[defaults]\nkeep-days = 7\n[tables events]\nkeep-days = 1\n");
 	assert_false(fx->loaded);
-	snprintf(expected, sizeof(expected), "invalid section \"[tables events]\" in file \"%s\" line 3",
-			 fx->path);
+	snprintf(expected, sizeof(expected),
+			 "invalid section \"[tables events]\" in file \"%s\" line 3", fx->path);
 	assert_string_equal(fx->err.message, expected);
 	assert_string_equal(fx->err.hint, "Sections are [defaults] and [table schema.name].");
 	assert_int_equal(fx->err.code, EBB_ERR_CONFIG);
@@ -560,8 +556,7 @@ test_missing_required_key(void **state)
 
 	assert_true(parse_cli(fx, argv));
 	assert_false(policies_resolve(&fx->cli, NULL, CMD_ARCHIVE, &p, &n, &fx->err));
-	assert_string_equal(fx->err.message,
-						"no time-column given for table \"analytics.events\"");
+	assert_string_equal(fx->err.message, "no time-column given for table \"analytics.events\"");
 	assert_string_equal(fx->err.hint, "Use --time-column, or \"time-column\" in the table's "
 									  "section of the config file.");
 }

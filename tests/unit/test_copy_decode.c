@@ -18,7 +18,8 @@
 
 #define MAX_COLS 8
 
-typedef struct Decoded {
+typedef struct Decoded
+{
 	char line[256];
 	RowField f[MAX_COLS];
 	EbbError err;
@@ -136,11 +137,14 @@ test_octal_escapes(void **state)
 
 	decode_str(&d, "\\101\t\\7\t\\60x\t\\1012\t\\08\n", 5);
 	assert_true(d.ok);
-	assert_text(&d.f[0], "A");	/* three digits */
+	assert_text(&d.f[0], "A");  /* three digits */
 	assert_text(&d.f[1], "\a"); /* one digit */
 	assert_text(&d.f[2], "0x"); /* two digits, then a plain x */
 	assert_text(&d.f[3], "A2"); /* at most three digits */
-	assert_field(&d.f[4], "\0" "8", 2); /* 8 is not octal */
+	assert_field(&d.f[4],
+				 "\0"
+				 "8",
+				 2); /* 8 is not octal */
 }
 
 static void
@@ -150,11 +154,11 @@ test_hex_escapes(void **state)
 
 	decode_str(&d, "\\x41\t\\x4\t\\x4g\t\\x414\t\\xg\t\\xE2\\x82\\xAC\n", 6);
 	assert_true(d.ok);
-	assert_text(&d.f[0], "A");			/* two digits */
-	assert_text(&d.f[1], "\x04");		/* one digit at the end */
-	assert_text(&d.f[2], "\x04g");		/* one digit, then a non-digit */
-	assert_text(&d.f[3], "A4");			/* at most two digits */
-	assert_text(&d.f[4], "xg");			/* no digit: x stands for itself */
+	assert_text(&d.f[0], "A");            /* two digits */
+	assert_text(&d.f[1], "\x04");         /* one digit at the end */
+	assert_text(&d.f[2], "\x04g");        /* one digit, then a non-digit */
+	assert_text(&d.f[3], "A4");           /* at most two digits */
+	assert_text(&d.f[4], "xg");           /* no digit: x stands for itself */
 	assert_text(&d.f[5], "\xe2\x82\xac"); /* UTF-8 bytes built from hex */
 }
 

@@ -151,8 +151,8 @@ test_long_field_of_quotes(void **state)
 static void
 test_row_mixed_fields(void **state)
 {
-	RowField f[] = {null_field(),		  text_field(""),	text_field("plain"),
-					text_field("a,b"),	  text_field("q\""), text_field("two\nlines"),
+	RowField f[] = {null_field(),       text_field(""),    text_field("plain"),
+					text_field("a,b"),  text_field("q\""), text_field("two\nlines"),
 					text_field(" sp "), text_field("\\."), null_field()};
 	Row row = {.nfields = 9, .fields = f};
 	Buf b;
@@ -180,11 +180,12 @@ test_row_single_null_and_single_empty(void **state)
 
 /* ---- round trip through an independent RFC 4180 reader ---- */
 
-#define RT_ROWS 2000
+#define RT_ROWS       2000
 #define RT_MAX_FIELDS 8
-#define RT_MAX_LEN 12
+#define RT_MAX_LEN    12
 
-typedef struct ParsedField {
+typedef struct ParsedField
+{
 	char *data;
 	size_t len;
 	bool isnull;
@@ -258,8 +259,21 @@ parse_row(const char **p, ParsedField *fields, int max)
 static void
 random_field(TestRng *rng, char *buf, RowField *f)
 {
-	static const char *const pieces[] = {"a", "Z", "0", ",", "\"", "\r", "\n", " ", "\\", ".",
-										  "\\.", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+	static const char *const pieces[] = {"a",
+										 "Z",
+										 "0",
+										 ",",
+										 "\"",
+										 "\r",
+										 "\n",
+										 " ",
+										 "\\",
+										 ".",
+										 "\\.",
+										 "\t",
+										 "\xc3\xa9",
+										 "\xe2\x82\xac",
+										 "\xf0\x9f\x98\x80"};
 	size_t n = rng_below(rng, RT_MAX_LEN + 1), len = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -273,7 +287,8 @@ random_field(TestRng *rng, char *buf, RowField *f)
 	f->isnull = rng_below(rng, 6) == 0;
 }
 
-typedef struct RtRow {
+typedef struct RtRow
+{
 	int n;
 	RowField f[RT_MAX_FIELDS];
 	char text[RT_MAX_FIELDS][RT_MAX_LEN * 4];

@@ -16,7 +16,8 @@
 
 #include "config/options.h"
 
-typedef struct Parsed {
+typedef struct Parsed
+{
 	OptLayer cli;
 	StrList positional;
 	EbbError err;
@@ -128,7 +129,8 @@ test_missing_argument_long(void **state)
 	assert_usage_error(p, "option \"--table\" requires an argument", "archive");
 }
 
-/* BUG (src/config/cli.c, getopt_failure): same cause; the message is `unrecognized option "-\x01"`. */
+/* BUG (src/config/cli.c, getopt_failure): same cause; the message is `unrecognized option "-\x01"`.
+ */
 static void
 test_flag_given_an_argument(void **state)
 {
@@ -164,8 +166,8 @@ static void
 test_values_and_forms(void **state)
 {
 	Parsed *p = *state;
-	char *argv[] = {"archive", "--keep-days=5", "-j3", "--table", "analytics.events", "-Z",
-					"gzip", "--window", "15min", NULL};
+	char *argv[] = {"archive", "--keep-days=5", "-j3",      "--table", "analytics.events",
+					"-Z",      "gzip",          "--window", "15min",   NULL};
 
 	assert_true(parse(p, CMD_ARCHIVE, "archive", argv));
 	assert_string_equal(p->cli.slot[OPT_KEEP_DAYS].value, "5");
@@ -341,10 +343,11 @@ test_opt_get_bool_error(void **state)
 	error_init(&err);
 	assert_true(opt_get_bool(OPT_ALLOW_SEQSCAN, NULL, &b, &err));
 	assert_false(b); /* no default: false */
-	opt_layer_set(&l, OPT_ALLOW_SEQSCAN, "sure", "parameter \"allow-seqscan\" in file \"f\" line 9");
+	opt_layer_set(&l, OPT_ALLOW_SEQSCAN, "sure",
+				  "parameter \"allow-seqscan\" in file \"f\" line 9");
 	assert_false(opt_get_bool(OPT_ALLOW_SEQSCAN, &l.slot[OPT_ALLOW_SEQSCAN], &b, &err));
-	assert_string_equal(err.message,
-						"invalid value \"sure\" for parameter \"allow-seqscan\" in file \"f\" line 9");
+	assert_string_equal(
+		err.message, "invalid value \"sure\" for parameter \"allow-seqscan\" in file \"f\" line 9");
 	assert_string_equal(err.hint, "Use true or false.");
 	opt_layer_free(&l);
 }
@@ -368,24 +371,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		P_TEST(test_unknown_long_option),
-		P_TEST(test_unknown_short_option),
-		P_TEST(test_option_of_another_command),
-		P_TEST(test_missing_argument_short),
-		P_TEST(test_missing_argument_long),
-		P_TEST(test_flag_given_an_argument),
-		P_TEST(test_repeated_database_accumulates),
-		P_TEST(test_values_and_forms),
-		P_TEST(test_repeated_verbose_counts),
-		P_TEST(test_positional_stops_option_parsing),
-		P_TEST(test_double_dash_ends_options),
-		P_TEST(test_parses_are_independent),
-		cmocka_unit_test(test_option_by_name),
-		cmocka_unit_test(test_opt_lookup_order),
-		cmocka_unit_test(test_opt_get_int),
-		cmocka_unit_test(test_opt_bools),
-		cmocka_unit_test(test_opt_get_bool_error),
-		cmocka_unit_test(test_opt_origin),
+		P_TEST(test_unknown_long_option),           P_TEST(test_unknown_short_option),
+		P_TEST(test_option_of_another_command),     P_TEST(test_missing_argument_short),
+		P_TEST(test_missing_argument_long),         P_TEST(test_flag_given_an_argument),
+		P_TEST(test_repeated_database_accumulates), P_TEST(test_values_and_forms),
+		P_TEST(test_repeated_verbose_counts),       P_TEST(test_positional_stops_option_parsing),
+		P_TEST(test_double_dash_ends_options),      P_TEST(test_parses_are_independent),
+		cmocka_unit_test(test_option_by_name),      cmocka_unit_test(test_opt_lookup_order),
+		cmocka_unit_test(test_opt_get_int),         cmocka_unit_test(test_opt_bools),
+		cmocka_unit_test(test_opt_get_bool_error),  cmocka_unit_test(test_opt_origin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,13 +18,14 @@
 #include "common/time.h"
 #include "unit_util.h"
 
-#define HOUR USECS_PER_HOUR
+#define HOUR   USECS_PER_HOUR
 #define MINUTE USECS_PER_MINUTE
-#define SEC(s) ((int64_t) (s) * USECS_PER_SEC)
+#define SEC(s) ((int64_t) (s) *USECS_PER_SEC)
 
 /* ---- the probe: a sorted array ---- */
 
-typedef struct ArrayProbe {
+typedef struct ArrayProbe
+{
 	const int64_t *ts;
 	size_t n;
 	int first_calls;
@@ -92,13 +93,15 @@ array_probe(ArrayProbe *a, const int64_t *ts, size_t n)
 
 /* ---- running the planner to the end ---- */
 
-typedef struct Piece {
+typedef struct Piece
+{
 	TimeRange piece;
 	TimeRange window;
 	bool oversize;
 } Piece;
 
-typedef struct Plan {
+typedef struct Plan
+{
 	Piece *p;
 	int n;
 } Plan;
@@ -170,8 +173,8 @@ check_plan_invariants(const ArrayProbe *a, const Plan *plan, int64_t width, int6
 		assert_true(pc->piece.start < pc->piece.end);
 		assert_true(pc->window.start <= pc->piece.start && pc->piece.end <= pc->window.end);
 		assert_true(time_floor(pc->window.start, width) == pc->window.start);
-		assert_true(pc->window.end == (pc->window.start + width < cutoff ? pc->window.start + width
-																		  : cutoff));
+		assert_true(pc->window.end ==
+					(pc->window.start + width < cutoff ? pc->window.start + width : cutoff));
 		assert_true(pc->piece.end <= cutoff);
 		if (i > 0)
 			assert_true(plan->p[i - 1].piece.end <= pc->piece.start);
@@ -250,8 +253,9 @@ static void
 test_ten_year_gap_is_skipped(void **state)
 {
 	int64_t y2010 = SEC(1262304000), y2020 = SEC(1577836800); /* 01-01 00:00 UTC */
-	int64_t ts[] = {y2010 + 1, y2010 + 2, y2010 + 59 * MINUTE, y2010 + 5 * HOUR,
-					y2010 + 5 * HOUR + 10, y2020, y2020 + HOUR + 1, y2020 + HOUR + 2};
+	int64_t ts[] = {
+		y2010 + 1, y2010 + 2,        y2010 + 59 * MINUTE, y2010 + 5 * HOUR, y2010 + 5 * HOUR + 10,
+		y2020,     y2020 + HOUR + 1, y2020 + HOUR + 2};
 	ArrayProbe a;
 	WindowProbe probe = array_probe(&a, ts, 8);
 	int64_t cutoff = y2020 + 30 * USECS_PER_DAY;
@@ -288,8 +292,7 @@ random_timestamps(TestRng *rng, size_t n, int64_t base, int64_t span)
 			case 1: /* a burst: many rows in one minute */
 				ts[i] = base + 7 * HOUR + (int64_t) rng_below(rng, (uint64_t) MINUTE);
 				break;
-			default:
-				ts[i] = base + (int64_t) rng_below(rng, (uint64_t) span);
+			default: ts[i] = base + (int64_t) rng_below(rng, (uint64_t) span);
 		}
 	}
 	qsort(ts, n, sizeof(int64_t), cmp_i64);
@@ -326,8 +329,13 @@ static void
 test_pre_1970_rows(void **state)
 {
 	/* Rows on both sides of the epoch and of 1900-03-01, with negative timestamps. */
-	const int64_t ts[] = {SEC(INT64_C(-2203891200)) - 1, SEC(INT64_C(-2203891200)),
-						  -HOUR - 1,	-HOUR,	-1,	0,	HOUR / 2};
+	const int64_t ts[] = {SEC(INT64_C(-2203891200)) - 1,
+						  SEC(INT64_C(-2203891200)),
+						  -HOUR - 1,
+						  -HOUR,
+						  -1,
+						  0,
+						  HOUR / 2};
 	ArrayProbe a;
 	WindowProbe probe = array_probe(&a, ts, 7);
 	Plan plan = plan_all(&probe, HOUR, HOUR, 1000);

@@ -15,7 +15,8 @@
 #include "common/buf.h"
 #include "common/sink.h"
 
-typedef struct CollectSink {
+typedef struct CollectSink
+{
 	Sink base;
 	Buf buf;
 	bool fail;
@@ -163,7 +164,7 @@ test_sha256_direct(void **state)
 	sha256_final_hex(&h, hex);
 	assert_string_equal(hex, sha_abc);
 	assert_null(h.ctx); /* final frees the context */
-	sha256_free(&h);	/* and a second free is harmless */
+	sha256_free(&h);    /* and a second free is harmless */
 }
 
 int

@@ -14,13 +14,13 @@
 
 #include "common/time.h"
 
-#define SEC(s) ((int64_t) (s) * USECS_PER_SEC)
+#define SEC(s) ((int64_t) (s) *USECS_PER_SEC)
 
 static CivilTime
 civil(int y, int mo, int d, int h, int mi, int s, int us)
 {
-	return (CivilTime){.year = y, .month = mo, .day = d, .hour = h, .minute = mi, .second = s,
-					   .usec = us};
+	return (CivilTime){
+		.year = y, .month = mo, .day = d, .hour = h, .minute = mi, .second = s, .usec = us};
 }
 
 static void
@@ -257,8 +257,8 @@ check_bad_duration(const char *text)
 		fail_msg("\"%s\" accepted as %lld us", text, (long long) us);
 	snprintf(expected, sizeof(expected), "invalid duration \"%s\"", text);
 	assert_string_equal(err.message, expected);
-	assert_string_equal(err.hint,
-						"Use a whole number and a unit, such as \"1h\", \"15min\", \"30s\" or \"1d\".");
+	assert_string_equal(
+		err.hint, "Use a whole number and a unit, such as \"1h\", \"15min\", \"30s\" or \"1d\".");
 	assert_int_equal(err.code, EBB_ERR_USAGE);
 	assert_int_equal(error_exit_status(err.code), 2);
 }

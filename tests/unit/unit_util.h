@@ -12,7 +12,8 @@
 #include <string.h>
 
 /* xorshift64*: deterministic across platforms, good enough to shuffle test inputs. */
-typedef struct TestRng {
+typedef struct TestRng
+{
 	uint64_t s;
 } TestRng;
 
