@@ -4,6 +4,7 @@
 #       limit of this protocol (one statement, no files, no commit)
 #   (b) ebb archive, CSV + zstd, to a local directory (the full protocol)
 #   (c) bench/handwritten_archiver.py: per hour SELECT, CSV client-side, DELETE, COMMIT
+#   (d) ebb archive --window 1d: the same with 24x fewer windows (what per-window work costs)
 # Each alternative starts from an identical copy of the generated database (CREATE DATABASE
 # ... TEMPLATE ... STRATEGY FILE_COPY). Reports rows/s, MB/s (of PostgreSQL's text form of the
 # rows), server and client CPU seconds and peak RSS; writes bench/out/results.md.
@@ -19,7 +20,7 @@ rows=${BENCH_ROWS:-1000000}
 days=${BENCH_DAYS:-30}
 out=${BENCH_DIR:-$repo/bench/out}
 dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-a b c}
+only=${BENCH_ONLY:-a b c d}
 ebb=$repo/build/ebb
 PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
 TICK=$(getconf CLK_TCK)
@@ -64,7 +65,10 @@ avg_row=$($PSQL -d bench_tpl -c "SELECT avg(pg_column_size(e.*))::int FROM analy
 echo "bench: generated in ${gen_s}s; table $table_size, average row $avg_row bytes"
 
 fresh_db() {
-    $PSQL -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE bench_tpl STRATEGY FILE_COPY"
+    local old
+    # one copy at a time on disk: drop the previous alternative's database first
+    for old in bench_a bench_b bench_c bench_d; do $PSQL -c "DROP DATABASE IF EXISTS $old" 2>/dev/null; done
+    $PSQL -c "CREATE DATABASE $1 TEMPLATE bench_tpl STRATEGY FILE_COPY"
     $PSQL -c "CHECKPOINT"
 }
 
@@ -113,6 +117,14 @@ if [[ " $only " == *" b "* ]]; then
     [ $((R_ROWS[b] + left)) = "$rows" ] ||
         { echo "bench: ebb archived ${R_ROWS[b]} rows and left $left of $rows" >&2; exit 1; }
 fi
+if [[ " $only " == *" d "* ]]; then
+    fresh_db bench_d
+    rm -rf "$dest_dir/archive_d"
+    echo "bench: (d) ebb archive --window 1d"
+    run_measured d "$ebb" archive --database bench_d --table analytics.events \
+        --time-column triggered_at --window 1d --dest "file://$dest_dir/archive_d"
+    R_ROWS[d]=$($PSQL -d bench_d -c "SELECT sum(rows) FROM ebb.archive_ledger")
+fi
 if [[ " $only " == *" c "* ]]; then
     fresh_db bench_c
     rm -rf "$dest_dir/archive_c"
@@ -129,12 +141,13 @@ fi
     echo
     echo "| alternative | wall s | rows/s | MB/s | server CPU s | client CPU s | client peak RSS MB |"
     echo "|---|---|---|---|---|---|---|"
-    for k in a b c; do
+    for k in a b c d; do
         [ -n "${R_WALL[$k]:-}" ] || continue
         case $k in
             a) label="(a) psql COPY (DELETE ... RETURNING *) to /dev/null, rolled back" ;;
             b) label="(b) ebb archive, CSV + zstd, file://" ;;
             c) label="(c) hand-written: per hour SELECT + CSV + DELETE + COMMIT" ;;
+            d) label="(d) ebb archive --window 1d (28 windows instead of 673)" ;;
         esac
         rps=$(echo "${R_ROWS[$k]} / ${R_WALL[$k]}" | bc)
         mbs=$(echo "scale=1; $mb / ${R_WALL[$k]}" | bc)
@@ -144,6 +157,9 @@ fi
     if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[a]:-}" ]; then
         echo
         echo "ebb vs (a): $(echo "scale=2; ${R_WALL[a]} / ${R_WALL[b]}" | bc)x the throughput."
+    fi
+    if [ -n "${R_WALL[d]:-}" ] && [ -n "${R_WALL[a]:-}" ]; then
+        echo "ebb --window 1d vs (a): $(echo "scale=2; ${R_WALL[a]} / ${R_WALL[d]}" | bc)x the throughput."
     fi
     if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[c]:-}" ]; then
         echo "ebb vs (c): $(echo "scale=2; ${R_WALL[c]} / ${R_WALL[b]}" | bc)x the throughput," \

@@ -124,12 +124,24 @@ static const struct
 	const char *name;
 	int64_t usecs;
 } duration_units[] = {
-	{"s", USECS_PER_SEC},          {"sec", USECS_PER_SEC},     {"secs", USECS_PER_SEC},
-	{"second", USECS_PER_SEC},     {"seconds", USECS_PER_SEC}, {"m", USECS_PER_MINUTE},
-	{"min", USECS_PER_MINUTE},     {"mins", USECS_PER_MINUTE}, {"minute", USECS_PER_MINUTE},
-	{"minutes", USECS_PER_MINUTE}, {"h", USECS_PER_HOUR},      {"hour", USECS_PER_HOUR},
-	{"hours", USECS_PER_HOUR},     {"d", USECS_PER_DAY},       {"day", USECS_PER_DAY},
+	{"s", USECS_PER_SEC},
+	{"sec", USECS_PER_SEC},
+	{"secs", USECS_PER_SEC},
+	{"second", USECS_PER_SEC},
+	{"seconds", USECS_PER_SEC},
+	{"m", USECS_PER_MINUTE},
+	{"min", USECS_PER_MINUTE},
+	{"mins", USECS_PER_MINUTE},
+	{"minute", USECS_PER_MINUTE},
+	{"minutes", USECS_PER_MINUTE},
+	{"h", USECS_PER_HOUR},
+	{"hour", USECS_PER_HOUR},
+	{"hours", USECS_PER_HOUR},
+	{"d", USECS_PER_DAY},
+	{"day", USECS_PER_DAY},
 	{"days", USECS_PER_DAY},
+	{"ms", 1000},
+	{"msec", 1000},
 };
 
 bool

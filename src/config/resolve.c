@@ -37,7 +37,8 @@ duration_ms(OptId id, const OptSlot *slot, int64_t *ms, EbbError *err)
 	if (!time_parse_duration(text, &us, err))
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
-		error_hint(err, "Use a whole number and a unit, such as \"5s\", \"10min\" or \"1h\".");
+		error_hint(
+			err, "Use a whole number and a unit, such as \"500ms\", \"5s\", \"10min\" or \"1h\".");
 		return false;
 	}
 	*ms = us / 1000;
