@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
@@ -247,6 +248,8 @@ static void
 progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
 {
 	static int tty = -1;
+	static struct timespec last;
+	struct timespec now;
 	char when[64];
 
 	if (tty < 0)
@@ -258,6 +261,11 @@ progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
 		fprintf(stderr, "\r\033[K");
 		return;
 	}
+	/* At most ten updates a second: a terminal is slow, and nobody reads faster. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
+		return;
+	last = now;
 	double pct = t->cutoff > first
 					 ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
 					 : 100;
