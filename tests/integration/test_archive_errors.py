@@ -299,7 +299,7 @@ class ErrorsTest(unittest.TestCase):
             with self.subTest(opt=opt):
                 self.check(self.args() + [opt, 'soon'], 2,
                            'ebb: error: invalid value "soon" for option %s' % opt,
-                           ['ebb: hint: Use a whole number and a unit, such as "5s", "10min"'
+                           ['ebb: hint: Use a whole number and a unit, such as "500ms", "5s", "10min"'
                             ' or "1h".'])
 
     def test_bad_timezone(self):
