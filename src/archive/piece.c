@@ -231,20 +231,25 @@ resolve_lost_commit(ArchiveTarget *t, const char *key, bool *committed, EbbError
 	return ok;
 }
 
+/*
+ * COMMIT, and when its reply is lost with the session, the ledger's word on whether it
+ * happened. *committed tells the caller whether the window is archived, even when this
+ * returns false because the session (and with it the table's lock) is gone.
+ */
 static bool
-commit_window(ArchiveTarget *t, ArchivedObject *obj, EbbError *err)
+commit_window(ArchiveTarget *t, ArchivedObject *obj, bool *committed, EbbError *err)
 {
 	PGresult *res = PQexec(t->conn, "COMMIT");
-	bool committed =
-		PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
-	bool session_lost = PQstatus(t->conn) != CONNECTION_OK;
+	bool session_lost;
 
-	if (!committed && !session_lost)
+	*committed = PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	session_lost = PQstatus(t->conn) != CONNECTION_OK;
+	if (!*committed && !session_lost)
 		pg_error_from_result(t->conn, res, "could not commit", err);
 	PQclear(res);
-	if (session_lost && !resolve_lost_commit(t, obj->key, &committed, err))
+	if (session_lost && !resolve_lost_commit(t, obj->key, committed, err))
 		return false;
-	if (!committed)
+	if (!*committed)
 	{
 		EbbError ignored;
 		store_remove(&t->store, obj->key, &ignored); /* not in the ledger: our own orphan */
@@ -308,16 +313,18 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 			store_remove(&t->store, obj->key, &ignored);
 		return false;
 	}
-	if (!commit_window(t, obj, err))
+	bool committed;
+	ok = commit_window(t, obj, &committed, err);
+	if (!committed)
 		return false;
 	strlist_clear(&t->manifests_done); /* their flags were committed with this window */
 	archive_crash_point("after-commit");
 	t->rows += obj->rows;
 	t->bytes += obj->bytes;
 	t->objects++;
-	t->pending = *obj;
+	t->pending = *obj; /* its manifest is due even if the session is gone */
 	t->has_pending = true;
-	return true;
+	return ok;
 }
 
 /* Writes the manifest of the last committed object; its ledger flag follows later. */
