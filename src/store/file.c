@@ -27,13 +27,7 @@ typedef struct FileWriter
 	char *path;
 	char *tmp;
 	int fd;
-	off_t written; /* bytes written so far */
-	off_t flushed; /* bytes handed to writeback so far */
 } FileWriter;
-
-/* Start writeback of every this many bytes as they come, so that the fsync before COMMIT has
- * only the tail left to wait for (as PostgreSQL's checkpoint_flush_after does). */
-#define FILE_FLUSH_AFTER (256 * 1024)
 
 static bool
 file_open(const char *url, void **state, EbbError *err)
@@ -155,13 +149,6 @@ writer_write(Sink *sink, const void *data, size_t len, EbbError *err)
 							 n < 0 ? strerror(errno) : "no space written");
 		p += n;
 		len -= (size_t) n;
-		w->written += n;
-	}
-	if (w->written - w->flushed >= FILE_FLUSH_AFTER)
-	{
-		/* Only a hint to the kernel: failures show up, if real, at the fsync. */
-		(void) sync_file_range(w->fd, w->flushed, w->written - w->flushed, SYNC_FILE_RANGE_WRITE);
-		w->flushed = w->written;
 	}
 	return true;
 }
@@ -178,7 +165,6 @@ file_writer_open(void *state, const char *key, void **wstate, Sink **sink, EbbEr
 	w->path = file_path(fs, key);
 	w->tmp = ebb_asprintf("%s.tmp%d", w->path, (int) getpid());
 	w->fd = -1;
-	w->written = w->flushed = 0;
 	char *dir = ebb_strdup(w->path);
 	*strrchr(dir, '/') = '\0';
 	bool ok = make_dirs(dir, err);
