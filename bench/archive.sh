@@ -9,7 +9,8 @@
 # ... TEMPLATE ... STRATEGY FILE_COPY). Reports rows/s, MB/s (of PostgreSQL's text form of the
 # rows), server and client CPU seconds and peak RSS; writes bench/out/results.md.
 #   BENCH_ROWS (default 1000000), BENCH_DAYS (30), BENCH_DIR (default bench/out),
-#   BENCH_DEST_DIR (where archives go; default $BENCH_DIR), BENCH_ONLY="a b c"
+#   BENCH_DEST_DIR (where archives go; default $BENCH_DIR), BENCH_ONLY="a b c d",
+#   BENCH_REPEAT (runs of each, default 3; the median run is reported)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
@@ -21,6 +22,7 @@ days=${BENCH_DAYS:-30}
 out=${BENCH_DIR:-$repo/bench/out}
 dest_dir=${BENCH_DEST_DIR:-$out}
 only=${BENCH_ONLY:-a b c d}
+repeat=${BENCH_REPEAT:-3}
 ebb=$repo/build/ebb
 PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
 TICK=$(getconf CLK_TCK)
@@ -98,49 +100,72 @@ expected=$($PSQL -d bench_a -c "SELECT count(*) FROM analytics.events WHERE trig
 mb=$(echo "scale=1; $text_bytes / 1048576" | bc)
 echo "bench: $expected rows older than 2 days, $mb MB in PostgreSQL's text form"
 
-if [[ " $only " == *" a "* ]]; then
-    echo "bench: (a) psql COPY (DELETE ... RETURNING *), rolled back"
-    run_measured a $PSQL -d bench_a -c "BEGIN" \
+# Each alternative, on its own fresh copy of the data; $1 is the repetition.
+alt_a() {
+    fresh_db bench_a
+    run_measured "a.$1" $PSQL -d bench_a -c "BEGIN" \
         -c "COPY (DELETE FROM analytics.events WHERE triggered_at < $cutoff_sql RETURNING *) TO STDOUT" \
         -c "ROLLBACK" -o /dev/null
-    R_ROWS[a]=$expected
-fi
-if [[ " $only " == *" b "* ]]; then
+    R_ROWS[a.$1]=$expected
+}
+alt_b() {
     fresh_db bench_b
     rm -rf "$dest_dir/archive_b"
-    echo "bench: (b) ebb archive, csv + zstd"
-    run_measured b "$ebb" archive --database bench_b --table analytics.events \
+    run_measured "b.$1" "$ebb" archive --database bench_b --table analytics.events \
         --time-column triggered_at --dest "file://$dest_dir/archive_b"
-    R_ROWS[b]=$($PSQL -d bench_b -c "SELECT sum(rows) FROM ebb.archive_ledger")
+    R_ROWS[b.$1]=$($PSQL -d bench_b -c "SELECT sum(rows) FROM ebb.archive_ledger")
     # the cutoff moves with now(): compare with what left the table, not with $expected
+    local left
     left=$($PSQL -d bench_b -c "SELECT count(*) FROM analytics.events")
-    [ $((R_ROWS[b] + left)) = "$rows" ] ||
-        { echo "bench: ebb archived ${R_ROWS[b]} rows and left $left of $rows" >&2; exit 1; }
-fi
-if [[ " $only " == *" d "* ]]; then
+    [ $((R_ROWS[b.$1] + left)) = "$rows" ] ||
+        { echo "bench: ebb archived ${R_ROWS[b.$1]} rows and left $left of $rows" >&2; exit 1; }
+}
+alt_d() {
     fresh_db bench_d
     rm -rf "$dest_dir/archive_d"
-    echo "bench: (d) ebb archive --window 1d"
-    run_measured d "$ebb" archive --database bench_d --table analytics.events \
+    run_measured "d.$1" "$ebb" archive --database bench_d --table analytics.events \
         --time-column triggered_at --window 1d --dest "file://$dest_dir/archive_d"
-    R_ROWS[d]=$($PSQL -d bench_d -c "SELECT sum(rows) FROM ebb.archive_ledger")
-fi
-if [[ " $only " == *" c "* ]]; then
+    R_ROWS[d.$1]=$($PSQL -d bench_d -c "SELECT sum(rows) FROM ebb.archive_ledger")
+}
+alt_c() {
     fresh_db bench_c
     rm -rf "$dest_dir/archive_c"
-    echo "bench: (c) hand-written archiver (SELECT, CSV client-side, DELETE per hour)"
-    run_measured c /usr/bin/python3 "$repo/bench/handwritten_archiver.py" \
+    run_measured "c.$1" /usr/bin/python3 "$repo/bench/handwritten_archiver.py" \
         --dsn "dbname=bench_c" --dest "$dest_dir/archive_c"
-    R_ROWS[c]=$(grep -o '[0-9]*' "$out/stdout.c" | head -1)
-fi
+    R_ROWS[c.$1]=$(grep -o '[0-9]*' "$out/stdout.c.$1" | head -1)
+}
+
+# Repetitions are interleaved (a b d c, a b d c, ...) so that drift on a shared machine hits
+# every alternative alike; each alternative reports its median run and the range of its walls.
+declare -A SPREAD
+for rep in $(seq 1 "$repeat"); do
+    for k in a b d c; do
+        [[ " $only " == *" $k "* ]] || continue
+        echo "bench: ($k) run $rep of $repeat"
+        "alt_$k" "$rep"
+    done
+done
+for k in a b c d; do
+    [[ " $only " == *" $k "* ]] || continue
+    median=$(for rep in $(seq 1 "$repeat"); do echo "${R_WALL[$k.$rep]} $rep"; done | sort -n |
+        sed -n "$(((repeat + 1) / 2))p" | cut -d' ' -f2)
+    for m in R_WALL R_CLIENT R_SERVER R_RSS R_ROWS; do
+        declare -n arr=$m
+        arr[$k]=${arr[$k.$median]}
+    done
+    SPREAD[$k]=$(for rep in $(seq 1 "$repeat"); do echo "${R_WALL[$k.$rep]}"; done | sort -n |
+        sed -n '1p;$p' | xargs printf '%.1f-%.1f' )
+done
 
 {
     echo "Rows: $rows generated over $days days (average row $avg_row bytes, table $table_size);"
     echo "archived: $expected rows older than 2 days = $mb MB in PostgreSQL's text form."
     echo "Machine: $(nproc) cores, $(uname -r); PostgreSQL $($PSQL -c 'SHOW server_version')."
     echo
-    echo "| alternative | wall s | rows/s | MB/s | server CPU s | client CPU s | client peak RSS MB |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "Each alternative ran $repeat times, interleaved; the median run is shown, with the range of walls."
+    echo
+    echo "| alternative | wall s (median) | range s | rows/s | MB/s | server CPU s | client CPU s | client peak RSS MB |"
+    echo "|---|---|---|---|---|---|---|---|"
     for k in a b c d; do
         [ -n "${R_WALL[$k]:-}" ] || continue
         case $k in
@@ -151,8 +176,8 @@ fi
         esac
         rps=$(echo "${R_ROWS[$k]} / ${R_WALL[$k]}" | bc)
         mbs=$(echo "scale=1; $mb / ${R_WALL[$k]}" | bc)
-        printf '| %s | %.2f | %s | %s | %s | %.2f | %s |\n' "$label" "${R_WALL[$k]}" "$rps" "$mbs" \
-            "${R_SERVER[$k]}" "${R_CLIENT[$k]}" "${R_RSS[$k]}"
+        printf '| %s | %.2f | %s | %s | %s | %s | %.2f | %s |\n' "$label" "${R_WALL[$k]}" \
+            "${SPREAD[$k]}" "$rps" "$mbs" "${R_SERVER[$k]}" "${R_CLIENT[$k]}" "${R_RSS[$k]}"
     done
     if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[a]:-}" ]; then
         echo
