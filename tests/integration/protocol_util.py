@@ -54,6 +54,14 @@ def insert_rows(pg, db, ts_sql, count, table=TABLE, first=0):
     pg.psql(_ROW_SQL.format(table=table, ts=ts_sql, lo=first, hi=first + count - 1), db)
 
 
+def four_old_hours(pg, db, table=TABLE):
+    """4 hours five days ago with 5 rows each (ids 1-20), and 3 recent rows that stay."""
+    insert_rows(pg, db, "date_trunc('hour', now())::timestamp - interval '5 days'"
+                " + make_interval(mins => i * 12)", 20, table=table)
+    insert_rows(pg, db, "now()::timestamp - make_interval(hours => i - 100)", 3, table=table,
+                first=100)
+
+
 PREDICTABLE_TS = "date_trunc('second', now())::timestamp - make_interval(mins => i * 60 + 30)"
 
 

@@ -28,11 +28,7 @@ class InterruptTest(unittest.TestCase):
         self.db = pu.new_db(PG)
         self.dest, self.path = pu.make_dest(self)
         pu.create_events(PG, self.db)
-        # 4 old hours with 5 rows each, and 3 recent rows that stay
-        pu.insert_rows(PG, self.db, "date_trunc('hour', now())::timestamp - interval '5 days'"
-                       " + make_interval(mins => i * 12)", 20)
-        pu.insert_rows(PG, self.db, "now()::timestamp - make_interval(hours => i - 100)", 3,
-                       first=100)
+        pu.four_old_hours(PG, self.db)
         self.before = pu.snapshot(PG, self.db)
 
     def start(self, *extra, **kw):
