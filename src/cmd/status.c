@@ -70,11 +70,9 @@ report_free(TableReport *r)
 static bool
 fetch_estimate(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 {
-	char oid[16];
-	const char *params[1] = {oid};
+	const char *params[1] = {info->oid_text};
 	PGresult *res;
 
-	snprintf(oid, sizeof(oid), "%u", info->oid);
 	if (!pg_query(
 			conn,
 			"SELECT coalesce(pg_catalog.sum(CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0"

@@ -24,6 +24,7 @@ lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
 	if (*found)
 	{
 		info->oid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(info->oid_text, sizeof(info->oid_text), "%u", info->oid);
 		info->relkind = PQgetvalue(res, 0, 1)[0];
 		info->est_rows = atof(PQgetvalue(res, 0, 2));
 		double bytes = atof(PQgetvalue(res, 0, 3));
@@ -60,11 +61,9 @@ estimate_row_bytes(PGconn *conn, TableInfo *info)
 static bool
 load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 {
-	char oid[16];
-	const char *params[1] = {oid};
+	const char *params[1] = {info->oid_text};
 	PGresult *res;
 
-	snprintf(oid, sizeof(oid), "%u", info->oid);
 	/* Domains resolve to their base type: the encoder types values by what they really are. */
 	if (!pg_query(
 			conn,
@@ -90,11 +89,9 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 static bool
 check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
 {
-	char oid[16];
-	const char *params[2] = {oid, info->shape.columns[info->time_index].name};
+	const char *params[2] = {info->oid_text, info->shape.columns[info->time_index].name};
 	PGresult *res;
 
-	snprintf(oid, sizeof(oid), "%u", info->oid);
 	if (!pg_query(
 			conn,
 			"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "

@@ -20,6 +20,7 @@ typedef struct TableInfo
 	char *schema;
 	char *table;
 	uint32_t oid;
+	char oid_text[16]; /* the oid as a query parameter */
 	char relkind;
 	TableShape shape;
 	int time_index;       /* position of the time column in shape */
