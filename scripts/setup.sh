@@ -9,6 +9,7 @@ required=(
     build-essential cmake pkg-config
     libpq-dev postgresql-15 postgresql-contrib
     libzstd-dev zstd zlib1g-dev gzip libssl-dev libinih-dev libcmocka-dev
+    libcurl4-openssl-dev libxml2-dev curl
     python3
 )
 # `setup.sh bench`: also what bench/ needs (the hand-written reference archiver, timing).
@@ -51,5 +52,25 @@ else
 fi
 
 # --- npm packages --------------------------------------------------------------
-# Reserved: s3rver (S3 tests) and DuckDB (reading Parquet back), pinned by a
-# lockfile; add nodejs/npm to `required` above and run `npm ci` here.
+# The S3 tests' independent parts (s3rver, the AWS SDK's client and SigV4 signer),
+# pinned by tests/node/package-lock.json. Node and npm are checked by command, not
+# by Debian package name: a node from elsewhere (with its own npm) is as good.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: error: node and npm are missing; run this script as root" >&2
+        exit 1
+    fi
+    echo "setup: installing: nodejs npm"
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends nodejs npm
+fi
+
+# `npm ci` rewrites node_modules from the lockfile, and leaves its own copy of it
+# there (node_modules/.package-lock.json): a copy older than the lockfile means
+# the lockfile changed since the last install.
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+if [ ! -e "$node_dir/node_modules/.package-lock.json" ] ||
+    [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+    echo "setup: installing npm packages of tests/node (npm ci)"
+    npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error
+fi
