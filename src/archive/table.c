@@ -117,7 +117,7 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	t->encoder = encoder_find(p->format);
 	t->compressor = compressor_find(p->compress);
 	t->columns_json = columns_json(&t->info.shape);
-	if (!require_index(t, err) || !store_open(p->dest, &t->store, err))
+	if (!require_index(t, err) || !store_open(p->dest, &t->settings->store, &t->store, err))
 		return false;
 	if (!t->settings->dry_run && !store_check(&t->store, err))
 		return false;

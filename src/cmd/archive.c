@@ -130,12 +130,12 @@ outcome_bits(const TableOutcome *o)
 
 /* Destinations are checked once, before any database is touched: a bad URL is a usage error. */
 static bool
-check_destinations(const Policy *p, int n, EbbError *err)
+check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
 {
 	for (int i = 0; i < n; i++)
 	{
 		Store store;
-		bool ok = store_open(p[i].dest, &store, err);
+		bool ok = store_open(p[i].dest, opts, &store, err);
 		store_close(&store);
 		if (!ok)
 			return false;
@@ -202,7 +202,7 @@ cmd_archive(int argc, char **argv)
 	}
 	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_ARCHIVE, &a.policies,
 						  &a.npolicies, &err) ||
-		!check_destinations(a.policies, a.npolicies, &err) ||
+		!check_destinations(a.policies, a.npolicies, &ctx.settings.store, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
 		goto fail;
 	make_run_id(a.run_id, sizeof(a.run_id));

@@ -45,3 +45,44 @@ sha256_free(Sha256 *h)
 		EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
 }
+
+void
+sha256_hex_of(const void *data, size_t len, char out[65])
+{
+	Sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	sha256_final_hex(&h, out);
+}
+
+void
+md5_of(const void *data, size_t len, unsigned char out[16])
+{
+	unsigned int n = 16;
+
+	if (EVP_Digest(data, len, out, &n, EVP_md5(), NULL) != 1)
+	{
+		fputs("ebb: error: could not compute MD5\n", stderr);
+		abort();
+	}
+}
+
+void
+md5_hex(const unsigned char md5[16], char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 16; i++)
+	{
+		out[2 * i] = hex[md5[i] >> 4];
+		out[2 * i + 1] = hex[md5[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+void
+md5_base64(const unsigned char md5[16], char out[25])
+{
+	EVP_EncodeBlock((unsigned char *) out, md5, 16);
+}

@@ -1,4 +1,5 @@
-/* hash.h: streaming SHA-256 over OpenSSL's libcrypto. The caller owns the Sha256 object. */
+/* hash.h: SHA-256 (streaming) and MD5 over OpenSSL's libcrypto. The caller owns the Sha256 object.
+ */
 #ifndef EBB_COMMON_HASH_H
 #define EBB_COMMON_HASH_H
 
@@ -15,5 +16,12 @@ void sha256_update(Sha256 *h, const void *data, size_t len);
 /* Writes 64 lowercase hex digits and a NUL; frees the context. */
 void sha256_final_hex(Sha256 *h, char out[65]);
 void sha256_free(Sha256 *h);
+void sha256_hex_of(const void *data, size_t len, char out[65]);
+
+/* MD5, only where a protocol demands it (S3's Content-MD5 and ETags), never for integrity
+ * on its own: the archive's checksum is SHA-256. */
+void md5_of(const void *data, size_t len, unsigned char out[16]);
+void md5_hex(const unsigned char md5[16], char out[33]);
+void md5_base64(const unsigned char md5[16], char out[25]);
 
 #endif

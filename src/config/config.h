@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "config/options.h"
+#include "store/store.h"
 
 typedef struct TableSection
 {
@@ -47,6 +48,12 @@ typedef struct Settings
 	bool dry_run;
 	bool json;
 	int verbose;
+	StoreOptions store;
+	/* ebb verify */
+	char *from; /* timestamps as given; NULL: unbounded */
+	char *to;
+	bool gc;
+	int64_t older_than_ms;
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

@@ -31,6 +31,17 @@ typedef enum OptId
 	OPT_COMPRESS_LEVEL,
 	OPT_MAX_ROWS_PER_TXN,
 	OPT_ALLOW_SEQSCAN,
+	OPT_S3_ENDPOINT,
+	OPT_S3_REGION,
+	OPT_S3_PATH_STYLE,
+	OPT_S3_PART_SIZE,
+	OPT_S3_RETRIES,
+	OPT_S3_TIMEOUT,
+	OPT_S3_STALL_TIMEOUT,
+	OPT_S3_STORAGE_CLASS,
+	OPT_S3_SSE,
+	OPT_S3_CA_FILE,
+	OPT_S3_INSECURE,
 	OPT_TIMEZONE,
 	OPT_LOCK_TIMEOUT,
 	OPT_STATEMENT_TIMEOUT,
@@ -39,6 +50,10 @@ typedef enum OptId
 	OPT_DAYS,
 	OPT_SEED,
 	OPT_END,
+	OPT_FROM,
+	OPT_TO,
+	OPT_GC,
+	OPT_OLDER_THAN,
 	OPT_DRY_RUN,
 	OPT_JSON,
 	OPT_VERBOSE,
@@ -59,7 +74,9 @@ typedef enum OptKind
 #define CMD_ARCHIVE  0x1u
 #define CMD_GENERATE 0x2u
 #define CMD_STATUS   0x4u
-#define CMD_ALL      (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS)
+#define CMD_VERIFY   0x8u
+#define CMD_ALL      (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY)
+#define CMD_STORE    (CMD_ARCHIVE | CMD_VERIFY) /* commands that read or write objects */
 
 /* Where an option may be given (bit set). */
 #define WHERE_CLI      0x1u

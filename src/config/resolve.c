@@ -45,6 +45,100 @@ duration_ms(OptId id, const OptSlot *slot, int64_t *ms, EbbError *err)
 	return true;
 }
 
+/* "16MiB", "5MB", "8388608": a byte size. */
+static bool
+size_bytes(OptId id, const OptSlot *slot, uint64_t *out, EbbError *err)
+{
+	static const struct
+	{
+		const char *unit;
+		uint64_t factor;
+	} units[] = {{"", 1},
+				 {"B", 1},
+				 {"kB", 1000},
+				 {"KiB", 1024},
+				 {"MB", 1000 * 1000},
+				 {"MiB", 1024 * 1024},
+				 {"GB", 1000 * 1000 * 1000},
+				 {"GiB", 1024 * 1024 * 1024}};
+	const char *text = opt_get_string(id, slot);
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+
+	for (size_t i = 0; end != text && text[0] != '-' && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0 && v <= UINT64_MAX / units[i].factor)
+		{
+			*out = (uint64_t) v * units[i].factor;
+			return true;
+		}
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+	error_hint(err, "Use a whole number and a unit, such as \"16MiB\" or \"100MB\".");
+	return false;
+}
+
+static char *
+global_string(OptId id, const OptLayer *cli, const Config *cfg)
+{
+	return dup_or_null(opt_get_string(id, global_slot(id, cli, cfg)));
+}
+
+static bool
+store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
+{
+	long long v;
+	bool b;
+	const OptSlot *part = global_slot(OPT_S3_PART_SIZE, cli, cfg);
+	const OptSlot *path_style = global_slot(OPT_S3_PATH_STYLE, cli, cfg);
+
+	store_options_default(o);
+	o->s3_endpoint = global_string(OPT_S3_ENDPOINT, cli, cfg);
+	o->s3_region = global_string(OPT_S3_REGION, cli, cfg);
+	o->s3_storage_class = global_string(OPT_S3_STORAGE_CLASS, cli, cfg);
+	o->s3_sse = global_string(OPT_S3_SSE, cli, cfg);
+	o->s3_ca_file = global_string(OPT_S3_CA_FILE, cli, cfg);
+	if (!size_bytes(OPT_S3_PART_SIZE, part, &o->s3_part_size, err) ||
+		!opt_get_int(OPT_S3_RETRIES, global_slot(OPT_S3_RETRIES, cli, cfg), 0, 100, &v, err) ||
+		!duration_ms(OPT_S3_TIMEOUT, global_slot(OPT_S3_TIMEOUT, cli, cfg), &o->s3_timeout_ms,
+					 err) ||
+		!duration_ms(OPT_S3_STALL_TIMEOUT, global_slot(OPT_S3_STALL_TIMEOUT, cli, cfg),
+					 &o->s3_stall_timeout_ms, err) ||
+		!opt_get_bool(OPT_S3_INSECURE, global_slot(OPT_S3_INSECURE, cli, cfg), &o->s3_insecure,
+					  err) ||
+		!opt_get_bool(OPT_S3_PATH_STYLE, path_style, &b, err))
+		return false;
+	o->s3_retries = (int) v;
+	o->s3_path_style = path_style ? b : -1;
+	/* S3's own limits: parts of 5 MiB to 5 GiB. */
+	if (o->s3_part_size < 5 * 1024 * 1024 || o->s3_part_size > 5ull * 1024 * 1024 * 1024)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
+				  opt_get_string(OPT_S3_PART_SIZE, part), opt_origin(OPT_S3_PART_SIZE, part));
+		error_detail(err, "S3 parts must be between 5MiB and 5GiB.");
+		return false;
+	}
+	if (o->s3_timeout_ms < 1000 || o->s3_stall_timeout_ms < 1000)
+	{
+		error_set(err, EBB_ERR_USAGE,
+				  "options --s3-timeout and --s3-stall-timeout must be at "
+				  "least 1s");
+		return false;
+	}
+	return true;
+}
+
+static bool
+verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
+{
+	out->from = dup_or_null(
+		opt_get_string(OPT_FROM, cli->slot[OPT_FROM].set ? &cli->slot[OPT_FROM] : NULL));
+	out->to =
+		dup_or_null(opt_get_string(OPT_TO, cli->slot[OPT_TO].set ? &cli->slot[OPT_TO] : NULL));
+	out->gc = cli->slot[OPT_GC].set;
+	return duration_ms(OPT_OLDER_THAN,
+					   cli->slot[OPT_OLDER_THAN].set ? &cli->slot[OPT_OLDER_THAN] : NULL,
+					   &out->older_than_ms, err);
+}
+
 bool
 settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,
 				 EbbError *err)
@@ -72,6 +166,10 @@ settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Setti
 	out->dry_run = cli->slot[OPT_DRY_RUN].set;
 	out->json = cli->slot[OPT_JSON].set;
 	out->verbose = cli->slot[OPT_VERBOSE].set ? atoi(cli->slot[OPT_VERBOSE].value) : 0;
+	if (!store_options_resolve(cli, cfg, &out->store, err) ||
+		!verify_settings_resolve(cli, out, err))
+		return false;
+	out->store.verbose = out->verbose;
 	if (out->all_databases && out->databases.count > 0)
 	{
 		error_set(err, EBB_ERR_USAGE,
@@ -91,6 +189,9 @@ settings_free(Settings *s)
 {
 	free(s->dsn);
 	free(s->timezone);
+	free(s->from);
+	free(s->to);
+	store_options_free(&s->store);
 	strlist_clear(&s->databases);
 	strlist_clear(&s->include);
 	strlist_clear(&s->exclude);

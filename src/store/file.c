@@ -3,6 +3,7 @@
  * fsync, a rename that refuses to replace (RENAME_NOREPLACE), then fsync of the directory, as
  * PostgreSQL's durable_rename() does, plus fsync of any directory this run created.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,8 +31,9 @@ typedef struct FileWriter
 } FileWriter;
 
 static bool
-file_open(const char *url, void **state, EbbError *err)
+file_open(const char *url, const StoreOptions *opts, void **state, EbbError *err)
 {
+	(void) opts;
 	const char *path = url + strlen("file://");
 
 	if (path[0] != '/')
@@ -329,6 +331,77 @@ file_remove(void *state, const char *key, EbbError *err)
 	return ok;
 }
 
+typedef struct FileWalk
+{
+	size_t root_len; /* strlen(root) + 1: what to cut off a path to get its key */
+	const char *prefix;
+	StoreListFn fn;
+	void *arg;
+} FileWalk;
+
+static bool file_walk(FileWalk *walk, const char *dir, EbbError *err);
+
+static bool
+file_walk_entry(FileWalk *walk, const char *path, EbbError *err)
+{
+	struct stat st;
+	const char *key = path + walk->root_len;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? true /* removed meanwhile */
+							   : error_set(err, EBB_ERR_IO, "could not stat file \"%s\": %s", path,
+										   strerror(errno));
+	if (S_ISDIR(st.st_mode))
+	{
+		/* Descend only where keys under the prefix can be. */
+		size_t n = strlen(key);
+		if (strncmp(key, walk->prefix, n < strlen(walk->prefix) ? n : strlen(walk->prefix)) != 0)
+			return true;
+		return file_walk(walk, path, err);
+	}
+	if (!S_ISREG(st.st_mode) || strncmp(key, walk->prefix, strlen(walk->prefix)) != 0)
+		return true;
+	StoreEntry e = {.key = key,
+					.bytes = (uint64_t) st.st_size,
+					.mtime_us = (int64_t) st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000};
+	return walk->fn(walk->arg, &e, err);
+}
+
+static bool
+file_walk(FileWalk *walk, const char *dir, EbbError *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool ok = true;
+
+	if (!d)
+		return errno == ENOENT ? true
+							   : error_set(err, EBB_ERR_IO, "could not open directory \"%s\": %s",
+										   dir, strerror(errno));
+	while (ok && (errno = 0, de = readdir(d)) != NULL)
+	{
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char *path = ebb_asprintf("%s/%s", dir, de->d_name);
+		ok = file_walk_entry(walk, path, err);
+		free(path);
+	}
+	if (ok && errno != 0)
+		ok =
+			error_set(err, EBB_ERR_IO, "could not read directory \"%s\": %s", dir, strerror(errno));
+	closedir(d);
+	return ok;
+}
+
+static bool
+file_list(void *state, const char *prefix, StoreListFn fn, void *arg, EbbError *err)
+{
+	FileStore *fs = state;
+	FileWalk walk = {strlen(fs->root) + 1, prefix, fn, arg};
+
+	return file_walk(&walk, fs->root, err);
+}
+
 const StoreDriver store_file_driver = {
 	.scheme = "file",
 	.open = file_open,
@@ -342,4 +415,5 @@ const StoreDriver store_file_driver = {
 	.read = file_read,
 	.put = file_put,
 	.remove = file_remove,
+	.list = file_list,
 };

@@ -7,11 +7,12 @@
 #include "common/buf.h"
 
 extern const StoreDriver store_file_driver;
+extern const StoreDriver store_s3_driver;
 
-static const StoreDriver *const store_drivers[] = {&store_file_driver};
+static const StoreDriver *const store_drivers[] = {&store_file_driver, &store_s3_driver};
 
 bool
-store_open(const char *url, Store *store, EbbError *err)
+store_open(const char *url, const StoreOptions *opts, Store *store, EbbError *err)
 {
 	const char *colon = strstr(url, "://");
 	size_t n = colon ? (size_t) (colon - url) : 0;
@@ -23,11 +24,11 @@ store_open(const char *url, Store *store, EbbError *err)
 		{
 			store->driver = store_drivers[i];
 			store->url = ebb_strdup(url);
-			return store->driver->open(url, &store->state, err);
+			return store->driver->open(url, opts, &store->state, err);
 		}
 	}
 	error_set(err, EBB_ERR_USAGE, "unsupported destination \"%s\"", url);
-	error_hint(err, "Use a URL such as file:///var/lib/ebb/archive.");
+	error_hint(err, "Use a URL such as file:///var/lib/ebb/archive or s3://bucket/prefix.");
 	return false;
 }
 
@@ -98,6 +99,56 @@ bool
 store_remove(Store *store, const char *key, EbbError *err)
 {
 	return store->driver->remove(store->state, key, err);
+}
+
+bool
+store_list(Store *store, const char *prefix, StoreListFn fn, void *arg, EbbError *err)
+{
+	return store->driver->list(store->state, prefix, fn, arg, err);
+}
+
+bool
+store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err)
+{
+	return store->driver->uploads ? store->driver->uploads(store->state, prefix, fn, arg, err)
+								  : true;
+}
+
+bool
+store_upload_abort(Store *store, const char *key, const char *upload_id, EbbError *err)
+{
+	if (!store->driver->upload_abort)
+		return error_set(err, EBB_ERR_INTERNAL, "store \"%s\" has no multipart uploads",
+						 store->driver->scheme);
+	return store->driver->upload_abort(store->state, key, upload_id, err);
+}
+
+bool
+store_commit_verifies(const Store *store)
+{
+	return store->driver->commit_verifies;
+}
+
+void
+store_options_default(StoreOptions *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->s3_path_style = -1;
+	opts->s3_part_size = 16 * 1024 * 1024;
+	opts->s3_retries = 5;
+	opts->s3_timeout_ms = 10 * 60 * 1000;
+	opts->s3_stall_timeout_ms = 30 * 1000;
+}
+
+void
+store_options_free(StoreOptions *opts)
+{
+	free(opts->s3_endpoint);
+	free(opts->s3_region);
+	free(opts->s3_storage_class);
+	free(opts->s3_sse);
+	free(opts->s3_ca_file);
+	memset(opts, 0, sizeof(*opts));
 }
 
 static bool

@@ -1,5 +1,5 @@
 /*
- * store.h: the store interface (drivers: file; s3 later). Objects are named by keys relative
+ * store.h: the store interface (drivers: file, s3). Objects are named by keys relative
  * to the destination URL. A writer streams an object that becomes visible under its key only
  * at commit, and commit never overwrites an existing object. The caller owns Store and
  * StoreWriter and must close/abort what it opened.
@@ -14,10 +14,49 @@
 #include "common/error.h"
 #include "common/sink.h"
 
+/* Settings of the stores (only s3 reads them); owned by Settings. */
+typedef struct StoreOptions
+{
+	char *s3_endpoint; /* NULL: AWS_ENDPOINT_URL, else AWS in the region */
+	char *s3_region;   /* NULL: AWS_REGION, else us-east-1 */
+	int s3_path_style; /* -1 unset (on with a custom endpoint), 0 off, 1 on */
+	uint64_t s3_part_size;
+	int s3_retries;
+	int64_t s3_timeout_ms;
+	int64_t s3_stall_timeout_ms;
+	char *s3_storage_class;
+	char *s3_sse;
+	char *s3_ca_file;
+	bool s3_insecure;
+	int verbose; /* >= 1: one line per request; >= 2: redacted HTTP headers */
+} StoreOptions;
+
+/* One object found by list; key is relative to the destination. */
+typedef struct StoreEntry
+{
+	const char *key;
+	uint64_t bytes;
+	int64_t mtime_us; /* last modified, microseconds since the Unix epoch */
+} StoreEntry;
+
+/* One unfinished multipart upload. */
+typedef struct StoreUpload
+{
+	const char *key;
+	const char *upload_id;
+	int64_t initiated_us;
+} StoreUpload;
+
+/* Callbacks of list and uploads; returning false stops the walk with err set. */
+typedef bool (*StoreListFn)(void *arg, const StoreEntry *entry, EbbError *err);
+typedef bool (*StoreUploadFn)(void *arg, const StoreUpload *upload, EbbError *err);
+
 typedef struct StoreDriver
 {
 	const char *scheme;
-	bool (*open)(const char *url, void **state, EbbError *err);
+	/* writer_commit checks size and checksum as stored, so no re-read is needed after it. */
+	bool commit_verifies;
+	bool (*open)(const char *url, const StoreOptions *opts, void **state, EbbError *err);
 	void (*close)(void *state);
 	/* Checks that the destination exists and is writable (creates nothing but a probe). */
 	bool (*check)(void *state, EbbError *err);
@@ -33,6 +72,11 @@ typedef struct StoreDriver
 	/* Writes a small object atomically, replacing one that exists (manifests). */
 	bool (*put)(void *state, const char *key, const void *data, size_t len, EbbError *err);
 	bool (*remove)(void *state, const char *key, EbbError *err);
+	/* Every object whose key starts with prefix, in no particular order. */
+	bool (*list)(void *state, const char *prefix, StoreListFn fn, void *arg, EbbError *err);
+	/* Unfinished multipart uploads under prefix; NULL when the store has no such thing. */
+	bool (*uploads)(void *state, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err);
+	bool (*upload_abort)(void *state, const char *key, const char *upload_id, EbbError *err);
 } StoreDriver;
 
 typedef struct Store
@@ -49,7 +93,7 @@ typedef struct StoreWriter
 	Sink *sink; /* write the object's bytes here */
 } StoreWriter;
 
-bool store_open(const char *url, Store *store, EbbError *err);
+bool store_open(const char *url, const StoreOptions *opts, Store *store, EbbError *err);
 void store_close(Store *store);
 bool store_check(Store *store, EbbError *err);
 bool store_writer_open(Store *store, const char *key, StoreWriter *w, EbbError *err);
@@ -60,6 +104,15 @@ bool store_stat(Store *store, const char *key, bool *exists, uint64_t *bytes, Eb
 bool store_read(Store *store, const char *key, Sink *into, EbbError *err);
 bool store_put(Store *store, const char *key, const void *data, size_t len, EbbError *err);
 bool store_remove(Store *store, const char *key, EbbError *err);
+bool store_list(Store *store, const char *prefix, StoreListFn fn, void *arg, EbbError *err);
+/* A store without multipart uploads lists none. */
+bool store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err);
+bool store_upload_abort(Store *store, const char *key, const char *upload_id, EbbError *err);
+/* True when a committed writer has already checked its object as stored. */
+bool store_commit_verifies(const Store *store);
+/* The default options (what the option table's defaults give). */
+void store_options_default(StoreOptions *opts);
+void store_options_free(StoreOptions *opts);
 
 /* Re-reads key and checks that its size and SHA-256 are the expected ones. */
 bool store_verify(Store *store, const char *key, uint64_t bytes, const char *sha256_hex,

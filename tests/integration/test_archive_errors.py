@@ -371,7 +371,7 @@ class ErrorsTest(unittest.TestCase):
             with self.subTest(url=url):
                 self.check(self.args(dest=False) + ['--dest', url], 2,
                            'ebb: error: unsupported destination "%s"' % url,
-                           ['ebb: hint: Use a URL such as file:///var/lib/ebb/archive.'])
+                           ['ebb: hint: Use a URL such as file:///var/lib/ebb/archive or s3://bucket/prefix.'])
 
     # --- the config file ---
 
