@@ -86,3 +86,37 @@ md5_base64(const unsigned char md5[16], char out[25])
 {
 	EVP_EncodeBlock((unsigned char *) out, md5, 16);
 }
+
+void
+md5_init(Md5 *h)
+{
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_md5(), NULL) != 1)
+	{
+		fputs("ebb: error: could not initialize MD5\n", stderr);
+		abort();
+	}
+}
+
+void
+md5_update(Md5 *h, const void *data, size_t len)
+{
+	EVP_DigestUpdate(h->ctx, data, len);
+}
+
+void
+md5_final(Md5 *h, unsigned char out[16])
+{
+	unsigned int n = 16;
+
+	EVP_DigestFinal_ex(h->ctx, out, &n);
+	md5_free(h);
+}
+
+void
+md5_free(Md5 *h)
+{
+	if (h->ctx)
+		EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}

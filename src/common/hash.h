@@ -24,4 +24,15 @@ void md5_of(const void *data, size_t len, unsigned char out[16]);
 void md5_hex(const unsigned char md5[16], char out[33]);
 void md5_base64(const unsigned char md5[16], char out[25]);
 
+typedef struct Md5
+{
+	void *ctx; /* EVP_MD_CTX */
+} Md5;
+
+void md5_init(Md5 *h);
+void md5_update(Md5 *h, const void *data, size_t len);
+/* Writes the 16-byte digest; frees the context. */
+void md5_final(Md5 *h, unsigned char out[16]);
+void md5_free(Md5 *h);
+
 #endif

@@ -57,8 +57,8 @@ store_s3_full_key(const S3Client *c, const char *key)
 }
 
 /* Percent-encodes with uppercase hex all but A-Za-z0-9-._~ (and '/' when keep_slash). */
-static void
-uri_encode(Buf *out, const char *s, bool keep_slash)
+void
+store_s3_uri_encode(Buf *out, const char *s, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -83,8 +83,8 @@ cmp_str(const void *a, const void *b)
 }
 
 /* The canonical query: each name and value encoded, sorted, "name=" for a valueless name. */
-static void
-canonical_query(Buf *out, const StrList *query)
+void
+store_s3_canonical_query(Buf *out, const StrList *query)
 {
 	char **items = ebb_malloc(sizeof(char *) * (size_t) (query->count + 1));
 
@@ -96,9 +96,9 @@ canonical_query(Buf *out, const StrList *query)
 		char *name = ebb_asprintf(
 			"%.*s", (int) (eq ? (size_t) (eq - query->items[i]) : strlen(query->items[i])),
 			query->items[i]);
-		uri_encode(&one, name, false);
+		store_s3_uri_encode(&one, name, false);
 		buf_append_char(&one, '=');
-		uri_encode(&one, eq ? eq + 1 : "", false);
+		store_s3_uri_encode(&one, eq ? eq + 1 : "", false);
 		items[i] = ebb_strdup(buf_cstr(&one));
 		free(name);
 		buf_free(&one);
@@ -122,8 +122,8 @@ request_url(const S3Client *c, const S3Request *req)
 	buf_append_str(&url, c->base_url);
 	buf_append_char(&url, '/');
 	if (req->key)
-		uri_encode(&url, req->key, true);
-	canonical_query(&url, &req->query);
+		store_s3_uri_encode(&url, req->key, true);
+	store_s3_canonical_query(&url, &req->query);
 	return ebb_strdup(buf_cstr(&url));
 }
 
@@ -398,7 +398,8 @@ attempt_error(S3Client *c, S3Request *req, S3Response *resp, CURLcode rc, const 
 			  EbbError *err)
 {
 	char code[128] = "", message[512] = "";
-	char *what = ebb_asprintf("s3://%s/%s", c->bucket, req->key ? req->key : "");
+	char *what = req->key ? ebb_asprintf("s3://%s/%s", c->bucket, req->key)
+						  : ebb_asprintf("s3://%s/%s", c->bucket, c->prefix);
 
 	if (rc != CURLE_OK)
 	{

@@ -27,6 +27,7 @@ typedef struct S3Writer
 	char *upload_id; /* NULL until the first part leaves */
 	StrList etags;   /* ETag of each uploaded part */
 	Buf md5s;        /* binary MD5 of each part, in order: the multipart ETag's input */
+	Md5 whole;       /* MD5 of every byte: some servers' multipart ETag (s3rver's) */
 	uint64_t total;
 	bool stored; /* the object exists: aborting must delete it */
 } S3Writer;
@@ -143,6 +144,7 @@ writer_write(Sink *sink, const void *data, size_t len, EbbError *err)
 			return false;
 		size_t n = len < cap - w->part.len ? len : cap - w->part.len;
 		buf_append(&w->part, p, n);
+		md5_update(&w->whole, p, n);
 		w->total += n;
 		p += n;
 		len -= n;
@@ -165,6 +167,7 @@ store_s3_writer_open(void *state, const char *key, void **wstate, Sink **sink, E
 	w->key = store_s3_full_key(c, key);
 	buf_init(&w->part);
 	buf_init(&w->md5s);
+	md5_init(&w->whole);
 	*wstate = w;
 	*sink = &w->base;
 	return true;
@@ -188,8 +191,6 @@ put_single(S3Writer *w, EbbError *err)
 	store_s3_object_headers(w->c, &req);
 	store_s3_content_md5(&req, md5);
 	bool ok = store_s3_request(w->c, &req, &resp, err);
-	if (ok)
-		buf_append(&w->md5s, md5, sizeof(md5));
 	store_s3_request_free(&req);
 	store_s3_response_free(&resp);
 	return ok;
@@ -227,23 +228,25 @@ complete_upload(S3Writer *w, EbbError *err)
 	return ok;
 }
 
-/* The ETag S3 gives what was sent: the MD5, or for a multipart object the MD5 of the parts'
- * MD5s and "-<parts>". */
+/* The ETags that prove the server stored what was sent: the MD5 of the object, or (S3's
+ * multipart ETag) the MD5 of the parts' MD5s and "-<parts>". S3, MinIO and Ceph give the
+ * second form for a multipart object; s3rver gives the first. Either is a checksum computed by
+ * the server over the bytes it stored. */
 static void
-expected_etag(const S3Writer *w, char *out, size_t size)
+expected_etags(S3Writer *w, char *whole, char *multi, size_t size)
 {
 	unsigned char md5[16];
 	char hex[33];
 
+	md5_final(&w->whole, md5);
+	md5_hex(md5, hex);
+	snprintf(whole, size, "%s", hex);
+	multi[0] = '\0';
 	if (!w->upload_id)
-	{
-		md5_hex((const unsigned char *) w->md5s.data, hex);
-		snprintf(out, size, "%s", hex);
 		return;
-	}
 	md5_of(w->md5s.data, w->md5s.len, md5);
 	md5_hex(md5, hex);
-	snprintf(out, size, "%s-%d", hex, w->etags.count);
+	snprintf(multi, size, "%s-%d", hex, w->etags.count);
 }
 
 static bool
@@ -262,16 +265,16 @@ check_stored(S3Writer *w, EbbError *err)
 {
 	S3Request req = {.method = "HEAD", .key = w->key, .what = "check"};
 	S3Response resp;
-	char want[64];
+	char want[64], want_multi[64];
 	bool ok = store_s3_request(w->c, &req, &resp, err);
 
-	expected_etag(w, want, sizeof(want));
+	expected_etags(w, want, want_multi, sizeof(want));
 	if (ok && (!resp.has_length || resp.content_length != w->total))
 		ok = error_set(err, EBB_ERR_VERIFY, "archive object \"s3://%s/%s\" has the wrong size",
 					   w->c->bucket, w->key);
 	/* With SSE-KMS the ETag is not an MD5: the parts' Content-MD5 checks stand alone then. */
 	else if (ok && !(w->c->opts.s3_sse && strcmp(w->c->opts.s3_sse, "aws:kms") == 0) &&
-			 !etag_equal(resp.etag, want))
+			 !etag_equal(resp.etag, want) && !etag_equal(resp.etag, want_multi))
 		ok = error_set(err, EBB_ERR_VERIFY,
 					   "archive object \"s3://%s/%s\" does not match what was written",
 					   w->c->bucket, w->key);
@@ -326,6 +329,7 @@ store_s3_writer_free(void *wstate)
 	free(w->upload_id);
 	buf_free(&w->part);
 	buf_free(&w->md5s);
+	md5_free(&w->whole);
 	strlist_clear(&w->etags);
 	free(w);
 }

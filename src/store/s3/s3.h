@@ -68,6 +68,10 @@ void store_s3_config_free(S3Client *c);
 bool store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err);
 void store_s3_request_free(S3Request *req);
 void store_s3_response_free(S3Response *resp);
+/* Percent-encoding with uppercase hex of all but A-Za-z0-9-._~ (and '/' when keep_slash). */
+void store_s3_uri_encode(Buf *out, const char *s, bool keep_slash);
+/* "?a=1&b=" from {"b", "a=1"}: names and values encoded, sorted, "name=" when valueless. */
+void store_s3_canonical_query(Buf *out, const StrList *query);
 /* The full key of a store key ("prefix/" + key). */
 char *store_s3_full_key(const S3Client *c, const char *key);
 
