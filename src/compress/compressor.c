@@ -45,3 +45,16 @@ compressor_destroy(const CompressorDriver *driver, Sink *sink)
 	if (sink)
 		driver->destroy(sink);
 }
+
+Sink *
+decompressor_create(const CompressorDriver *driver, Sink *next, EbbError *err)
+{
+	return driver->decompress_create(next, err);
+}
+
+void
+decompressor_destroy(const CompressorDriver *driver, Sink *sink)
+{
+	if (sink)
+		driver->decompress_destroy(sink);
+}

@@ -34,6 +34,13 @@ none_destroy(Sink *sink)
 	free(sink);
 }
 
+/* Reading back is passing through too: nothing can be truncated or corrupt at this stage. */
+static Sink *
+none_decompress_create(Sink *next, EbbError *err)
+{
+	return none_create(next, 0, err);
+}
+
 const CompressorDriver compress_none_driver = {
 	.name = "none",
 	.extension = "",
@@ -42,4 +49,6 @@ const CompressorDriver compress_none_driver = {
 	.max_level = 0,
 	.create = none_create,
 	.destroy = none_destroy,
+	.decompress_create = none_decompress_create,
+	.decompress_destroy = none_destroy,
 };

@@ -1,7 +1,9 @@
 /*
  * test_compress.c: the compressor stages (src/compress/). Bytes go through a stage into a
  * collecting Sink, and come back with the libraries' own decoders (ZSTD_decompressStream,
- * zlib inflate in gzip mode), which is what `zstd -dc` and `gzip -dc` do.
+ * zlib inflate in gzip mode), which is what `zstd -dc` and `gzip -dc` do. The decompressing
+ * stages (what ebb verify reads objects with) are checked against the compressors, and on
+ * truncated, corrupt and foreign input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -373,6 +375,225 @@ test_downstream_failure_propagates(void **state)
 	check_downstream_failure("none");
 }
 
+/* ---- decompressing stages ---- */
+
+/* Runs bytes through the named decompressor in uneven slices. Returns whether every write and
+ * the finish succeeded; the output so far is in *out, the first error in *err. */
+static bool
+decompress_with(const char *method, const void *data, size_t len, Buf *out, EbbError *err)
+{
+	static const size_t slices[] = {1, 5, 3, 65536, 17, 1 << 20, 4099};
+	const CompressorDriver *drv = compressor_find(method);
+	CollectSink cs;
+	size_t off = 0;
+	bool ok = true;
+
+	assert_non_null(drv);
+	collect_init(&cs);
+	error_init(err);
+	Sink *stage = decompressor_create(drv, &cs.base, err);
+	assert_non_null(stage);
+	for (int i = 0; ok && off < len; i++)
+	{
+		size_t n = slices[i % 7] < len - off ? slices[i % 7] : len - off;
+		ok = sink_write(stage, (const char *) data + off, n, err);
+		off += n;
+	}
+	if (ok)
+		ok = sink_finish(stage, err);
+	decompressor_destroy(drv, stage);
+	*out = cs.buf;
+	return ok;
+}
+
+/* Expects the named decompressor to reject the input with exactly this message. */
+static void
+check_rejected(const char *method, const void *data, size_t len, const char *message)
+{
+	EbbError err;
+	Buf out;
+
+	if (decompress_with(method, data, len, &out, &err))
+		fail_msg("%s accepted %zu bad bytes", method, len);
+	assert_string_equal(err.message, message);
+	assert_int_equal(err.code, EBB_ERR_VERIFY);
+	buf_free(&out);
+}
+
+static void
+check_decompress_round_trip(const char *method, const Buf *data)
+{
+	Buf z = compress_with(method, -1, data);
+	EbbError err;
+	Buf back;
+
+	if (!decompress_with(method, z.data, z.len, &back, &err))
+		fail_msg("%s: %s", method, err.message);
+	assert_same_bytes(&back, data);
+	buf_free(&back);
+	buf_free(&z);
+}
+
+static void
+test_decompress_round_trip(void **state)
+{
+	Buf data = make_data(3 << 20, 1 << 20);
+	Buf empty;
+
+	buf_init(&empty);
+	for (int i = 0; i < 3; i++)
+	{
+		const char *method = (const char *[]){"zstd", "gzip", "none"}[i];
+		check_decompress_round_trip(method, &data);
+		check_decompress_round_trip(method, &empty); /* an object of a header only is small */
+	}
+	buf_free(&data);
+}
+
+/* Every cut of a stream short of its end is caught: at finish, or earlier when the cut leaves
+ * something undecodable. */
+static void
+test_decompress_truncated(void **state)
+{
+	Buf data = make_data(200 << 10, 20 << 10);
+	static const char *const msgs[] = {"could not decompress with zstd: unexpected end of data",
+									   "could not decompress with gzip: unexpected end of data"};
+
+	for (int i = 0; i < 2; i++)
+	{
+		const char *method = i == 0 ? "zstd" : "gzip";
+		Buf z = compress_with(method, -1, &data);
+		size_t cuts[] = {0, 1, 4, 9, 12, z.len / 2, z.len - 8, z.len - 4, z.len - 1};
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+			check_rejected(method, z.data, cuts[c], msgs[i]);
+		buf_free(&z);
+	}
+	buf_free(&data);
+}
+
+static void
+test_decompress_garbage(void **state)
+{
+	static const char text[] = "id,triggered_at\n1,2026-03-29 01:00:00\n";
+	TestRng rng = {99};
+	char noise[4096];
+
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (char) (rng_next(&rng) >> 56);
+	check_rejected("zstd", text, sizeof(text) - 1,
+				   "could not decompress with zstd: Unknown frame descriptor");
+	check_rejected("gzip", text, sizeof(text) - 1,
+				   "could not decompress with gzip: incorrect header check");
+	check_rejected("zstd", noise, sizeof(noise),
+				   "could not decompress with zstd: Unknown frame descriptor");
+	check_rejected("gzip", noise, sizeof(noise),
+				   "could not decompress with gzip: incorrect header check");
+}
+
+/* One flipped byte in the middle of the data, or in the checksum trailer, is caught. */
+static void
+test_decompress_corrupt(void **state)
+{
+	Buf data = make_data(256 << 10, 0);
+	Buf z = compress_with("zstd", -1, &data);
+
+	z.data[z.len - 2] ^= 0x01; /* the frame's content checksum */
+	check_rejected("zstd", z.data, z.len,
+				   "could not decompress with zstd: Restored data doesn't match checksum");
+	buf_free(&z);
+	z = compress_with("gzip", -1, &data);
+	z.data[z.len - 6] ^= 0x01; /* the member's CRC-32 */
+	check_rejected("gzip", z.data, z.len, "could not decompress with gzip: incorrect data check");
+	buf_free(&z);
+	z = compress_with("gzip", -1, &data);
+	z.data[z.len - 2] ^= 0x01; /* the member's ISIZE */
+	check_rejected("gzip", z.data, z.len, "could not decompress with gzip: incorrect length check");
+	buf_free(&z);
+
+	/* A flip anywhere in the body: some error, never silently different bytes. */
+	for (int i = 0; i < 2; i++)
+	{
+		const char *method = i == 0 ? "zstd" : "gzip";
+		z = compress_with(method, -1, &data);
+		for (size_t pos = 20; pos < z.len - 8; pos += z.len / 13)
+		{
+			EbbError err;
+			Buf out;
+			z.data[pos] ^= 0x40;
+			if (decompress_with(method, z.data, z.len, &out, &err))
+				fail_msg("%s: a flipped byte at %zu went unnoticed", method, pos);
+			assert_int_equal(err.code, EBB_ERR_VERIFY);
+			z.data[pos] ^= 0x40;
+			buf_free(&out);
+		}
+		buf_free(&z);
+	}
+	buf_free(&data);
+}
+
+/* Concatenated streams read as one (as zstd -dc and gzip -dc do); bytes after the end that are
+ * no stream are an error. */
+static void
+test_decompress_concatenated_and_trailing(void **state)
+{
+	Buf data = make_data(64 << 10, 0);
+
+	for (int i = 0; i < 2; i++)
+	{
+		const char *method = i == 0 ? "zstd" : "gzip";
+		Buf z = compress_with(method, -1, &data);
+		Buf two, back, want;
+		EbbError err;
+
+		buf_init(&two);
+		buf_append(&two, z.data, z.len);
+		buf_append(&two, z.data, z.len);
+		buf_init(&want);
+		buf_append(&want, data.data, data.len);
+		buf_append(&want, data.data, data.len);
+		if (!decompress_with(method, two.data, two.len, &back, &err))
+			fail_msg("%s: %s", method, err.message);
+		assert_same_bytes(&back, &want);
+		buf_free(&back);
+		buf_append(&z, "junk", 4);
+		check_rejected(method, z.data, z.len,
+					   i == 0 ? "could not decompress with zstd: Unknown frame descriptor"
+							  : "could not decompress with gzip: incorrect header check");
+		buf_free(&want);
+		buf_free(&two);
+		buf_free(&z);
+	}
+	buf_free(&data);
+}
+
+static void
+test_decompress_downstream_failure(void **state)
+{
+	Buf data = make_data(0, 1 << 20);
+
+	for (int i = 0; i < 3; i++)
+	{
+		const char *method = (const char *[]){"zstd", "gzip", "none"}[i];
+		const CompressorDriver *drv = compressor_find(method);
+		Buf z = compress_with(method, -1, &data);
+		CollectSink cs;
+		EbbError err;
+
+		collect_init(&cs);
+		cs.fail_after = 100 << 10;
+		error_init(&err);
+		Sink *stage = decompressor_create(drv, &cs.base, &err);
+		bool ok = sink_write(stage, z.data, z.len, &err) && sink_finish(stage, &err);
+		assert_false(ok);
+		assert_string_equal(err.message, "could not write to test sink: disk full");
+		assert_int_equal(err.code, EBB_ERR_IO);
+		decompressor_destroy(drv, stage);
+		buf_free(&cs.buf);
+		buf_free(&z);
+	}
+	buf_free(&data);
+}
+
 int
 main(void)
 {
@@ -385,6 +606,12 @@ main(void)
 		cmocka_unit_test(test_level_validation),
 		cmocka_unit_test(test_find_and_extensions),
 		cmocka_unit_test(test_downstream_failure_propagates),
+		cmocka_unit_test(test_decompress_round_trip),
+		cmocka_unit_test(test_decompress_truncated),
+		cmocka_unit_test(test_decompress_garbage),
+		cmocka_unit_test(test_decompress_corrupt),
+		cmocka_unit_test(test_decompress_concatenated_and_trailing),
+		cmocka_unit_test(test_decompress_downstream_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
