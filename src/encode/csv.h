@@ -1,9 +1,11 @@
-/* csv.h: RFC 4180 field encoding, exposed for unit tests; the driver is in encoder.c's table. */
+/* csv.h: RFC 4180 field encoding and record counting, exposed for unit tests; the driver is in
+ * encoder.c's table. */
 #ifndef EBB_ENCODE_CSV_H
 #define EBB_ENCODE_CSV_H
 
 #include "common/buf.h"
 #include "common/row.h"
+#include "common/sink.h"
 
 /*
  * Appends one field. NULL is an empty unquoted field; a non-NULL field is quoted when it is
@@ -13,5 +15,10 @@
 void encode_csv_field(Buf *out, const RowField *field);
 /* Appends the fields separated by commas and a terminating "\n". */
 void encode_csv_row(Buf *out, const Row *row);
+
+/* csv_count.c: the csv driver's row counter (see encoder.h). */
+Sink *csv_counter_create(void);
+uint64_t csv_counter_rows(const Sink *counter);
+void csv_counter_destroy(Sink *counter);
 
 #endif

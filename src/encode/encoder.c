@@ -53,3 +53,22 @@ encoder_close(Encoder *enc)
 		enc->driver->destroy(enc->state);
 	enc->state = NULL;
 }
+
+Sink *
+encoder_counter_create(const EncoderDriver *driver)
+{
+	return driver->counter_create();
+}
+
+uint64_t
+encoder_counter_rows(const EncoderDriver *driver, const Sink *counter)
+{
+	return driver->counter_rows(counter);
+}
+
+void
+encoder_counter_destroy(const EncoderDriver *driver, Sink *counter)
+{
+	if (counter)
+		driver->counter_destroy(counter);
+}
