@@ -24,81 +24,15 @@ dest_dir=${BENCH_DEST_DIR:-$out}
 only=${BENCH_ONLY:-a b c d}
 repeat=${BENCH_REPEAT:-3}
 ebb=$repo/build/ebb
-PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
-TICK=$(getconf CLK_TCK)
 
 rm -rf "$out"
 mkdir -p "$out"
-pg_usable_dir "$out/pg" || { echo "bench: $out is not reachable by the postgres user" >&2; exit 1; }
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 trap 'pg_throwaway_stop "$out/pg"' EXIT
-pg_throwaway_start "$out/pg"
-postmaster=$(head -1 "$out/pg/data/postmaster.pid")
-
-# CPU ticks of the whole server: live processes plus the exited children the postmaster reaped.
-server_ticks() {
-    local total=0 pid f
-    for pid in $(pgrep -u postgres -f "postgres" || true); do
-        f=$(cut -d' ' -f14,15 "/proc/$pid/stat" 2>/dev/null) || continue
-        total=$((total + ${f% *} + ${f#* }))
-    done
-    f=$(cut -d' ' -f16,17 "/proc/$postmaster/stat")
-    echo $((total + ${f% *} + ${f#* }))
-}
-
-# Waits until only the background processes are left (the client's backend has exited).
-wait_backends_gone() {
-    local n
-    for _ in $(seq 1 500); do
-        n=$($PSQL -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
-        [ "$n" = 0 ] && return 0
-        $PSQL -d postgres -c "SELECT pg_sleep(0.01)" >/dev/null
-    done
-}
-
-echo "bench: generating $rows rows over $days days"
-$PSQL -c "CREATE DATABASE bench_tpl"
-t0=$(date +%s.%N)
-"$ebb" generate --database bench_tpl --rows "$rows" --days "$days" --end "$(date -u '+%Y-%m-%d %H:%M:%S')"
-t1=$(date +%s.%N)
-$PSQL -d bench_tpl -c "VACUUM ANALYZE analytics.events"
-gen_s=$(echo "$t1 - $t0" | bc)
-table_size=$($PSQL -d bench_tpl -c "SELECT pg_size_pretty(pg_table_size('analytics.events'))")
-avg_row=$($PSQL -d bench_tpl -c "SELECT avg(pg_column_size(e.*))::int FROM analytics.events e")
-echo "bench: generated in ${gen_s}s; table $table_size, average row $avg_row bytes"
-
-fresh_db() {
-    local old
-    # one copy at a time on disk: drop the previous alternative's database first
-    for old in bench_a bench_b bench_c bench_d; do $PSQL -c "DROP DATABASE IF EXISTS $old" 2>/dev/null; done
-    $PSQL -c "CREATE DATABASE $1 TEMPLATE bench_tpl STRATEGY FILE_COPY"
-    $PSQL -c "CHECKPOINT"
-}
-
-declare -A R_WALL R_CLIENT R_SERVER R_RSS R_ROWS
-run_measured() { # name, then the command
-    local name=$1 s0 t0 t1 s1
-    shift
-    wait_backends_gone
-    s0=$(server_ticks)
-    t0=$(date +%s.%N)
-    /usr/bin/time -f "%U %S %M" -o "$out/time.$name" "$@" >"$out/stdout.$name"
-    t1=$(date +%s.%N)
-    wait_backends_gone
-    s1=$(server_ticks)
-    read -r u s m <"$out/time.$name"
-    R_WALL[$name]=$(echo "$t1 - $t0" | bc)
-    R_CLIENT[$name]=$(echo "$u + $s" | bc)
-    R_SERVER[$name]=$(echo "scale=2; ($s1 - $s0) / $TICK" | bc)
-    R_RSS[$name]=$((m / 1024))
-}
-
-cutoff_sql="LOCALTIMESTAMP - interval '2 days'"
-fresh_db bench_a
-# the size of the archived rows in PostgreSQL's text form (what the COPY streams), for MB/s
-text_bytes=$($PSQL -d bench_a -c "BEGIN" -c "COPY (SELECT * FROM analytics.events WHERE triggered_at < $cutoff_sql) TO STDOUT" -c "ROLLBACK" | wc -c)
-expected=$($PSQL -d bench_a -c "SELECT count(*) FROM analytics.events WHERE triggered_at < $cutoff_sql")
-mb=$(echo "scale=1; $text_bytes / 1048576" | bc)
-echo "bench: $expected rows older than 2 days, $mb MB in PostgreSQL's text form"
+bench_start
+bench_generate
+bench_text_size
 
 # Each alternative, on its own fresh copy of the data; $1 is the repetition.
 alt_a() {
@@ -137,7 +71,6 @@ alt_c() {
 
 # Repetitions are interleaved (a b d c, a b d c, ...) so that drift on a shared machine hits
 # every alternative alike; each alternative reports its median run and the range of its walls.
-declare -A SPREAD
 for rep in $(seq 1 "$repeat"); do
     for k in a b d c; do
         [[ " $only " == *" $k "* ]] || continue
@@ -147,14 +80,7 @@ for rep in $(seq 1 "$repeat"); do
 done
 for k in a b c d; do
     [[ " $only " == *" $k "* ]] || continue
-    median=$(for rep in $(seq 1 "$repeat"); do echo "${R_WALL[$k.$rep]} $rep"; done | sort -n |
-        sed -n "$(((repeat + 1) / 2))p" | cut -d' ' -f2)
-    for m in R_WALL R_CLIENT R_SERVER R_RSS R_ROWS; do
-        declare -n arr=$m
-        arr[$k]=${arr[$k.$median]}
-    done
-    SPREAD[$k]=$(for rep in $(seq 1 "$repeat"); do echo "${R_WALL[$k.$rep]}"; done | sort -n |
-        sed -n '1p;$p' | xargs printf '%.1f-%.1f' )
+    bench_median "$k"
 done
 
 {
