@@ -1,6 +1,8 @@
 /*
  * test_json.c: common/json.c against RFC 8259: in a string, '"' and '\' are escaped, control
  * characters U+0000..U+001F must be escaped, everything else (UTF-8 included) may be literal.
+ * And common/json_read.c: members found at the top level of a valid object only, escapes
+ * decoded, anything not RFC 8259 (truncated, trailing text, bad escapes) refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,6 +159,172 @@ test_random_strings_round_trip(void **state)
 	}
 }
 
+/* ---- reading ---- */
+
+static const char manifest_text[] =
+	"{\"ebb_version\":\"0.1.0\",\"run_id\":\"r1\",\"system_identifier\":null,"
+	"\"object\":\"db/analytics.events/dt=2026-01-01/hour=00/x_r1.csv.zst\","
+	"\"columns\":[{\"name\":\"rows\",\"type\":\"int4\"},{\"name\":\"x\",\"type\":\"text\"}],"
+	"\"nested\":{\"rows\":7},\"rows\":5,\"bytes\":1234,\"sha256\":\"ab\\u0063d\",\"ok\":true,"
+	"\"neg\":-12,\"float\":1.5,\"big\":92233720368547758070}\n";
+
+static JsonValue
+find_ok(const char *text, const char *key)
+{
+	JsonValue v;
+	EbbError err;
+
+	error_init(&err);
+	if (!json_find_member(text, strlen(text), key, &v, &err))
+		fail_msg("%s: %s", text, err.message);
+	return v;
+}
+
+static void
+test_read_members(void **state)
+{
+	JsonValue v;
+	int64_t n;
+	Buf b;
+
+	buf_init(&b);
+	v = find_ok(manifest_text, "object");
+	assert_true(json_value_string(&v, &b));
+	assert_string_equal(buf_cstr(&b), "db/analytics.events/dt=2026-01-01/hour=00/x_r1.csv.zst");
+	buf_reset(&b);
+	v = find_ok(manifest_text, "sha256");
+	assert_true(json_value_string(&v, &b));
+	assert_string_equal(buf_cstr(&b), "abcd");
+	/* the top level's "rows", not the ones inside "columns" or "nested" */
+	v = find_ok(manifest_text, "rows");
+	assert_true(json_value_int(&v, &n));
+	assert_int_equal(n, 5);
+	v = find_ok(manifest_text, "neg");
+	assert_true(json_value_int(&v, &n));
+	assert_int_equal(n, -12);
+	/* wrong types are not values of the asked kind */
+	v = find_ok(manifest_text, "bytes");
+	assert_false(json_value_string(&v, &b));
+	v = find_ok(manifest_text, "run_id");
+	assert_false(json_value_int(&v, &n));
+	v = find_ok(manifest_text, "float");
+	assert_false(json_value_int(&v, &n));
+	v = find_ok(manifest_text, "big");
+	assert_false(json_value_int(&v, &n));
+	v = find_ok(manifest_text, "system_identifier");
+	assert_true(v.found);
+	assert_false(json_value_string(&v, &b));
+	v = find_ok(manifest_text, "absent");
+	assert_false(v.found);
+	assert_false(json_value_int(&v, &n));
+	v = find_ok(manifest_text, "name"); /* only inside "columns" */
+	assert_false(v.found);
+	buf_free(&b);
+}
+
+static void
+test_read_escapes(void **state)
+{
+	JsonValue v;
+	Buf b;
+
+	buf_init(&b);
+	v = find_ok("{\"k\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\"}", "k");
+	assert_true(json_value_string(&v, &b));
+	assert_string_equal(buf_cstr(&b), "a\"b\\c/d\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	buf_reset(&b);
+	/* an escaped key matches its unescaped name; the first of two equal keys counts */
+	v = find_ok(" { \"r\\u006fws\" : 1 , \"rows\" : 2 } ", "rows");
+	assert_int_equal(v.len, 1);
+	assert_memory_equal(v.text, "1", 1);
+	v = find_ok("{}", "rows");
+	assert_false(v.found);
+	buf_free(&b);
+}
+
+static void
+check_invalid(const char *text, const char *message)
+{
+	JsonValue v;
+	EbbError err;
+
+	error_init(&err);
+	assert_false(json_find_member(text, strlen(text), "rows", &v, &err));
+	assert_string_equal(err.message, message);
+	assert_int_equal(err.code, EBB_ERR_VERIFY);
+}
+
+static void
+test_read_invalid(void **state)
+{
+	check_invalid("", "invalid JSON: object expected at the end of the text");
+	check_invalid("[1]", "invalid JSON: object expected at byte 0");
+	check_invalid("{\"rows\":5", "invalid JSON: \",\" or \"}\" expected at the end of the text");
+	check_invalid("{\"rows\":5,\"sha256\":\"ab", "invalid JSON: unterminated string at the end "
+												 "of the text");
+	check_invalid("{\"rows\":5} x", "invalid JSON: text after the object at byte 11");
+	check_invalid("{\"rows\" 5}", "invalid JSON: \":\" expected at byte 8");
+	check_invalid("{\"rows\":05}", "invalid JSON: \",\" or \"}\" expected at byte 9");
+	check_invalid("{\"rows\":-}", "invalid JSON: digit expected at byte 9");
+	check_invalid("{\"rows\":tru}", "invalid JSON: unexpected character at byte 8");
+	check_invalid("{\"a\":\"\\x\"}", "invalid JSON: invalid escape at byte 7");
+	check_invalid("{\"a\":\"\\ud800\"}", "invalid JSON: lone surrogate in \\u escape at byte 12");
+	check_invalid("{\"a\":\"x\ny\"}", "invalid JSON: control character in string at byte 7");
+	check_invalid("{\"a\":[1,2}", "invalid JSON: \",\" or \"]\" expected at byte 9");
+	check_invalid("{rows:1}", "invalid JSON: string expected at byte 1");
+	check_invalid("{\"a\":1,}", "invalid JSON: string expected at byte 7");
+}
+
+static void
+test_read_depth_limit(void **state)
+{
+	Buf b;
+
+	buf_init(&b);
+	buf_append_str(&b, "{\"a\":");
+	for (int i = 0; i < 100; i++)
+		buf_append_char(&b, '[');
+	for (int i = 0; i < 100; i++)
+		buf_append_char(&b, ']');
+	buf_append_char(&b, '}');
+	check_invalid(buf_cstr(&b), "invalid JSON: nesting too deep at byte 69");
+	buf_free(&b);
+}
+
+/* What the writer writes, the reader reads back. */
+static void
+test_read_what_is_written(void **state)
+{
+	TestRng rng = {7};
+
+	for (int i = 0; i < 2000; i++)
+	{
+		char in[48];
+		size_t len = rng_below(&rng, sizeof(in) - 1);
+		int64_t n = (int64_t) rng_next(&rng), got;
+		Buf b, s;
+
+		for (size_t k = 0; k < len; k++)
+			in[k] = (char) (1 + rng_below(&rng, 255));
+		in[len] = '\0';
+		buf_init(&b);
+		buf_init(&s);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "s", in);
+		json_kv_int(&b, "n", n);
+		buf_append_char(&b, '}');
+		JsonValue v = find_ok(buf_cstr(&b), "s");
+		assert_true(json_value_string(&v, &s));
+		assert_int_equal(s.len, len);
+		assert_memory_equal(s.data, in, len);
+		v = find_ok(buf_cstr(&b), "n");
+		assert_true(json_value_int(&v, &got));
+		assert_int_equal(got, n);
+		buf_free(&s);
+		buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -168,6 +336,11 @@ main(void)
 		cmocka_unit_test(test_object_members),
 		cmocka_unit_test(test_nested_object_no_leading_comma),
 		cmocka_unit_test(test_random_strings_round_trip),
+		cmocka_unit_test(test_read_members),
+		cmocka_unit_test(test_read_escapes),
+		cmocka_unit_test(test_read_invalid),
+		cmocka_unit_test(test_read_depth_limit),
+		cmocka_unit_test(test_read_what_is_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
