@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build build-asan demo check unit bench format clean
+.PHONY: all setup build build-asan demo check unit bench bench-s3 format clean
 
 all: build
 
@@ -32,6 +32,9 @@ unit: build-asan
 
 bench: build
 	@bash bench/archive.sh
+
+bench-s3: build
+	@bash bench/s3.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
