@@ -59,9 +59,11 @@ def _conninfo_value(value):
 
 
 def _clean_env(extra=None):
-    """os.environ without PG* variables (a developer's PGSERVICE, PGPASSWORD or
-    PGOPTIONS must not leak into a test), plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith('PG')}
+    """os.environ without PG* and AWS_* variables (a developer's PGSERVICE,
+    PGPASSWORD, AWS_PROFILE or AWS_SESSION_TOKEN must not leak into a test),
+    plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith('PG') and not k.startswith('AWS_')}
     env.update(extra or {})
     return env
 
@@ -430,23 +432,45 @@ def _ledger(cluster, db, qualified_table):
         ' ORDER BY object_key' % (quote_literal(schema), quote_literal(name)), db)
 
 
-def _read_object(dest, key, size, sha256, compression):
-    if not dest.startswith('file://'):
-        raise NotImplementedError('oracle: only file:// destinations: %r' % dest)
-    path = dest[len('file://'):].rstrip('/') + '/' + key
-    raw = Path(path).read_bytes()
+def _read_files(dest, keys):
+    root = dest[len('file://'):].rstrip('/')
+    return [Path(root + '/' + key).read_bytes() for key in keys]
+
+
+# Readers of archive objects by URL scheme: fn(dest_url, [key]) -> [bytes], in
+# one go (an S3 client costs a process start). s3_harness.S3Server registers
+# 's3' with an independent client (the AWS SDK for JavaScript).
+OBJECT_READERS = {'file': _read_files}
+
+
+def _fetch_objects(ledger):
+    """{(dest, key): bytes} of every ledger row, one reader call per destination."""
+    by_dest = collections.defaultdict(list)
+    for dest, key, *_ in ledger:
+        by_dest[dest].append(key)
+    out = {}
+    for dest, keys in by_dest.items():
+        scheme = dest.split('://', 1)[0]
+        if scheme not in OBJECT_READERS:
+            raise NotImplementedError('oracle: no reader for %r' % dest)
+        out.update(((dest, k), data) for k, data in zip(keys, OBJECT_READERS[scheme](dest, keys)))
+    return out
+
+
+def _check_object(dest, key, raw, size, sha256, compression):
+    path = dest.rstrip('/') + '/' + key
     if len(raw) != int(size):
         raise AssertionError('%s: %d bytes, ledger says %s' % (path, len(raw), size))
     digest = hashlib.sha256(raw).hexdigest()
     if digest != sha256:
         raise AssertionError('%s: sha256 %s, ledger says %s' % (path, digest, sha256))
     # decompress with the stock tools, not with anything ebb shares code with
-    tools = {'zstd': ['zstd', '-dc', '--', path], 'gzip': ['gzip', '-dc', '--', path]}
+    tools = {'zstd': ['zstd', '-dc'], 'gzip': ['gzip', '-dc']}
     if compression == 'none':
         return raw
     if compression not in tools:
         raise AssertionError('%s: unknown compression %r' % (path, compression))
-    proc = subprocess.run(tools[compression], capture_output=True)
+    proc = subprocess.run(tools[compression], input=raw, capture_output=True)
     if proc.returncode != 0:
         raise AssertionError('%s: %s' % (path, proc.stderr.decode(errors='replace')))
     return proc.stdout
@@ -466,12 +490,14 @@ def archived_rows(cluster, db, qualified_table, scratch_schema='oracle'):
     script = ['CREATE SCHEMA IF NOT EXISTS %s;' % quote_ident(scratch_schema),
               'DROP TABLE IF EXISTS %s;' % scratch,
               'CREATE TABLE %s (LIKE %s);' % (scratch, qualified_table)]
+    objects = _fetch_objects(ledger)
     with tempfile.TemporaryDirectory(prefix='ebb-oracle-') as tmp:
         for n, (dest, key, rows, size, sha256, fmt, compression) in enumerate(ledger):
             if fmt != 'csv':
                 raise NotImplementedError('oracle: format %r (%s)' % (fmt, key))
             path = os.path.join(tmp, '%d.csv' % n)
-            Path(path).write_bytes(_read_object(dest, key, size, sha256, compression))
+            Path(path).write_bytes(_check_object(dest, key, objects[(dest, key)], size, sha256,
+                                                 compression))
             # HEADER MATCH also checks that the header names the table's columns
             script.append("\\copy %s FROM '%s' (FORMAT csv, HEADER match)" % (scratch, path))
             script.append('SELECT count(*) FROM %s;' % scratch)

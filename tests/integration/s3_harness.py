@@ -180,6 +180,8 @@ class S3Server:
             raise
         self.direct_endpoint = 'http://127.0.0.1:%d' % sigcheck
         self.endpoint = 'http://127.0.0.1:%d' % faults
+        # the row oracle reads s3:// archives through this server's independent client
+        harness.OBJECT_READERS['s3'] = self.read_objects
         return self
 
     def _start(self, name, args, env=None):
@@ -263,6 +265,29 @@ class S3Server:
             raise RuntimeError('s3get get %s failed: %s' % (
                 key, proc.stderr.decode(errors='replace')))
         return proc.stdout
+
+    def get_many(self, keys):
+        """The bytes of each key, in order, read by one s3get process."""
+        with tempfile.TemporaryDirectory(prefix='ebb-s3-get-') as tmp:
+            proc = subprocess.run(
+                ['node', str(S3GET), '--endpoint', self.direct_endpoint, 'get-many',
+                 self.bucket, tmp], input=''.join(k + '\n' for k in keys).encode(),
+                capture_output=True, env=_node_env(self.env(direct=True)), timeout=600)
+            if proc.returncode != 0:
+                raise RuntimeError('s3get get-many failed: %s' % proc.stderr.decode(errors='replace'))
+            return [Path(tmp, str(n)).read_bytes() for n in range(len(keys))]
+
+    def url(self, prefix=''):
+        """The destination URL of `prefix` in this server's bucket."""
+        return 's3://%s/%s' % (self.bucket, prefix)
+
+    def read_objects(self, dest, keys):
+        """harness.OBJECT_READERS['s3']: the objects of `dest` (s3://bucket/prefix)."""
+        bucket, _, prefix = dest[len('s3://'):].partition('/')
+        if bucket != self.bucket:
+            raise AssertionError('oracle: %r is not in bucket %r' % (dest, self.bucket))
+        prefix = '/'.join(p for p in prefix.split('/') if p)
+        return self.get_many([(prefix + '/' if prefix else '') + k for k in keys])
 
     def put(self, key, data):
         """Store `data` (bytes or str) as `key`; returns the ETag."""

@@ -238,7 +238,7 @@ trace_line(char dir, const char *line, size_t n)
 		size_t hl = strlen(secret_headers[i]);
 		if (n >= hl && strncasecmp(line, secret_headers[i], hl) == 0)
 		{
-			log_debug("http %c %.*s [redacted]", dir, (int) (hl - 1), line);
+			log_debug("http %c %.*s [redacted]", dir, (int) hl, line);
 			return;
 		}
 	}

@@ -191,6 +191,10 @@ put_single(S3Writer *w, EbbError *err)
 	store_s3_object_headers(w->c, &req);
 	store_s3_content_md5(&req, md5);
 	bool ok = store_s3_request(w->c, &req, &resp, err);
+	/* 412: the key exists. Keys are unique per run, so it is this PUT's own earlier attempt
+	 * whose reply was lost; check_stored() proves it by size and MD5, or fails. */
+	if (!ok && resp.status == 412)
+		ok = true;
 	store_s3_request_free(&req);
 	store_s3_response_free(&resp);
 	return ok;
@@ -220,8 +224,12 @@ complete_upload(S3Writer *w, EbbError *err)
 	strlist_add(&req.headers, "Content-Type: application/xml");
 	strlist_add(&req.headers, "If-None-Match: *");
 	store_s3_content_md5(&req, md5);
-	/* The request layer also reads the body of a 200: Complete can fail inside one. */
+	/* The request layer also reads the body of a 200: Complete can fail inside one. A 412 or
+	 * NoSuchUpload after a retry is this upload completed by an attempt whose reply was lost;
+	 * check_stored() proves it by size and ETag, or fails. */
 	bool ok = store_s3_request(w->c, &req, &resp, err);
+	if (!ok && (resp.status == 412 || resp.status == 404))
+		ok = true;
 	store_s3_request_free(&req);
 	store_s3_response_free(&resp);
 	buf_free(&body);

@@ -1,0 +1,259 @@
+"""ebb archive --dest s3://: against s3rver behind a signature-checking front
+(sigcheck: the AWS SDK's own SigV4 signer, payload SHA-256 and Content-MD5
+checks) behind a fault-injecting proxy, all on loopback. Objects are read back
+by an independent client (the AWS SDK for JavaScript) for the row oracle."""
+
+import json
+import signal
+import unittest
+
+import harness
+import protocol_util as pu
+import s3_harness
+
+PG = S3 = None
+
+
+def setUpModule():
+    global PG, S3
+    PG = harness.Cluster()
+    S3 = s3_harness.S3Server()
+
+
+def tearDownModule():
+    S3.stop()
+    PG.stop()
+
+
+def big_window(pg, db, rows=4500):
+    """One hour five days ago holding ~2 kB rows: about 9 MB of CSV, so that with
+    --compress none and 5MiB parts the object is a multipart upload of 2 parts."""
+    pu.create_events(pg, db)
+    pg.psql("INSERT INTO analytics.events (triggered_at, name, data)"
+            " SELECT date_trunc('hour', now())::timestamp - interval '5 days'"
+            "  + make_interval(secs => i * %f), 'big ' || i,"
+            "  jsonb_build_object('pad', repeat(md5(i::text), 64))"
+            " FROM generate_series(1, %d) AS i" % (3000.0 / rows, rows), db)
+
+
+def small(pg, db):
+    """Four old hours of 5 rows and 3 recent rows (pu.four_old_hours)."""
+    pu.create_events(pg, db)
+    pu.four_old_hours(pg, db)
+
+
+MULTIPART = ('--window', '1h', '--compress', 'none', '--s3-part-size', '5MiB')
+
+
+class S3Test(unittest.TestCase):
+    def setUp(self):
+        S3.clear_faults()
+        self.db = pu.new_db(PG, 's3_')
+        self.prefix = 'arch/' + self.db
+        self.url = S3.url(self.prefix)
+
+    def archive(self, *extra, env=None, **kw):
+        return pu.archive(PG, self.db, self.url, *extra, env=dict(S3.env(), **(env or {})), **kw)
+
+    def keys(self):
+        return sorted(o['key'] for o in S3.list(self.prefix + '/'))
+
+    def assert_oracle(self, before):
+        return harness.assert_oracle(self, before, PG, self.db, pu.TABLE)
+
+
+class ArchiveTest(S3Test):
+    def test_predictable_data_set(self):
+        pu.predictable_events(PG, self.db)
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        proc = self.archive()
+        pu.assert_ok(self, proc)
+        left, archived = self.assert_oracle(before)
+        self.assertEqual((sum(left.values()), sum(archived.values())), (48, 672))
+
+        ledger = pu.ledger(PG, self.db)
+        self.assertEqual(len(ledger), 672)
+        keys = self.keys()
+        objects = sorted('%s/%s' % (self.prefix, row['object_key']) for row in ledger)
+        manifests = sorted(k + '.manifest.json' for k in objects)
+        # exactly the committed objects and their manifests, under the Hive-style layout
+        self.assertEqual(keys, sorted(objects + manifests))
+        self.assertTrue(all(k.startswith('%s/%s/analytics.events/dt=' % (self.prefix, self.db))
+                            for k in keys))
+        first = ledger[0]
+        manifest = json.loads(S3.get('%s/%s.manifest.json' % (self.prefix, first['object_key'])))
+        self.assertEqual((manifest['sha256'], manifest['rows'], manifest['bytes']),
+                         (first['sha256'], first['rows'], first['bytes']))
+        # a second run finds nothing to do and writes nothing
+        proc = self.archive()
+        pu.assert_ok(self, proc)
+        self.assertEqual(self.keys(), keys)
+
+    def test_multipart_window_is_byte_identical_to_file_store(self):
+        """The same rows archived to a directory and to S3 in parts of 5MiB: the
+        stored objects are the same bytes, and S3 got more than 3 parts."""
+        twin = pu.new_db(PG, 's3_twin_')
+        for db in (self.db, twin):
+            big_window(PG, db, rows=11000)  # ~22 MB: 5 parts
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        S3.set_faults([])  # zero the request counts
+        proc = self.archive(*MULTIPART)
+        pu.assert_ok(self, proc)
+        self.assertGreater(S3.fault_counts()['seen'].get('part', 0), 3)
+        self.assertEqual(S3.uploads(self.prefix + '/'), [])
+        dest_url, dest_path = pu.make_dest(self)
+        pu.assert_ok(self, pu.archive(PG, twin, dest_url, *MULTIPART))
+
+        (s3_row,), (file_row,) = pu.ledger(PG, self.db), pu.ledger(PG, twin)
+        s3_bytes = S3.get('%s/%s' % (self.prefix, s3_row['object_key']))
+        with open('%s/%s' % (dest_path, file_row['object_key']), 'rb') as f:
+            file_bytes = f.read()
+        self.assertGreater(len(s3_bytes), 3 * 5 * 1024 * 1024)
+        self.assertEqual(len(s3_bytes), len(file_bytes))
+        self.assertTrue(s3_bytes == file_bytes, 'the S3 object differs from the file')
+        self.assertEqual((s3_row['sha256'], s3_row['rows']), (file_row['sha256'], 11000))
+        self.assert_oracle(before)
+
+    def test_wrong_secret(self):
+        small(PG, self.db)
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        proc = self.archive(env={'AWS_SECRET_ACCESS_KEY': S3.secret[::-1]})
+        harness.assert_error(
+            self, proc, 1, 'ebb: error: database "%s": could not list "%s/": server replied 403 '
+            'SignatureDoesNotMatch' % (self.db, self.url))
+        self.assertIn('ebb: detail: SignatureDoesNotMatch: The request signature we calculated '
+                      'does not match the signature you provided.', proc.stderr)
+        self.assertIn('ebb: hint: Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+                      proc.stderr)
+        self.assertNotIn(S3.secret[::-1], proc.stdout + proc.stderr)
+        self.assertEqual(harness.table_rows_csv(PG, self.db, pu.TABLE), before)
+        self.assertEqual(self.keys(), [])
+
+    def test_no_credentials(self):
+        small(PG, self.db)
+        env = S3.env()
+        del env['AWS_SECRET_ACCESS_KEY']
+        proc = harness.run_ebb(pu.archive_args(self.url), env=dict(PG.env(self.db), **env,
+                                                                    HOME='/nonexistent'))
+        harness.assert_error(self, proc, 2, 'ebb: error: no S3 credentials for "%s"' % self.url)
+        self.assertEqual(pu.count_rows(PG, self.db), 23)
+
+
+class FaultMixin(S3Test):
+    def run_with_faults(self, rules, data=small, extra=()):
+        data(PG, self.db)
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        S3.set_faults(rules)
+        proc = self.archive('--s3-stall-timeout', '1s', *extra)
+        counts = S3.fault_counts()
+        S3.clear_faults()
+        self.assert_oracle(before)
+        return proc, counts
+
+    def assert_retried(self, rules, data=small, extra=()):
+        proc, counts = self.run_with_faults(rules, data, extra)
+        pu.assert_ok(self, proc)
+        for rule in counts['rules']:
+            self.assertEqual(rule['fired'], rule.get('count', 1), counts)
+        self.assertEqual(pu.count_rows(PG, self.db), 3 if data is small else 0)
+        self.assertEqual(S3.uploads(self.prefix + '/'), [])
+        return proc
+
+
+class FaultTest(FaultMixin):
+    """Transient faults are retried and the run succeeds; the oracle holds each time."""
+
+    def test_slowdown_then_success(self):
+        proc = self.assert_retried([{'match': 'put', 'fault': 'status', 'status': 503,
+                                     'count': 2}], extra=('-v',))
+        self.assertIn('server replied 503 SlowDown', proc.stderr)
+
+    def test_connection_reset(self):
+        self.assert_retried([{'match': 'put', 'fault': 'reset', 'count': 1}])
+
+    def test_request_body_cut(self):
+        self.assert_retried([{'match': 'put', 'fault': 'drop_request_body', 'count': 1}])
+
+    def test_reply_lost_after_put(self):
+        self.assert_retried([{'match': 'put', 'fault': 'drop_response', 'count': 1}])
+
+    def test_stalled_head(self):
+        self.assert_retried([{'match': 'head', 'fault': 'stall', 'ms': 20000, 'count': 1}])
+
+    def test_part_500(self):
+        self.assert_retried([{'match': 'part', 'fault': 'status', 'status': 500, 'count': 1}],
+                            data=big_window, extra=MULTIPART)
+
+    def test_create_reset(self):
+        self.assert_retried([{'match': 'create', 'fault': 'reset', 'count': 1}],
+                            data=big_window, extra=MULTIPART)
+
+    def test_error_inside_200_from_complete(self):
+        self.assert_retried([{'match': 'complete', 'fault': 'error200', 'count': 1}],
+                            data=big_window, extra=MULTIPART)
+
+    def test_complete_reply_lost(self):
+        self.assert_retried([{'match': 'complete', 'fault': 'drop_response', 'count': 1}],
+                            data=big_window, extra=MULTIPART)
+
+
+class PermanentFaultTest(FaultMixin):
+    """Faults that do not pass: the run fails cleanly, nothing is deleted, no upload stays."""
+
+    def test_part_keeps_failing(self):
+        proc, counts = self.run_with_faults(
+            [{'match': 'part', 'fault': 'status', 'status': 500, 'count': 'always'}],
+            data=big_window, extra=MULTIPART + ('--s3-retries', '2'))
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertRegex(proc.stderr.splitlines()[0],
+                         r'^ebb: error: database "%s": could not upload a part of "%s/.*\.csv": '
+                         r'server replied 500 InternalError$' % (self.db, self.url))
+        self.assertIn('Gave up after 3 attempts.', proc.stderr)
+        self.assertEqual(counts['rules'][0]['fired'], 3)
+        self.assertEqual(pu.count_rows(PG, self.db), 4500)
+        self.assertEqual(self.keys(), [])
+        # the failed upload was aborted: sigcheck lists none, s3rver keeps none
+        self.assertEqual(S3.uploads(self.prefix + '/'), [])
+        self.assertEqual([u for u in S3.unfinished_upload_dirs()
+                          if u.key.startswith(self.prefix + '/')], [])
+
+    def test_forbidden_is_not_retried(self):
+        proc, counts = self.run_with_faults(
+            [{'match': 'put', 'fault': 'status', 'status': 403, 'code': 'AccessDenied',
+              'message': 'Access Denied', 'count': 'always'}])
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('server replied 403 AccessDenied', proc.stderr.splitlines()[0])
+        self.assertIn('ebb: detail: AccessDenied: Access Denied', proc.stderr)
+        self.assertEqual(counts['rules'][0]['fired'], 1)  # no retry of a 403
+        self.assertEqual(pu.count_rows(PG, self.db), 23)
+        self.assertEqual(self.keys(), [])
+
+    def test_deadline(self):
+        """Stalls on every attempt: --s3-timeout ends the request, not --s3-retries."""
+        proc, counts = self.run_with_faults(
+            [{'match': 'put', 'fault': 'stall', 'ms': 60000, 'count': 'always'}],
+            extra=('--s3-timeout', '2s', '--s3-retries', '50'))
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertLess(counts['rules'][0]['fired'], 10)
+        self.assertEqual(pu.count_rows(PG, self.db), 23)
+
+
+class SecretsTest(S3Test):
+    def test_secrets_never_printed(self):
+        small(PG, self.db)
+        token = 'FwoGZXIvYXdzEJr//session+token/value=='
+        S3.set_faults([{'match': 'put', 'fault': 'status', 'status': 500, 'count': 'always'}])
+        proc = self.archive('-vv', '--s3-retries', '1', env={'AWS_SESSION_TOKEN': token})
+        S3.clear_faults()
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        out = proc.stdout + proc.stderr
+        # the trace was on: headers are there, the credentials are blanked out
+        self.assertIn('ebb: debug: http > Authorization: [redacted]', out)
+        self.assertIn('ebb: debug: http > x-amz-security-token: [redacted]', out)
+        for secret in (S3.secret, token, 'Signature=', 'AWS4-HMAC-SHA256'):
+            self.assertNotIn(secret, out)
+        self.assertEqual(pu.count_rows(PG, self.db), 23)
+
+
+if __name__ == '__main__':
+    unittest.main()
