@@ -38,6 +38,7 @@ import re
 import secrets
 import shutil
 import signal
+import ssl
 import string
 import subprocess
 import tempfile
@@ -140,7 +141,10 @@ class S3Server:
     region, storage (s3rver's directory), base (the temp dir holding it and the
     servers' logs)."""
 
-    def __init__(self, bucket='ebb-test', min_part_size=5 * 1024 * 1024, start=True):
+    def __init__(self, bucket='ebb-test', min_part_size=5 * 1024 * 1024, start=True,
+                 tls=False):
+        self.tls = tls  # the faults proxy serves HTTPS with a certificate of a test CA
+        self.ca_file = None
         self.bucket = bucket
         self.key = TEST_KEY
         self.secret = ''.join(secrets.choice(SECRET_ALPHABET) for _ in range(40))
@@ -174,15 +178,36 @@ class S3Server:
                 FIXTURES / 'sigcheck.js', '--backend-port', s3rver, '--storage', self.storage,
                 '--region', self.region, '--min-part-size', self.min_part_size],
                 env={'EBB_TEST_KEY': self.key, 'EBB_TEST_SECRET': self.secret})
-            faults = self._start('faults', [FIXTURES / 'faults.js', '--upstream-port', sigcheck])
+            tls_args = self._make_certificates() if self.tls else []
+            faults = self._start('faults', [FIXTURES / 'faults.js', '--upstream-port', sigcheck]
+                                 + tls_args)
         except BaseException:
             self.stop()
             raise
         self.direct_endpoint = 'http://127.0.0.1:%d' % sigcheck
-        self.endpoint = 'http://127.0.0.1:%d' % faults
+        self.endpoint = '%s://127.0.0.1:%d' % ('https' if self.tls else 'http', faults)
         # the row oracle reads s3:// archives through this server's independent client
         harness.OBJECT_READERS['s3'] = self.read_objects
         return self
+
+    def _make_certificates(self):
+        """A throwaway CA (self.ca_file) and a certificate it signs for 127.0.0.1;
+        returns the faults proxy's TLS arguments."""
+        d = os.path.join(self.base, 'tls')
+        os.mkdir(d)
+        self.ca_file = os.path.join(d, 'ca.pem')
+        run = lambda *a: subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+        run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj',
+            '/CN=ebb test CA', '-keyout', os.path.join(d, 'ca.key'), '-out', self.ca_file)
+        run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1',
+            '-keyout', os.path.join(d, 'server.key'), '-out', os.path.join(d, 'server.csr'))
+        ext = os.path.join(d, 'ext.cnf')
+        Path(ext).write_text('subjectAltName = IP:127.0.0.1\n')
+        run('x509', '-req', '-in', os.path.join(d, 'server.csr'), '-CA', self.ca_file,
+            '-CAkey', os.path.join(d, 'ca.key'), '-CAcreateserial', '-days', '2',
+            '-extfile', ext, '-out', os.path.join(d, 'server.pem'))
+        return ['--tls-cert', os.path.join(d, 'server.pem'),
+                '--tls-key', os.path.join(d, 'server.key')]
 
     def _start(self, name, args, env=None):
         server = _NodeServer(name, args, os.path.join(self.base, name + '.log'), env)
@@ -223,7 +248,11 @@ class S3Server:
         req = urllib.request.Request(self.endpoint + '/__faults', data=data, method=method,
                                      headers={'Content-Type': 'application/json'})
         # no proxy from the environment for a loopback address
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        handlers = [urllib.request.ProxyHandler({})]
+        if self.tls:
+            handlers.append(urllib.request.HTTPSHandler(
+                context=ssl.create_default_context(cafile=self.ca_file)))
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(req, timeout=30) as resp:
                 return json.loads(resp.read())

@@ -209,7 +209,8 @@ store_s3_config(const char *url, const StoreOptions *opts, S3Client *c, EbbError
 	if (!check_options(c, err) || !parse_url(url, c, err) || !resolve_endpoint(c, err) ||
 		!resolve_credentials(c, err))
 		return false;
-	if (c->opts.s3_insecure)
+	static bool warned; /* once per process, not once per table */
+	if (c->opts.s3_insecure && !warned && (warned = true))
 		log_warning("TLS certificate verification is off for \"%s\" (--s3-insecure)", url);
 	return true;
 }
