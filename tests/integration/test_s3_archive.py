@@ -4,7 +4,6 @@ checks) behind a fault-injecting proxy, all on loopback. Objects are read back
 by an independent client (the AWS SDK for JavaScript) for the row oracle."""
 
 import json
-import signal
 import unittest
 
 import harness
