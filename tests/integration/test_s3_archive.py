@@ -237,6 +237,26 @@ class PermanentFaultTest(FaultMixin):
         self.assertEqual(pu.count_rows(PG, self.db), 23)
 
 
+class PartLimitTest(S3Test):
+    def test_too_many_parts_fails_before_the_limit(self):
+        """S3 objects have at most 10,000 parts; EBB_TEST_S3_MAX_PARTS lowers the
+        limit so that the check is reached with 5 MiB parts, not 50 GB."""
+        big_window(PG, self.db, rows=11000)  # ~22 MB: 5 parts of 5 MiB
+        S3.set_faults([])
+        proc = self.archive(*MULTIPART, env={'EBB_TEST_S3_MAX_PARTS': '2'})
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertRegex(proc.stderr.splitlines()[0],
+                         r'^ebb: error: database "%s": could not upload "%s/.*\.csv": more than 2'
+                         r' parts$' % (self.db, self.url))
+        self.assertIn('ebb: detail: An S3 object has at most 2 parts: 10485760 bytes with parts'
+                      ' of 5242880 bytes. This window\'s object is larger.', proc.stderr)
+        self.assertIn('ebb: hint: Raise --s3-part-size', proc.stderr)
+        self.assertEqual(S3.fault_counts()['seen'].get('part'), 2)  # the third never left
+        self.assertEqual(pu.count_rows(PG, self.db), 11000)
+        self.assertEqual(self.keys(), [])
+        self.assertEqual(S3.uploads(self.prefix + '/'), [])
+
+
 class SecretsTest(S3Test):
     def test_secrets_never_printed(self):
         small(PG, self.db)
