@@ -90,6 +90,11 @@ void archive_table(PGconn *conn, const char *dsn, const char *dbname, const Sett
 				   const Policy *policy, const char *run_id, bool skip_if_absent,
 				   TableOutcome *out);
 
+/* The table's advisory lock, held by the session while archive (or verify --gc) works on the
+ * table: pg_try_advisory_lock(7373062, the table's oid folded into int4). */
+bool archive_lock_table(PGconn *conn, uint32_t oid, bool *locked, EbbError *err);
+void archive_unlock_table(PGconn *conn, uint32_t oid);
+
 /* One piece; rows == 0 in *obj means the range was empty and nothing was written. */
 bool archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
 				   EbbError *err);

@@ -139,16 +139,16 @@ target_free(ArchiveTarget *t)
 	free(t->sysid);
 }
 
-static bool
-try_lock(ArchiveTarget *t, bool *locked, EbbError *err)
+bool
+archive_lock_table(PGconn *conn, uint32_t oid, bool *locked, EbbError *err)
 {
 	char key[16];
 	const char *params[1] = {key};
 	PGresult *res;
 
 	/* Two-key form: (ebb's class id, table oid folded into int4). */
-	snprintf(key, sizeof(key), "%d", (int32_t) t->info.oid);
-	if (!pg_query(t->conn, "SELECT pg_catalog.pg_try_advisory_lock(7373062, $1::int4)", 1, params,
+	snprintf(key, sizeof(key), "%d", (int32_t) oid);
+	if (!pg_query(conn, "SELECT pg_catalog.pg_try_advisory_lock(7373062, $1::int4)", 1, params,
 				  &res, err))
 		return false;
 	*locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -156,18 +156,18 @@ try_lock(ArchiveTarget *t, bool *locked, EbbError *err)
 	return true;
 }
 
-static void
-unlock(ArchiveTarget *t)
+void
+archive_unlock_table(PGconn *conn, uint32_t oid)
 {
 	char key[16];
 	const char *params[1] = {key};
 	PGresult *res;
 	EbbError ignored;
 
-	snprintf(key, sizeof(key), "%d", (int32_t) t->info.oid);
-	if (PQstatus(t->conn) == CONNECTION_OK &&
-		pg_query(t->conn, "SELECT pg_catalog.pg_advisory_unlock(7373062, $1::int4)", 1, params,
-				 &res, &ignored))
+	snprintf(key, sizeof(key), "%d", (int32_t) oid);
+	if (PQstatus(conn) == CONNECTION_OK &&
+		pg_query(conn, "SELECT pg_catalog.pg_advisory_unlock(7373062, $1::int4)", 1, params, &res,
+				 &ignored))
 		PQclear(res);
 }
 
@@ -316,7 +316,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 {
 	bool locked;
 
-	if (!ledger_ensure(t->conn, &out->err) || !try_lock(t, &locked, &out->err))
+	if (!ledger_ensure(t->conn, &out->err) ||
+		!archive_lock_table(t->conn, t->info.oid, &locked, &out->err))
 	{
 		out->status = TABLE_FAILED;
 		return;
@@ -337,7 +338,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 		archive_finish_manifests(t);
 		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
-	unlock(t);
+	archive_unlock_table(t->conn, t->info.oid);
 	out->status = ok ? TABLE_OK : TABLE_FAILED;
 }
 

@@ -103,7 +103,9 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	p->allow_seqscan = b;
 	if (!resolve_window(l, p, err) || !resolve_names(l, p, err))
 		return false;
-	if (!require(l, OPT_TIME_COLUMN, p, &p->time_column, err))
+	/* verify reads the time column from the ledger: it takes none. */
+	if ((option_table[OPT_TIME_COLUMN].commands & command) &&
+		!require(l, OPT_TIME_COLUMN, p, &p->time_column, err))
 		return false;
 	if (command == CMD_ARCHIVE && !require(l, OPT_DEST, p, &p->dest, err))
 		return false;

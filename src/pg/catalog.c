@@ -172,3 +172,15 @@ pg_table_exists(PGconn *conn, const char *schema, const char *table, bool *exist
 
 	return lookup_relation(conn, &info, exists, err);
 }
+
+bool
+pg_table_oid(PGconn *conn, const char *schema, const char *table, bool *exists, uint32_t *oid,
+			 EbbError *err)
+{
+	TableInfo info = {.schema = (char *) schema, .table = (char *) table};
+
+	if (!lookup_relation(conn, &info, exists, err))
+		return false;
+	*oid = info.oid;
+	return true;
+}

@@ -39,5 +39,8 @@ void pg_table_info_free(TableInfo *info);
 /* True when the table exists (used to skip databases without it under --all-databases). */
 bool pg_table_exists(PGconn *conn, const char *schema, const char *table, bool *exists,
 					 EbbError *err);
+/* The same, with the table's oid when it exists. */
+bool pg_table_oid(PGconn *conn, const char *schema, const char *table, bool *exists, uint32_t *oid,
+				  EbbError *err);
 
 #endif

@@ -561,6 +561,30 @@ test_missing_required_key(void **state)
 									  "section of the config file.");
 }
 
+/* verify reads the time column from the ledger: --table alone is a policy, --dest optional. */
+static void
+test_verify_needs_no_time_column(void **state)
+{
+	Fixture *fx = *state;
+	char *argv[] = {"verify", "--table", "analytics.events", "--gc", "--older-than", "1ms", NULL};
+	Settings s;
+	Policy *p;
+	int n;
+
+	assert_true(
+		options_parse_argv(CMD_VERIFY, "verify", 6, argv, &fx->cli, &fx->positional, &fx->err));
+	assert_true(policies_resolve(&fx->cli, NULL, CMD_VERIFY, &p, &n, &fx->err));
+	assert_int_equal(n, 1);
+	assert_null(p[0].time_column);
+	assert_null(p[0].dest);
+	policies_free(p, n);
+	assert_true(settings_resolve(&fx->cli, NULL, CMD_VERIFY, &s, &fx->err));
+	assert_true(s.gc);
+	assert_int_equal(s.older_than_ms, 1);
+	assert_null(s.from);
+	settings_free(&s);
+}
+
 static void
 test_invalid_section_table_name(void **state)
 {
@@ -667,6 +691,7 @@ main(void)
 		FX_TEST(test_missing_file),
 		FX_TEST(test_no_table_given),
 		FX_TEST(test_missing_required_key),
+		FX_TEST(test_verify_needs_no_time_column),
 		FX_TEST(test_invalid_section_table_name),
 		cmocka_unit_test(test_qualified_names),
 		cmocka_unit_test(test_qualified_names_invalid),
