@@ -16,6 +16,7 @@ static const struct
 	{"archive", cmd_archive, "move rows older than N days to an archive, then delete them"},
 	{"generate", cmd_generate, "load reproducible synthetic events"},
 	{"status", cmd_status, "per database and table: hot rows, archived windows, last run, lag"},
+	{"verify", cmd_verify, "re-read archived objects, check them against the ledger; find orphans"},
 };
 
 static void

@@ -1,0 +1,234 @@
+/*
+ * gc.c: orphans and unfinished multipart uploads under a table's key prefix, in each of its
+ * destinations; with --gc (the caller holds the table's advisory lock) their removal.
+ *
+ * What is never removed: a key the ledger names, as object or as manifest (checked against the
+ * ledger read under the lock, and once more, key by key, just before the removal); anything
+ * younger than --older-than, or whose age the store does not say; and an orphan object that has
+ * a manifest beside it, with that manifest: a manifest is written only after COMMIT, so some
+ * ledger committed that object (another server's database of the same name archiving to the
+ * same place, or a ledger that lost rows) and it may be the only copy of its rows.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive/verify.h"
+#include "pg/pg.h"
+
+#define MANIFEST_SUFFIX ".manifest.json"
+
+typedef struct Listed
+{
+	char *key;
+	char *upload_id; /* uploads only */
+	uint64_t bytes;
+	int64_t time_us;
+} Listed;
+
+typedef struct Listing
+{
+	Listed *items;
+	int count;
+} Listing;
+
+static void
+listing_add(Listing *l, const char *key, const char *upload_id, uint64_t bytes, int64_t time_us)
+{
+	l->items = ebb_realloc(l->items, sizeof(Listed) * (size_t) (l->count + 1));
+	l->items[l->count++] =
+		(Listed){ebb_strdup(key), upload_id ? ebb_strdup(upload_id) : NULL, bytes, time_us};
+}
+
+static void
+listing_free(Listing *l)
+{
+	for (int i = 0; i < l->count; i++)
+	{
+		free(l->items[i].key);
+		free(l->items[i].upload_id);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool
+collect_entry(void *arg, const StoreEntry *e, EbbError *err)
+{
+	listing_add(arg, e->key, NULL, e->bytes, e->mtime_us);
+	return true;
+}
+
+static bool
+collect_upload(void *arg, const StoreUpload *u, EbbError *err)
+{
+	listing_add(arg, u->key, u->upload_id, 0, u->initiated_us);
+	return true;
+}
+
+static int
+compare_listed(const void *a, const void *b)
+{
+	return strcmp(((const Listed *) a)->key, ((const Listed *) b)->key);
+}
+
+static bool
+listing_has(const Listing *l, const char *key)
+{
+	Listed probe = {.key = (char *) key};
+
+	return l->count > 0 &&
+		   bsearch(&probe, l->items, (size_t) l->count, sizeof(Listed), compare_listed) != NULL;
+}
+
+static bool
+is_manifest_key(const char *key)
+{
+	size_t n = strlen(key), m = strlen(MANIFEST_SUFFIX);
+
+	return n > m && strcmp(key + n - m, MANIFEST_SUFFIX) == 0;
+}
+
+/* An orphan object with its manifest beside it, or such a manifest (see the top). */
+static bool
+has_committed_pair(const Listing *l, const char *key)
+{
+	char *other;
+
+	if (is_manifest_key(key))
+	{
+		other = ebb_strdup(key);
+		other[strlen(key) - strlen(MANIFEST_SUFFIX)] = '\0';
+	}
+	else
+		other = ebb_asprintf("%s" MANIFEST_SUFFIX, key);
+	bool found = listing_has(l, other);
+	free(other);
+	return found;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Old enough for --gc? The age is by the store's clock against this machine's. */
+static GcAction
+age_action(const VerifyTarget *t, int64_t time_us)
+{
+	if (time_us <= 0)
+		return GC_KEPT_AGE;
+	if (now_us() - time_us < t->settings->older_than_ms * 1000)
+		return GC_KEPT_YOUNG;
+	return GC_REMOVED;
+}
+
+/* The last check before a removal, against the ledger as it is now (under the lock). */
+static bool
+ledger_names(VerifyTarget *t, const char *key, bool *named, EbbError *err)
+{
+	char *object = ebb_strdup(key);
+	const char *params[2] = {key, object};
+	PGresult *res;
+
+	if (is_manifest_key(key))
+		object[strlen(key) - strlen(MANIFEST_SUFFIX)] = '\0';
+	bool ok = pg_query(t->conn,
+					   "SELECT 1 FROM ebb.archive_ledger WHERE object_key = $1 OR object_key = $2",
+					   2, params, &res, err);
+	if (ok)
+	{
+		*named = PQntuples(res) > 0;
+		PQclear(res);
+	}
+	free(object);
+	return ok;
+}
+
+static bool
+orphan(VerifyTarget *t, Store *store, const char *dest, const Listing *l, const Listed *e,
+	   EbbError *err)
+{
+	Finding f = {.kind = FINDING_ORPHAN,
+				 .dest = dest,
+				 .key = e->key,
+				 .bytes = e->bytes,
+				 .time_us = e->time_us,
+				 .action = GC_NONE};
+	bool named;
+
+	if (t->gc)
+		f.action = has_committed_pair(l, e->key) ? GC_KEPT_MANIFEST : age_action(t, e->time_us);
+	if (f.action == GC_REMOVED)
+	{
+		if (!ledger_names(t, e->key, &named, err))
+			return false;
+		if (named)
+			f.action = GC_KEPT_LEDGER;
+		else if (!store_remove(store, e->key, err))
+			return false;
+	}
+	t->counts->orphans++;
+	t->counts->orphans_removed += f.action == GC_REMOVED;
+	verify_report(t, &f);
+	return true;
+}
+
+static bool
+upload(VerifyTarget *t, Store *store, const char *dest, const Listed *u, EbbError *err)
+{
+	Finding f = {.kind = FINDING_UPLOAD,
+				 .dest = dest,
+				 .key = u->key,
+				 .upload_id = u->upload_id,
+				 .time_us = u->time_us,
+				 .action = t->gc ? age_action(t, u->time_us) : GC_NONE};
+
+	/* Aborting drops the uploaded parts; no object, committed or not, goes with them. */
+	if (f.action == GC_REMOVED && !store_upload_abort(store, u->key, u->upload_id, err))
+		return false;
+	t->counts->uploads++;
+	t->counts->uploads_aborted += f.action == GC_REMOVED;
+	verify_report(t, &f);
+	return true;
+}
+
+/* Lists first, then removes: a listing is not walked while it changes. */
+static bool
+orphans_in(VerifyTarget *t, const char *dest, EbbError *err)
+{
+	Listing objects = {0}, uploads = {0};
+	Store *store;
+
+	if (!verify_store(t, dest, &store, err))
+		return false;
+	bool ok = store_list(store, t->prefix, collect_entry, &objects, err) &&
+			  store_uploads(store, t->prefix, collect_upload, &uploads, err);
+	if (ok && objects.count > 0)
+		qsort(objects.items, (size_t) objects.count, sizeof(Listed), compare_listed);
+	if (ok && uploads.count > 0)
+		qsort(uploads.items, (size_t) uploads.count, sizeof(Listed), compare_listed);
+	for (int i = 0; ok && i < objects.count; i++)
+		if (!verify_is_named(t, objects.items[i].key))
+			ok = orphan(t, store, dest, &objects, &objects.items[i], err);
+	for (int i = 0; ok && i < uploads.count; i++)
+		ok = upload(t, store, dest, &uploads.items[i], err);
+	if (!ok)
+		error_prefix(err, "destination \"%s\": ", dest);
+	listing_free(&objects);
+	listing_free(&uploads);
+	return ok;
+}
+
+bool
+verify_orphans(VerifyTarget *t, EbbError *err)
+{
+	for (int i = 0; i < t->dests.count; i++)
+		if (!orphans_in(t, t->dests.items[i], err))
+			return false;
+	return true;
+}

@@ -1,0 +1,597 @@
+/*
+ * verify.c: ebb verify for one table. Each committed object the ledger names in the range is
+ * read through HashSink -> decompressor -> row counter, so one pass gives the bytes and SHA-256
+ * as stored and the rows inside; then its manifest is read and compared with the ledger.
+ * Nothing here writes: the ledger is only read (it may not exist), objects are only read.
+ */
+#include "archive/verify.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "pg/catalog.h"
+#include "pg/pg.h"
+
+#define MANIFEST_SUFFIX    ".manifest.json"
+#define MANIFEST_MAX_BYTES (1024 * 1024) /* ebb's manifests are about 1 kB plus the columns */
+
+/* One ledger row as verify reads it (strings point into the PGresult). */
+typedef struct LedgerObject
+{
+	const char *dest;
+	const char *key;
+	const char *sha256;
+	const char *format;
+	const char *compression;
+	uint64_t rows;
+	uint64_t bytes;
+	bool manifest_written;
+} LedgerObject;
+
+void
+verify_report(VerifyTarget *t, const Finding *f)
+{
+	t->report(t->report_arg, f);
+}
+
+bool
+verify_store(VerifyTarget *t, const char *url, Store **store, EbbError *err)
+{
+	Store opened;
+
+	for (int i = 0; i < t->nstores; i++)
+		if (strcmp(t->stores[i].url, url) == 0)
+		{
+			*store = &t->stores[i].store;
+			return true;
+		}
+	if (!store_open(url, &t->settings->store, &opened, err))
+	{
+		store_close(&opened);
+		error_prefix(err, "destination \"%s\": ", url);
+		return false;
+	}
+	t->stores = ebb_realloc(t->stores, sizeof(VerifyStore) * (size_t) (t->nstores + 1));
+	t->stores[t->nstores] = (VerifyStore){ebb_strdup(url), opened};
+	*store = &t->stores[t->nstores++].store;
+	return true;
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool
+is_in(const StrList *sorted, const char *key)
+{
+	return sorted->count > 0 && bsearch(&key, sorted->items, (size_t) sorted->count, sizeof(char *),
+										compare_strings) != NULL;
+}
+
+/* Named by the ledger: an object key of the table's, or the manifest of one. */
+bool
+verify_is_named(const VerifyTarget *t, const char *key)
+{
+	size_t n = strlen(key), m = strlen(MANIFEST_SUFFIX);
+
+	if (is_in(&t->named, key))
+		return true;
+	if (n <= m || strcmp(key + n - m, MANIFEST_SUFFIX) != 0)
+		return false;
+	char *object = ebb_strdup(key);
+	object[n - m] = '\0';
+	bool named = is_in(&t->named, object);
+	free(object);
+	return named;
+}
+
+/* ---- the ledger ---- */
+
+static bool
+ledger_present(PGconn *conn, bool *present, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, "SELECT pg_catalog.to_regclass('ebb.archive_ledger') IS NOT NULL", 0, NULL,
+				  &res, err))
+		return false;
+	*present = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+/* Every object key of the table (any destination, any time), and the destinations to list. */
+static bool
+read_named(VerifyTarget *t, EbbError *err)
+{
+	const char *params[2] = {t->policy->schema, t->policy->table};
+	PGresult *res;
+
+	if (!pg_query(t->conn,
+				  "SELECT object_key, dest FROM ebb.archive_ledger"
+				  " WHERE table_schema = $1 AND table_name = $2",
+				  2, params, &res, err))
+		return false;
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		strlist_add(&t->named, PQgetvalue(res, i, 0));
+		if (!strlist_contains(&t->dests, PQgetvalue(res, i, 1)))
+			strlist_add(&t->dests, PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	if (t->named.count > 0)
+		qsort(t->named.items, (size_t) t->named.count, sizeof(char *), compare_strings);
+	return true;
+}
+
+/* --from and --to are read by PostgreSQL, as --end of generate is: a bad one is a usage error. */
+static bool
+check_time_option(PGconn *conn, const char *option, const char *value, EbbError *err)
+{
+	const char *params[1] = {value};
+	PGresult *res;
+
+	if (!value)
+		return true;
+	if (pg_query(conn, "SELECT $1::text::pg_catalog.timestamptz, $1::text::pg_catalog.timestamp", 1,
+				 params, &res, err))
+	{
+		PQclear(res);
+		return true;
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		return false;
+	const char *prefix = "query failed: ";
+	char cause[sizeof(err->message)];
+	snprintf(cause, sizeof(cause), "%s",
+			 strncmp(err->message, prefix, strlen(prefix)) == 0 ? err->message + strlen(prefix)
+																: err->message);
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --%s", value, option);
+	error_detail(err, "PostgreSQL could not read it: %s.", cause);
+	error_hint(err, "Use a timestamp such as \"2026-11-22 04:00:00\".");
+	return false;
+}
+
+/*
+ * The ledger rows whose window overlaps [--from, --to). Windows of timestamptz columns are kept
+ * in UTC: the bounds are read in the session TimeZone and converted; those of timestamp columns
+ * are wall-clock values, compared as given.
+ */
+static const char ledger_range_sql[] =
+	"SELECT dest, object_key, rows, bytes, sha256, format, compression, manifest_written"
+	" FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+	" AND ($3::text IS NULL OR window_end > CASE WHEN window_utc"
+	" THEN $3::text::pg_catalog.timestamptz AT TIME ZONE 'UTC'"
+	" ELSE $3::text::pg_catalog.timestamp END)"
+	" AND ($4::text IS NULL OR window_start < CASE WHEN window_utc"
+	" THEN $4::text::pg_catalog.timestamptz AT TIME ZONE 'UTC'"
+	" ELSE $4::text::pg_catalog.timestamp END)"
+	" ORDER BY window_start, id";
+
+/* ---- one object ---- */
+
+/* Passes bytes on until the next stage fails, then keeps its error and swallows the rest, so
+ * that the hash before it still sees every byte of a corrupt object. */
+typedef struct LatchSink
+{
+	Sink base;
+	Sink *next;
+	bool failed;
+	EbbError err;
+} LatchSink;
+
+static bool
+latch_write(Sink *sink, const void *data, size_t len, EbbError *err)
+{
+	LatchSink *ls = (LatchSink *) sink;
+
+	if (!ls->failed && !sink_write(ls->next, data, len, &ls->err))
+		ls->failed = true;
+	return true;
+}
+
+static const SinkOps latch_ops = {.write = latch_write};
+
+static void
+latch_finish(LatchSink *ls, Sink *stage)
+{
+	if (!ls->failed && !sink_finish(stage, &ls->err))
+		ls->failed = true;
+}
+
+static void
+report_corrupt(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const char *key,
+			   const char *field, const char *found, const char *expected, const char *error)
+{
+	Finding f = {.kind = kind,
+				 .dest = o->dest,
+				 .key = key,
+				 .field = field,
+				 .found = found,
+				 .expected = expected,
+				 .error = error};
+
+	verify_report(t, &f);
+}
+
+static void
+report_number(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const char *key,
+			  const char *field, uint64_t found, uint64_t expected)
+{
+	char a[32], b[32];
+
+	snprintf(a, sizeof(a), "%" PRIu64, found);
+	snprintf(b, sizeof(b), "%" PRIu64, expected);
+	report_corrupt(t, o, kind, key, field, a, b, NULL);
+}
+
+/* Compares what was read with the ledger; decode_err is set when the content was unreadable. */
+static void
+compare_object(VerifyTarget *t, const LedgerObject *o, uint64_t bytes, const char *sha256,
+			   uint64_t rows, const EbbError *decode_err)
+{
+	bool bytes_differ = bytes != o->bytes;
+	bool sha_differs = strcmp(sha256, o->sha256) != 0;
+	bool rows_differ = !decode_err && rows != o->rows;
+
+	if (bytes_differ)
+		report_number(t, o, FINDING_CORRUPT_OBJECT, o->key, "bytes", bytes, o->bytes);
+	if (sha_differs)
+		report_corrupt(t, o, FINDING_CORRUPT_OBJECT, o->key, "sha256", sha256, o->sha256, NULL);
+	if (decode_err)
+		report_corrupt(t, o, FINDING_CORRUPT_OBJECT, o->key, NULL, NULL, NULL, decode_err->message);
+	if (rows_differ)
+		report_number(t, o, FINDING_CORRUPT_OBJECT, o->key, "rows", rows, o->rows);
+	t->counts->objects++;
+	t->counts->bytes += bytes;
+	t->counts->rows += decode_err ? 0 : rows;
+	t->counts->corrupt_objects += bytes_differ || sha_differs || decode_err || rows_differ;
+}
+
+/* Reads the object once: bytes and SHA-256 as stored, rows after decompression. */
+static bool
+read_object(VerifyTarget *t, Store *store, const LedgerObject *o, const EncoderDriver *enc,
+			const CompressorDriver *cmp, EbbError *err)
+{
+	Sink *counter = encoder_counter_create(enc);
+	Sink *dec = decompressor_create(cmp, counter, err);
+	LatchSink latch = {.base.ops = &latch_ops, .next = dec};
+	HashSink hash;
+	char sha256[65];
+
+	if (!dec)
+	{
+		encoder_counter_destroy(enc, counter);
+		return false;
+	}
+	error_init(&latch.err);
+	hash_sink_init(&hash, &latch.base);
+	bool ok = store_read(store, o->key, &hash.base, err);
+	if (ok)
+	{
+		latch_finish(&latch, dec);
+		latch_finish(&latch, counter);
+		hash_sink_result(&hash, sha256);
+		compare_object(t, o, hash.bytes, sha256, encoder_counter_rows(enc, counter),
+					   latch.failed ? &latch.err : NULL);
+	}
+	else
+		sha256_free(&hash.sha);
+	decompressor_destroy(cmp, dec);
+	encoder_counter_destroy(enc, counter);
+	return ok;
+}
+
+/* ---- its manifest ---- */
+
+/* Collects a small object; past the limit it only notes that there was more. */
+typedef struct SmallSink
+{
+	Sink base;
+	Buf buf;
+	bool too_big;
+} SmallSink;
+
+static bool
+small_write(Sink *sink, const void *data, size_t len, EbbError *err)
+{
+	SmallSink *ss = (SmallSink *) sink;
+
+	if (ss->too_big || ss->buf.len + len > MANIFEST_MAX_BYTES)
+		ss->too_big = true;
+	else
+		buf_append(&ss->buf, data, len);
+	return true;
+}
+
+static const SinkOps small_ops = {.write = small_write};
+
+/* A member that is absent, or not of the kind the ledger's value is. */
+static void
+report_member(VerifyTarget *t, const LedgerObject *o, const char *mkey, const JsonValue *v,
+			  const char *name, const char *kind)
+{
+	char problem[128];
+
+	if (v->found)
+		snprintf(problem, sizeof(problem), "its \"%s\" is not %s", name, kind);
+	else
+		snprintf(problem, sizeof(problem), "it has no \"%s\"", name);
+	report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
+}
+
+/* The manifest's string member against the ledger's value; the JSON was validated already. */
+static bool
+manifest_string(VerifyTarget *t, const LedgerObject *o, const char *mkey, const Buf *json,
+				const char *name, const char *expected)
+{
+	JsonValue v;
+	Buf s;
+	bool same = false;
+
+	json_find_member(json->data, json->len, name, &v, &(EbbError){0});
+	buf_init(&s);
+	if (!json_value_string(&v, &s))
+		report_member(t, o, mkey, &v, name, "a string");
+	else if (!(same = strcmp(buf_cstr(&s), expected) == 0))
+		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, name, buf_cstr(&s), expected, NULL);
+	buf_free(&s);
+	return same;
+}
+
+static bool
+manifest_number(VerifyTarget *t, const LedgerObject *o, const char *mkey, const Buf *json,
+				const char *name, uint64_t expected)
+{
+	JsonValue v;
+	int64_t n;
+
+	json_find_member(json->data, json->len, name, &v, &(EbbError){0});
+	if (!json_value_int(&v, &n) || n < 0)
+	{
+		report_member(t, o, mkey, &v, name, "a whole number");
+		return false;
+	}
+	if ((uint64_t) n != expected)
+		report_number(t, o, FINDING_CORRUPT_MANIFEST, mkey, name, (uint64_t) n, expected);
+	return (uint64_t) n == expected;
+}
+
+static void
+compare_manifest(VerifyTarget *t, const LedgerObject *o, const char *mkey, const SmallSink *ss)
+{
+	JsonValue v;
+	EbbError perr;
+	char problem[sizeof(perr.message) + 32];
+	bool ok;
+
+	error_init(&perr);
+	if (ss->too_big)
+	{
+		snprintf(problem, sizeof(problem), "it is larger than %d bytes", MANIFEST_MAX_BYTES);
+		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
+		ok = false;
+	}
+	else if (!json_find_member(ss->buf.data, ss->buf.len, "object", &v, &perr))
+	{
+		snprintf(problem, sizeof(problem), "could not read it: %s", perr.message);
+		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
+		ok = false;
+	}
+	else
+	{
+		ok = manifest_string(t, o, mkey, &ss->buf, "object", o->key);
+		ok = manifest_number(t, o, mkey, &ss->buf, "rows", o->rows) && ok;
+		ok = manifest_number(t, o, mkey, &ss->buf, "bytes", o->bytes) && ok;
+		ok = manifest_string(t, o, mkey, &ss->buf, "sha256", o->sha256) && ok;
+	}
+	t->counts->corrupt_manifests += !ok;
+}
+
+static bool
+check_manifest(VerifyTarget *t, Store *store, const LedgerObject *o, EbbError *err)
+{
+	char *mkey = ebb_asprintf("%s" MANIFEST_SUFFIX, o->key);
+	SmallSink ss = {.base.ops = &small_ops};
+	bool exists;
+	uint64_t size;
+
+	buf_init(&ss.buf);
+	bool ok = store_stat(store, mkey, &exists, &size, err);
+	if (ok && !exists)
+	{
+		/* Written after COMMIT: until the flag says it was, its absence is no damage. */
+		Finding f = {.kind =
+						 o->manifest_written ? FINDING_MISSING_MANIFEST : FINDING_PENDING_MANIFEST,
+					 .dest = o->dest,
+					 .key = mkey};
+		verify_report(t, &f);
+		if (o->manifest_written)
+			t->counts->missing_manifests++;
+		else
+			t->counts->pending_manifests++;
+	}
+	else if (ok)
+	{
+		ss.too_big = size > MANIFEST_MAX_BYTES;
+		ok = ss.too_big || store_read(store, mkey, &ss.base, err);
+		if (ok)
+			compare_manifest(t, o, mkey, &ss);
+	}
+	buf_free(&ss.buf);
+	free(mkey);
+	return ok;
+}
+
+static bool
+check_object(VerifyTarget *t, const LedgerObject *o, EbbError *err)
+{
+	const EncoderDriver *enc = encoder_find(o->format);
+	const CompressorDriver *cmp = compressor_find(o->compression);
+	Store *store;
+	bool exists;
+	uint64_t size;
+	char problem[128];
+
+	if (!verify_store(t, o->dest, &store, err) || !store_stat(store, o->key, &exists, &size, err))
+		return false;
+	if (!exists)
+	{
+		Finding f = {.kind = FINDING_MISSING_OBJECT, .dest = o->dest, .key = o->key};
+		verify_report(t, &f);
+		t->counts->missing_objects++;
+	}
+	else if (!enc || !cmp)
+	{
+		/* Written by a newer ebb, or a damaged ledger: this one cannot read it back. */
+		snprintf(problem, sizeof(problem), "the ledger names an unknown %s \"%s\"",
+				 enc ? "compression" : "format", enc ? o->compression : o->format);
+		report_corrupt(t, o, FINDING_CORRUPT_OBJECT, o->key, NULL, NULL, NULL, problem);
+		t->counts->corrupt_objects++;
+	}
+	else if (!read_object(t, store, o, enc, cmp, err))
+		return false;
+	return check_manifest(t, store, o, err);
+}
+
+static bool
+check_objects(VerifyTarget *t, EbbError *err)
+{
+	const char *params[4] = {t->policy->schema, t->policy->table, t->settings->from,
+							 t->settings->to};
+	PGresult *res;
+
+	if (!pg_query(t->conn, ledger_range_sql, 4, params, &res, err))
+		return false;
+	bool ok = true;
+	for (int i = 0; ok && i < PQntuples(res) && !archive_cancel_requested; i++)
+	{
+		LedgerObject o = {.dest = PQgetvalue(res, i, 0),
+						  .key = PQgetvalue(res, i, 1),
+						  .rows = strtoull(PQgetvalue(res, i, 2), NULL, 10),
+						  .bytes = strtoull(PQgetvalue(res, i, 3), NULL, 10),
+						  .sha256 = PQgetvalue(res, i, 4),
+						  .format = PQgetvalue(res, i, 5),
+						  .compression = PQgetvalue(res, i, 6),
+						  .manifest_written = strcmp(PQgetvalue(res, i, 7), "t") == 0};
+		ok = check_object(t, &o, err);
+		if (!ok)
+			error_prefix(err, "object \"%s\": ", o.key);
+	}
+	PQclear(res);
+	if (ok && archive_cancel_requested)
+		return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+	return ok;
+}
+
+/* ---- the table ---- */
+
+/* The key prefix, what the ledger names, and where to look for orphans. */
+static bool
+prepare(VerifyTarget *t, EbbError *err)
+{
+	Buf prefix;
+	bool ledger;
+
+	buf_init(&prefix);
+	archive_object_key_prefix(t->dbname, t->policy->schema, t->policy->table, &prefix);
+	buf_append_char(&prefix, '/');
+	t->prefix = ebb_strdup(buf_cstr(&prefix));
+	buf_free(&prefix);
+	if (!ledger_present(t->conn, &ledger, err) || (ledger && !read_named(t, err)))
+		return false;
+	if (t->policy->dest && !strlist_contains(&t->dests, t->policy->dest))
+		strlist_add(&t->dests, t->policy->dest);
+	if (!ledger && t->settings->gc)
+		log_warning("database \"%s\": there is no ledger (ebb.archive_ledger): orphans are "
+					"reported, not removed",
+					t->dbname);
+	t->has_ledger = ledger;
+	t->gc = ledger && t->settings->gc;
+	return true;
+}
+
+static void
+target_free(VerifyTarget *t)
+{
+	for (int i = 0; i < t->nstores; i++)
+	{
+		store_close(&t->stores[i].store);
+		free(t->stores[i].url);
+	}
+	free(t->stores);
+	free(t->prefix);
+	strlist_clear(&t->named);
+	strlist_clear(&t->dests);
+}
+
+/* With --gc the table's lock is held throughout: no archive run can have an object in flight
+ * (stored, not yet committed) while orphans are listed and removed. */
+static void
+verify_locked(VerifyTarget *t, uint32_t oid, VerifyOutcome *out)
+{
+	bool locked = false;
+
+	if (t->settings->gc && !archive_lock_table(t->conn, oid, &locked, &out->err))
+	{
+		out->status = TABLE_FAILED;
+		return;
+	}
+	if (t->settings->gc && !locked)
+	{
+		out->status = TABLE_BUSY;
+		error_set(&out->err, EBB_ERR_BUSY, "table \"%s.%s\" is being archived by another ebb",
+				  t->policy->schema, t->policy->table);
+		error_detail(&out->err, "Its advisory lock is held by another session; skipped.");
+		error_hint(&out->err, "verify --gc removes orphans only under the table's lock.");
+		return;
+	}
+	bool ok = prepare(t, &out->err) && (!t->has_ledger || check_objects(t, &out->err)) &&
+			  verify_orphans(t, &out->err);
+	if (locked)
+		archive_unlock_table(t->conn, oid);
+	out->status = ok ? TABLE_OK : TABLE_FAILED;
+}
+
+void
+verify_table(PGconn *conn, const char *dbname, const Settings *settings, const Policy *policy,
+			 bool skip_if_absent, FindingFn report, void *report_arg, VerifyOutcome *out)
+{
+	VerifyTarget t = {.conn = conn,
+					  .dbname = dbname,
+					  .settings = settings,
+					  .policy = policy,
+					  .report = report,
+					  .report_arg = report_arg};
+	bool exists;
+	uint32_t oid;
+
+	memset(out, 0, sizeof(*out));
+	error_init(&out->err);
+	t.counts = &out->counts;
+	out->status = TABLE_FAILED;
+	if (!check_time_option(conn, "from", settings->from, &out->err) ||
+		!check_time_option(conn, "to", settings->to, &out->err) ||
+		!pg_table_oid(conn, policy->schema, policy->table, &exists, &oid, &out->err))
+		return;
+	if (!exists && skip_if_absent)
+	{
+		out->status = TABLE_SKIPPED;
+		out->skip_reason = "the table does not exist in this database";
+		return;
+	}
+	if (!exists)
+	{
+		error_set(&out->err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", policy->schema,
+				  policy->table);
+		return;
+	}
+	verify_locked(&t, oid, out);
+	target_free(&t);
+}

@@ -1,0 +1,383 @@
+/*
+ * verify.c: `ebb verify`, every policy in every selected database: committed objects read back
+ * and checked against the ledger and their manifests, orphans and unfinished uploads found, and
+ * with --gc removed (src/archive/verify.c and gc.c do the work; this file prints).
+ *
+ * Output: a line per finding as it is made, then a summary line per table, on stdout; with
+ * --json one object per line, whose keys are an interface (add keys, never rename). Errors go
+ * to stderr. Missing or corrupt objects or manifests make the exit status 1; orphans do not.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/verify.h"
+#include "cmd/cmd.h"
+#include "cmd/commands.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+
+typedef struct VerifyCmd
+{
+	CmdContext *ctx;
+	Policy *policies;
+	int npolicies;
+} VerifyCmd;
+
+/* Where a finding is printed: the database and table it belongs to. */
+typedef struct PrintContext
+{
+	const Settings *settings;
+	const char *db;
+	const Policy *policy;
+} PrintContext;
+
+static const char *const finding_events[] = {
+	[FINDING_MISSING_OBJECT] = "missing_object",
+	[FINDING_CORRUPT_OBJECT] = "corrupt_object",
+	[FINDING_MISSING_MANIFEST] = "missing_manifest",
+	[FINDING_PENDING_MANIFEST] = "pending_manifest",
+	[FINDING_CORRUPT_MANIFEST] = "corrupt_manifest",
+	[FINDING_ORPHAN] = "orphan",
+	[FINDING_UPLOAD] = "unfinished_upload",
+};
+
+/* --older-than as the user would write it ("1h", "90s", "250ms"). */
+static void
+format_older_than(const Settings *s, char *out, size_t outlen)
+{
+	if (s->older_than_ms % 1000 != 0)
+		snprintf(out, outlen, "%" PRId64 "ms", s->older_than_ms);
+	else
+		time_format_duration(s->older_than_ms * 1000, out, outlen);
+}
+
+/* Why --gc kept something, or NULL when it removed it or did not run. */
+static const char *
+kept_reason(const Settings *s, GcAction action, char *buf, size_t buflen)
+{
+	char age[32];
+
+	switch (action)
+	{
+		case GC_NONE:
+		case GC_REMOVED: return NULL;
+		case GC_KEPT_YOUNG:
+			format_older_than(s, age, sizeof(age));
+			snprintf(buf, buflen, "not older than %s", age);
+			return buf;
+		case GC_KEPT_AGE: return "the store gives no time for it";
+		case GC_KEPT_MANIFEST: return "a manifest says it was committed";
+		case GC_KEPT_LEDGER: return "the ledger names it";
+	}
+	return NULL;
+}
+
+static void
+print_finding_text(const PrintContext *pc, const Finding *f)
+{
+	char why[64], what[2300] = "";
+	const char *kept = kept_reason(pc->settings, f->action, why, sizeof(why));
+	const char *removed = f->kind == FINDING_UPLOAD ? "aborted" : "removed";
+
+	if (f->field)
+		snprintf(what, sizeof(what), ": %s is %s, ledger says %s", f->field, f->found, f->expected);
+	else if (f->error)
+		snprintf(what, sizeof(what), ": %s", f->error);
+	else if (kept)
+		snprintf(what, sizeof(what), ": kept, %s", kept);
+	else if (f->action == GC_REMOVED)
+		snprintf(what, sizeof(what), ": %s", removed);
+	else if (f->kind == FINDING_PENDING_MANIFEST)
+		snprintf(what, sizeof(what), ": not written yet; the next archive run writes it");
+	printf("%s: %s.%s: ", pc->db, pc->policy->schema, pc->policy->table);
+	switch (f->kind)
+	{
+		case FINDING_MISSING_OBJECT: printf("missing object \"%s\"%s\n", f->key, what); break;
+		case FINDING_CORRUPT_OBJECT: printf("corrupt object \"%s\"%s\n", f->key, what); break;
+		case FINDING_MISSING_MANIFEST: printf("missing manifest \"%s\"%s\n", f->key, what); break;
+		case FINDING_PENDING_MANIFEST: printf("pending manifest \"%s\"%s\n", f->key, what); break;
+		case FINDING_CORRUPT_MANIFEST: printf("corrupt manifest \"%s\"%s\n", f->key, what); break;
+		case FINDING_ORPHAN: printf("orphan object \"%s\"%s\n", f->key, what); break;
+		case FINDING_UPLOAD:
+			printf("unfinished upload \"%s\" (upload id %s)%s\n", f->key, f->upload_id, what);
+			break;
+	}
+}
+
+static void
+json_kv_time(Buf *b, const char *key, int64_t us)
+{
+	char text[64];
+
+	if (us <= 0)
+	{
+		json_kv_str(b, key, NULL);
+		return;
+	}
+	time_format_iso(us, true, text, sizeof(text));
+	json_kv_str(b, key, text);
+}
+
+static void
+json_head(Buf *b, const char *event, const char *db, const Policy *p)
+{
+	buf_append_char(b, '{');
+	json_kv_str(b, "event", event);
+	json_kv_str(b, "database", db);
+	json_kv_str(b, "schema", p->schema);
+	json_kv_str(b, "table", p->table);
+}
+
+static void
+print_finding_json(const PrintContext *pc, const Finding *f)
+{
+	char why[64];
+	const char *kept = kept_reason(pc->settings, f->action, why, sizeof(why));
+	Buf b;
+
+	buf_init(&b);
+	json_head(&b, finding_events[f->kind], pc->db, pc->policy);
+	json_kv_str(&b, "dest", f->dest);
+	json_kv_str(&b, "key", f->key);
+	if (f->kind == FINDING_CORRUPT_OBJECT || f->kind == FINDING_CORRUPT_MANIFEST)
+	{
+		json_kv_str(&b, "field", f->field);
+		json_kv_str(&b, "found", f->found);
+		json_kv_str(&b, "expected", f->expected);
+		json_kv_str(&b, "error", f->error);
+	}
+	if (f->kind == FINDING_ORPHAN)
+	{
+		json_kv_int(&b, "bytes", (int64_t) f->bytes);
+		json_kv_time(&b, "modified", f->time_us);
+	}
+	if (f->kind == FINDING_UPLOAD)
+	{
+		json_kv_str(&b, "upload_id", f->upload_id);
+		json_kv_time(&b, "initiated", f->time_us);
+	}
+	if (f->kind == FINDING_ORPHAN || f->kind == FINDING_UPLOAD)
+	{
+		json_kv_str(&b, "action",
+					f->action == GC_NONE      ? NULL
+					: f->action == GC_REMOVED ? (f->kind == FINDING_UPLOAD ? "aborted" : "removed")
+											  : "kept");
+		json_kv_str(&b, "reason", kept);
+	}
+	buf_append_char(&b, '}');
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void
+print_finding(void *arg, const Finding *f)
+{
+	const PrintContext *pc = arg;
+
+	if (pc->settings->json)
+		print_finding_json(pc, f);
+	else
+		print_finding_text(pc, f);
+}
+
+static uint64_t
+problems(const VerifyCounts *c)
+{
+	return c->missing_objects + c->corrupt_objects + c->missing_manifests + c->corrupt_manifests;
+}
+
+static const char *
+status_name(const VerifyOutcome *o)
+{
+	switch (o->status)
+	{
+		case TABLE_OK: return problems(&o->counts) ? "problems" : "ok";
+		case TABLE_SKIPPED: return "skipped";
+		case TABLE_BUSY: return "busy";
+		case TABLE_FAILED: break;
+	}
+	return "failed";
+}
+
+static void
+print_table_json(const PrintContext *pc, const VerifyOutcome *o)
+{
+	const VerifyCounts *c = &o->counts;
+	Buf b;
+
+	buf_init(&b);
+	json_head(&b, "table", pc->db, pc->policy);
+	json_kv_str(&b, "status", status_name(o));
+	json_kv_int(&b, "objects", (int64_t) c->objects);
+	json_kv_int(&b, "rows", (int64_t) c->rows);
+	json_kv_int(&b, "bytes", (int64_t) c->bytes);
+	json_kv_int(&b, "missing", (int64_t) (c->missing_objects + c->missing_manifests));
+	json_kv_int(&b, "corrupt", (int64_t) (c->corrupt_objects + c->corrupt_manifests));
+	json_kv_int(&b, "missing_objects", (int64_t) c->missing_objects);
+	json_kv_int(&b, "corrupt_objects", (int64_t) c->corrupt_objects);
+	json_kv_int(&b, "missing_manifests", (int64_t) c->missing_manifests);
+	json_kv_int(&b, "corrupt_manifests", (int64_t) c->corrupt_manifests);
+	json_kv_int(&b, "pending_manifests", (int64_t) c->pending_manifests);
+	json_kv_int(&b, "orphans", (int64_t) c->orphans);
+	json_kv_int(&b, "orphans_removed", (int64_t) c->orphans_removed);
+	json_kv_int(&b, "uploads", (int64_t) c->uploads);
+	json_kv_int(&b, "uploads_aborted", (int64_t) c->uploads_aborted);
+	if (o->skip_reason)
+		json_kv_str(&b, "reason", o->skip_reason);
+	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
+	{
+		json_kv_str(&b, "error", o->err.message);
+		json_kv_str(&b, "detail", o->err.detail[0] ? o->err.detail : NULL);
+		json_kv_str(&b, "hint", o->err.hint[0] ? o->err.hint : NULL);
+	}
+	buf_append_char(&b, '}');
+	printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+static void
+print_summary_text(const PrintContext *pc, const VerifyCounts *c)
+{
+	char orphans[64], uploads[64], pending[64] = "";
+
+	snprintf(orphans, sizeof(orphans), "%" PRIu64 " orphans", c->orphans);
+	snprintf(uploads, sizeof(uploads), "%" PRIu64 " unfinished uploads", c->uploads);
+	if (pc->settings->gc)
+	{
+		snprintf(orphans + strlen(orphans), sizeof(orphans) - strlen(orphans),
+				 " (%" PRIu64 " removed)", c->orphans_removed);
+		snprintf(uploads + strlen(uploads), sizeof(uploads) - strlen(uploads),
+				 " (%" PRIu64 " aborted)", c->uploads_aborted);
+	}
+	if (c->pending_manifests)
+		snprintf(pending, sizeof(pending), ", %" PRIu64 " pending manifests", c->pending_manifests);
+	printf("%s: %s.%s: checked %" PRIu64 " objects (%" PRIu64 " rows, %" PRIu64 " bytes): %" PRIu64
+		   " missing, %" PRIu64 " corrupt, %s, %s%s\n",
+		   pc->db, pc->policy->schema, pc->policy->table, c->objects, c->rows, c->bytes,
+		   c->missing_objects + c->missing_manifests, c->corrupt_objects + c->corrupt_manifests,
+		   orphans, uploads, pending);
+}
+
+static void
+print_table_text(const PrintContext *pc, const VerifyOutcome *o)
+{
+	switch (o->status)
+	{
+		case TABLE_OK: print_summary_text(pc, &o->counts); break;
+		case TABLE_SKIPPED:
+			printf("%s: %s.%s: skipped: %s\n", pc->db, pc->policy->schema, pc->policy->table,
+				   o->skip_reason);
+			break;
+		case TABLE_BUSY: cmd_print_db_error(pc->db, &o->err, true); break;
+		case TABLE_FAILED: cmd_print_db_error(pc->db, &o->err, false); break;
+	}
+}
+
+static int
+outcome_bits(const VerifyOutcome *o)
+{
+	switch (o->status)
+	{
+		case TABLE_OK: return problems(&o->counts) ? OUTCOME_RUNTIME_FAILED : OUTCOME_OK;
+		case TABLE_SKIPPED: return 0;
+		case TABLE_BUSY: return OUTCOME_BUSY;
+		case TABLE_FAILED: break;
+	}
+	return cmd_outcome_of(&o->err);
+}
+
+static int
+verify_database(void *arg, const char *dbname)
+{
+	VerifyCmd *v = arg;
+	const Settings *s = &v->ctx->settings;
+	int outcomes = 0;
+	PGconn *conn = cmd_connect(s, dbname, -1, &outcomes);
+
+	if (!conn)
+		return outcomes;
+	char *name = ebb_strdup(PQdb(conn));
+	for (int i = 0; i < v->npolicies && !archive_cancel_requested; i++)
+	{
+		PrintContext pc = {s, name, &v->policies[i]};
+		VerifyOutcome o;
+		if (PQstatus(conn) != CONNECTION_OK)
+		{
+			int bits;
+			PQfinish(conn);
+			if (!(conn = cmd_connect(s, name, -1, &bits)))
+			{
+				outcomes |= bits;
+				break;
+			}
+		}
+		verify_table(conn, name, s, &v->policies[i], s->all_databases, print_finding, &pc, &o);
+		if (s->json)
+			print_table_json(&pc, &o);
+		if (!s->json || o.status == TABLE_FAILED || o.status == TABLE_BUSY)
+			print_table_text(&pc, &o);
+		fflush(stdout);
+		outcomes |= outcome_bits(&o);
+	}
+	PQfinish(conn);
+	free(name);
+	return outcomes;
+}
+
+/* Destinations given with --dest or in the config file are checked before any database. */
+static bool
+check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Store store;
+		bool ok = !p[i].dest || store_open(p[i].dest, opts, &store, err);
+		if (p[i].dest)
+			store_close(&store);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	CmdContext ctx;
+	VerifyCmd v = {.ctx = &ctx};
+	StrList dbs = {0};
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, CMD_VERIFY, "verify",
+						  "re-read archived objects and check them against the ledger; find and "
+						  "remove orphans",
+						  argc, argv, &code, &err))
+		goto fail;
+	if (code >= 0)
+	{
+		cmd_context_free(&ctx);
+		return code;
+	}
+	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
+						  &v.npolicies, &err) ||
+		!check_destinations(v.policies, v.npolicies, &ctx.settings.store, &err) ||
+		!cmd_target_databases(&ctx.settings, &dbs, &err))
+		goto fail;
+	cmd_install_signal_handlers();
+	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, verify_database, &v));
+	policies_free(v.policies, v.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return code;
+fail:
+	error_print(&err);
+	policies_free(v.policies, v.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return error_exit_status(err.code);
+}
