@@ -88,6 +88,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL_S3 AWS_S
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL=$endpoint
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_start
 bench_generate
 bench_text_size
@@ -280,6 +281,15 @@ mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
         echo "($k) peak RSS: at most $max MB over its runs; bound 64 MB + 2 parts = ${BOUND[$k]} MB;" \
             "objects of $(mib $((R_BYTES[$k] / R_OBJECTS[$k]))) MB on average, $(mib "${R_MAXOBJ[$k]}") MB the largest."
     done
+    echo
+    echo "Walls of every run, in order (s):"
+    for k in f s u m m16; do
+        [ -n "${R_WALL[$k]:-}" ] || continue
+        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
+            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
+        done)"
+    done
+    echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
     for f in "${rss_fail[@]}"; do echo "FAIL: $f"; done
 } | tee "$out/results.md"
 
