@@ -327,6 +327,9 @@ class S3Server:
             f.flush()
             return self.s3get('put', self.bucket, key, f.name).strip()
 
+    def delete(self, key):
+        self.s3get('delete', self.bucket, key)
+
     def uploads(self, prefix=''):
         """[{'key', 'uploadId', 'initiated'}] of the unfinished multipart uploads,
         as ListMultipartUploads (answered by sigcheck) tells them."""

@@ -124,7 +124,8 @@ request_url(const S3Client *c, const S3Request *req)
 	if (req->key)
 		store_s3_uri_encode(&url, req->key, true);
 	store_s3_canonical_query(&url, &req->query);
-	return ebb_strdup(buf_cstr(&url));
+	buf_cstr(&url);
+	return url.data; /* the caller owns the buffer's bytes */
 }
 
 /* ------------------------------------------------------------------------------------------
