@@ -72,11 +72,7 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	if (o->skip_reason)
 		json_kv_str(&b, "reason", o->skip_reason);
 	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
-	{
-		json_kv_str(&b, "error", o->err.message);
-		json_kv_str(&b, "detail", o->err.detail[0] ? o->err.detail : NULL);
-		json_kv_str(&b, "hint", o->err.hint[0] ? o->err.hint : NULL);
-	}
+		json_kv_error(&b, &o->err);
 	buf_append_str(&b, "}");
 	printf("%s\n", buf_cstr(&b));
 	buf_free(&b);

@@ -65,3 +65,11 @@ json_kv_raw(Buf *b, const char *key, const char *raw)
 	json_key(b, key);
 	buf_append_str(b, raw);
 }
+
+void
+json_kv_error(Buf *b, const EbbError *err)
+{
+	json_kv_str(b, "error", err->message);
+	json_kv_str(b, "detail", err->detail[0] ? err->detail : NULL);
+	json_kv_str(b, "hint", err->hint[0] ? err->hint : NULL);
+}

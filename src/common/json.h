@@ -14,6 +14,8 @@ void json_append_string(Buf *b, const char *s);
 /* "key": "value" with a leading comma when the object already has members. */
 void json_kv_str(Buf *b, const char *key, const char *value);
 void json_kv_int(Buf *b, const char *key, int64_t value);
+/* "error", and "detail" and "hint" when set (null otherwise). */
+void json_kv_error(Buf *b, const EbbError *err);
 void json_kv_bool(Buf *b, const char *key, bool value);
 void json_kv_raw(Buf *b, const char *key, const char *raw);
 
