@@ -87,6 +87,23 @@ class ArchiveTest(S3Test):
         proc = self.archive()
         pu.assert_ok(self, proc)
         self.assertEqual(self.keys(), keys)
+        # verify lists 1344 keys: more than one ListObjectsV2 page (continuation tokens)
+        proc = harness.run_ebb(['verify', '--table', pu.TABLE],
+                               env=dict(PG.env(self.db), **S3.env()))
+        self.assertEqual(proc.rc, 0, proc.stdout + proc.stderr)
+        self.assertIn(': checked 672 objects (672 rows, %d bytes): 0 missing, 0 corrupt, 0 orphans'
+                      % sum(r['bytes'] for r in ledger), proc.stdout)
+
+    def test_storage_class_and_encryption_headers(self):
+        """Both headers are sent and signed (sigcheck refuses an unsigned x-amz-*);
+        s3rver keeps the storage class in the object's metadata."""
+        small(PG, self.db)
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        pu.assert_ok(self, self.archive('--s3-storage-class', 'STANDARD_IA', '--s3-sse', 'AES256'))
+        self.assert_oracle(before)
+        key = '%s/%s' % (self.prefix, pu.ledger(PG, self.db)[0]['object_key'])
+        with open(S3.object_path(key).replace('._S3rver_object', '._S3rver_metadata.json')) as f:
+            self.assertEqual(json.load(f).get('x-amz-storage-class'), 'STANDARD_IA')
 
     def test_multipart_window_is_byte_identical_to_file_store(self):
         """The same rows archived to a directory and to S3 in parts of 5MiB: the
