@@ -20,10 +20,12 @@ bench_start() {
     postmaster=$(head -1 "$out/pg/data/postmaster.pid")
 }
 
-# CPU ticks of the whole server: live processes plus the exited children the postmaster reaped.
+# CPU ticks of the whole server: the postmaster and its live children, plus the exited children
+# it reaped. Only this cluster's processes: other PostgreSQL servers on the machine (tests run
+# as the same postgres user) must not count.
 server_ticks() {
     local total=0 pid f
-    for pid in $(pgrep -u postgres -f "postgres" || true); do
+    for pid in "$postmaster" $(pgrep -P "$postmaster" || true); do
         f=$(cut -d' ' -f14,15 "/proc/$pid/stat" 2>/dev/null) || continue
         total=$((total + ${f% *} + ${f#* }))
     done
