@@ -91,6 +91,15 @@ buf_reserve(Buf *b, size_t extra)
 }
 
 void
+buf_reserve_exact(Buf *b, size_t size)
+{
+	if (size + 1 <= b->cap)
+		return;
+	b->data = ebb_realloc(b->data, size + 1);
+	b->cap = size + 1;
+}
+
+void
 buf_append(Buf *b, const void *data, size_t len)
 {
 	buf_reserve(b, len);

@@ -25,6 +25,8 @@ void buf_init(Buf *b);
 void buf_free(Buf *b);
 void buf_reset(Buf *b);
 void buf_reserve(Buf *b, size_t extra);
+/* Sizes an empty buffer for exactly size bytes, so that filling it to size never reallocates. */
+void buf_reserve_exact(Buf *b, size_t size);
 void buf_append(Buf *b, const void *data, size_t len);
 void buf_append_str(Buf *b, const char *s);
 void buf_append_char(Buf *b, char c);

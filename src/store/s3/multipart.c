@@ -149,6 +149,8 @@ writer_write(Sink *sink, const void *data, size_t len, EbbError *err)
 	const char *p = data;
 	size_t cap = (size_t) w->c->opts.s3_part_size;
 
+	/* One part's memory, allocated once: doubling growth would hold twice the part size. */
+	buf_reserve_exact(&w->part, cap);
 	while (len > 0)
 	{
 		/* A full part leaves only once more bytes come: the last part is sent by commit. */
