@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 required=(
     build-essential cmake pkg-config
     libpq-dev postgresql-15 postgresql-contrib
-    libzstd-dev zstd zlib1g-dev gzip libssl-dev libinih-dev libcmocka-dev
+    libzstd-dev zstd zlib1g-dev gzip libsnappy-dev libssl-dev libinih-dev libcmocka-dev
     libcurl4-openssl-dev libxml2-dev curl
     python3
 )
@@ -52,8 +52,8 @@ else
 fi
 
 # --- npm packages --------------------------------------------------------------
-# The S3 tests' independent parts (s3rver, the AWS SDK's client and SigV4 signer),
-# pinned by tests/node/package-lock.json. Node and npm are checked by command, not
+# The tests' independent parts (s3rver, the AWS SDK's client and SigV4 signer, the Parquet
+# readers DuckDB and hyparquet), pinned by tests/node/package-lock.json. Node and npm are checked by command, not
 # by Debian package name: a node from elsewhere (with its own npm) is as good.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     if [ "$(id -u)" -ne 0 ]; then
