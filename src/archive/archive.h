@@ -49,12 +49,13 @@ typedef struct ArchiveTarget
 	TableInfo info;
 	Store store;
 	const EncoderDriver *encoder;
-	const CompressorDriver *compressor;
-	char *qualified;    /* "schema"."table" */
-	char *time_col;     /* "column" */
-	char *key_prefix;   /* <database>/<schema>.<table> */
-	char *columns_json; /* [{"name":..,"type":..},..] */
-	char *sysid;        /* server system identifier, or NULL */
+	EncoderOptions encoder_options;     /* the policy's; metadata is per object */
+	const CompressorDriver *compressor; /* "none" when the encoder compresses inside */
+	char *qualified;                    /* "schema"."table" */
+	char *time_col;                     /* "column" */
+	char *key_prefix;                   /* <database>/<schema>.<table> */
+	char *columns_json;                 /* [{"name":..,"type":..},..] */
+	char *sysid;                        /* server system identifier, or NULL */
 	int64_t cutoff;
 	uint64_t rows, bytes, objects;
 	/* Manifests are written while the next window's COPY starts (after their COMMIT, as the

@@ -57,13 +57,42 @@ typedef struct Pipeline
 	HashSink hash;
 	Sink *compressor;
 	Encoder encoder;
+	EncoderOptions options;
+	StrList metadata;
 	bool writer_open;
 } Pipeline;
 
+/* What the object says about itself, where its format can (Parquet's key-value metadata). */
+static void
+object_metadata(const ArchiveTarget *t, TimeRange piece, StrList *kv)
+{
+	char start[64], end[64];
+	bool utc = t->info.time_is_tz;
+
+	time_format_iso(piece.start, utc, start, sizeof(start));
+	time_format_iso(piece.end, utc, end, sizeof(end));
+	const char *pairs[][2] = {{"ebb.version", EBB_VERSION},
+							  {"ebb.database", t->dbname},
+							  {"ebb.schema", t->policy->schema},
+							  {"ebb.table", t->policy->table},
+							  {"ebb.time_column", t->policy->time_column},
+							  {"ebb.range_start", start},
+							  {"ebb.range_end", end},
+							  {"ebb.run_id", t->run_id}};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+	{
+		strlist_add(kv, pairs[i][0]);
+		strlist_add(kv, pairs[i][1]);
+	}
+}
+
 static bool
-pipeline_open(ArchiveTarget *t, const char *key, Pipeline *pl, EbbError *err)
+pipeline_open(ArchiveTarget *t, const char *key, TimeRange piece, Pipeline *pl, EbbError *err)
 {
 	memset(pl, 0, sizeof(*pl));
+	object_metadata(t, piece, &pl->metadata);
+	pl->options = t->encoder_options;
+	pl->options.metadata = &pl->metadata;
 	if (!store_writer_open(&t->store, key, &pl->writer, err))
 	{
 		store_writer_abort(&pl->writer);
@@ -75,7 +104,7 @@ pipeline_open(ArchiveTarget *t, const char *key, Pipeline *pl, EbbError *err)
 		compressor_create(t->compressor, &pl->hash.base, t->policy->compress_level, err);
 	if (!pl->compressor)
 		return false;
-	encoder_open(&pl->encoder, t->encoder, &t->info.shape, pl->compressor);
+	encoder_open(&pl->encoder, t->encoder, &t->info.shape, &pl->options, pl->compressor);
 	return encoder_begin(&pl->encoder, err);
 }
 
@@ -93,6 +122,7 @@ static void
 pipeline_close(ArchiveTarget *t, Pipeline *pl, bool committed)
 {
 	encoder_close(&pl->encoder);
+	strlist_clear(&pl->metadata);
 	compressor_destroy(t->compressor, pl->compressor);
 	sha256_free(&pl->hash.sha);
 	if (pl->writer_open)
@@ -144,12 +174,12 @@ stream_rows(ArchiveTarget *t, PgCopy *copy, Pipeline *pl, ArchivedObject *obj, E
  */
 static bool
 start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, const char *key,
-			 EbbError *err)
+			 TimeRange piece, EbbError *err)
 {
-	if (!pg_copy_send(copy, t->conn, sql, t->info.shape.ncolumns, err))
+	if (!pg_copy_send(copy, t->conn, sql, t->info.shape.ncolumns, t->info.shape.binary, err))
 		return false;
 	archive_flush_manifest(t);
-	bool opened = pipeline_open(t, key, pl, err);
+	bool opened = pipeline_open(t, key, piece, pl, err);
 	EbbError werr;
 	error_init(&werr);
 	if (!pg_copy_wait(copy, opened ? err : &werr))
@@ -190,13 +220,34 @@ archive_epoch_us_sql(const char *expr, Buf *out)
 			   expr, expr, expr, expr);
 }
 
+/* A binary stream names its columns: those the encoder reads as text are cast by the server. */
+static void
+returning_list(const TableShape *shape, Buf *sql)
+{
+	if (!shape->binary)
+	{
+		buf_append_char(sql, '*');
+		return;
+	}
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		if (i > 0)
+			buf_append_str(sql, ", ");
+		pg_quote_ident(sql, shape->columns[i].name);
+		if (shape->columns[i].as_text)
+			buf_append_str(sql, "::pg_catalog.text");
+	}
+}
+
 /* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
 static void
 build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 {
 	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->qualified);
 	archive_range_condition(t, piece, sql);
-	buf_append_str(sql, " RETURNING *) TO STDOUT");
+	buf_append_str(sql, " RETURNING ");
+	returning_list(&t->info.shape, sql);
+	buf_append_str(sql, t->info.shape.binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
 }
 
 static void
@@ -284,7 +335,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
 	bool ok = pg_exec(t->conn, "BEGIN", err) &&
-			  start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, err) &&
+			  start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, piece, err) &&
 			  stream_rows(t, &copy, &pl, obj, err);
 	buf_free(&sql);
 	pg_copy_free(&copy);

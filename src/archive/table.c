@@ -96,6 +96,26 @@ require_index(const ArchiveTarget *t, EbbError *err)
 	return false;
 }
 
+/* The encoder, and what it reads: a binary stream with some columns as text, or all text. */
+static void
+choose_encoding(ArchiveTarget *t)
+{
+	const Policy *p = t->policy;
+	TableShape *shape = &t->info.shape;
+
+	t->encoder = encoder_find(p->format);
+	t->compressor = compressor_find(t->encoder->codecs ? "none" : p->compress);
+	t->encoder_options = (EncoderOptions){.codec = p->compress,
+										  .codec_level = p->compress_level,
+										  .row_group_rows = p->row_group_rows,
+										  .row_group_bytes = p->row_group_bytes,
+										  .infinity = (EncoderInfinity) p->parquet_infinity};
+	shape->binary = t->encoder->binary_rows;
+	for (int i = 0; i < shape->ncolumns; i++)
+		shape->columns[i].as_text =
+			shape->binary && !encoder_column_binary(t->encoder, &shape->columns[i]);
+}
+
 static bool
 target_prepare(ArchiveTarget *t, EbbError *err)
 {
@@ -114,8 +134,7 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	archive_object_key_prefix(t->dbname, p->schema, p->table, &b);
 	t->key_prefix = ebb_strdup(buf_cstr(&b));
 	buf_free(&b);
-	t->encoder = encoder_find(p->format);
-	t->compressor = compressor_find(p->compress);
+	choose_encoding(t);
 	t->columns_json = columns_json(&t->info.shape);
 	if (!require_index(t, err) || !store_open(p->dest, &t->settings->store, &t->store, err))
 		return false;

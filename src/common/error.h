@@ -19,6 +19,7 @@
 	X(EBB_ERR_QUERY, 1, "query")                                                                   \
 	X(EBB_ERR_IO, 1, "io")                                                                         \
 	X(EBB_ERR_VERIFY, 1, "verify")                                                                 \
+	X(EBB_ERR_DATA, 1, "data")                                                                     \
 	X(EBB_ERR_CANCELED, 1, "canceled")                                                             \
 	X(EBB_ERR_BUSY, 3, "busy")                                                                     \
 	X(EBB_ERR_INTERNAL, 1, "internal")

@@ -37,15 +37,21 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_DEST, "dest", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS | CMD_VERIFY, W_POLICY, "Policy", "URL", NULL,
 	 "where objects go: file:///absolute/path or s3://bucket/prefix (verify also looks for orphans there)"},
 	{OPT_FORMAT, "format", 'F', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "FORMAT", "csv",
-	 "object format: csv"},
+	 "object format: csv or parquet"},
 	{OPT_COMPRESS, "compress", 'Z', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "METHOD", "zstd",
-	 "compression: zstd, gzip or none"},
+	 "compression: zstd, gzip or none; parquet also snappy (inside the file, per page)"},
 	{OPT_COMPRESS_LEVEL, "compress-level", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Policy", "N", NULL,
 	 "compression level (zstd 1-19, default 3; gzip 1-9, default 6)"},
 	{OPT_MAX_ROWS_PER_TXN, "max-rows-per-txn", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Policy", "N", "200000",
 	 "split a window holding more rows than this into smaller ranges"},
 	{OPT_ALLOW_SEQSCAN, "allow-seqscan", 0, OPT_KIND_BOOL, CMD_ARCHIVE, W_POLICY, "Policy", NULL, NULL,
 	 "archive a table even though its time column has no index"},
+	{OPT_ROW_GROUP_SIZE, "row-group-size", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Parquet", "ROWS", "1048576",
+	 "parquet: at most this many rows per row group"},
+	{OPT_ROW_GROUP_BYTES, "row-group-bytes", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Parquet", "SIZE", "64MiB",
+	 "parquet: a row group ends when its buffered values reach this size (bounds memory)"},
+	{OPT_PARQUET_INFINITY, "parquet-infinity", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Parquet", "POLICY", "error",
+	 "parquet: +-infinity dates and timestamps, NaN numeric in a DECIMAL: error, null or sentinel"},
 	{OPT_S3_ENDPOINT, "s3-endpoint", 0, OPT_KIND_STRING, CMD_STORE, W_ALL, "S3", "URL", NULL,
 	 "S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS S3 in the region)"},
 	{OPT_S3_REGION, "s3-region", 0, OPT_KIND_STRING, CMD_STORE, W_ALL, "S3", "REGION", NULL,
@@ -218,4 +224,34 @@ opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long lo
 	}
 	*out = v;
 	return true;
+}
+
+bool
+opt_get_size(OptId id, const OptSlot *slot, uint64_t *out, EbbError *err)
+{
+	static const struct
+	{
+		const char *unit;
+		uint64_t factor;
+	} units[] = {{"", 1},
+				 {"B", 1},
+				 {"kB", 1000},
+				 {"KiB", 1024},
+				 {"MB", 1000 * 1000},
+				 {"MiB", 1024 * 1024},
+				 {"GB", 1000 * 1000 * 1000},
+				 {"GiB", 1024 * 1024 * 1024}};
+	const char *text = opt_get_string(id, slot);
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+
+	for (size_t i = 0; end != text && text[0] != '-' && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0 && v <= UINT64_MAX / units[i].factor)
+		{
+			*out = (uint64_t) v * units[i].factor;
+			return true;
+		}
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+	error_hint(err, "Use a whole number and a unit, such as \"16MiB\" or \"100MB\".");
+	return false;
 }

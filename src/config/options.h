@@ -8,6 +8,7 @@
 #define EBB_CONFIG_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 #include "common/error.h"
@@ -31,6 +32,9 @@ typedef enum OptId
 	OPT_COMPRESS_LEVEL,
 	OPT_MAX_ROWS_PER_TXN,
 	OPT_ALLOW_SEQSCAN,
+	OPT_ROW_GROUP_SIZE,
+	OPT_ROW_GROUP_BYTES,
+	OPT_PARQUET_INFINITY,
 	OPT_S3_ENDPOINT,
 	OPT_S3_REGION,
 	OPT_S3_PATH_STYLE,
@@ -126,6 +130,8 @@ const OptSlot *opt_lookup(OptId id, const OptLayer *first, const OptLayer *secon
 bool opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long long *out,
 				 EbbError *err);
 bool opt_get_bool(OptId id, const OptSlot *slot, bool *out, EbbError *err);
+/* "16MiB", "5MB", "8388608": a byte size (B, kB, KiB, MB, MiB, GB, GiB). */
+bool opt_get_size(OptId id, const OptSlot *slot, uint64_t *out, EbbError *err);
 const char *opt_get_string(OptId id, const OptSlot *slot);
 bool opt_parse_bool(const char *text, bool *out);
 

@@ -52,20 +52,65 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 		error_hint(err, "Supported formats: %s.", encoder_names());
 		return false;
 	}
-	const CompressorDriver *drv = compressor_find(p->compress);
-	if (!drv)
+	long long level = -1;
+	int min_level, max_level;
+	const OptSlot *lvl = policy_slot(l, OPT_COMPRESS_LEVEL);
+	const EncoderDriver *enc = encoder_find(p->format);
+	const CompressorDriver *drv = enc->codecs ? NULL : compressor_find(p->compress);
+	/* A format that compresses inside (Parquet) knows its own codecs. */
+	if (enc->codecs ? !enc->codec_levels(p->compress, &min_level, &max_level) : !drv)
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid compression method \"%s\" for %s", p->compress,
 				  opt_origin(OPT_COMPRESS, cmp));
-		error_hint(err, "Supported methods: %s.", compressor_names());
+		if (enc->codecs)
+			error_hint(err, "Supported methods with --format %s: %s.", p->format, enc->codecs);
+		else
+			error_hint(err, "Supported methods: %s.", compressor_names());
 		return false;
 	}
-	long long level = -1;
-	const OptSlot *lvl = policy_slot(l, OPT_COMPRESS_LEVEL);
-	if (lvl && !opt_get_int(OPT_COMPRESS_LEVEL, lvl, drv->min_level, drv->max_level, &level, err))
+	if (drv)
+	{
+		min_level = drv->min_level;
+		max_level = drv->max_level;
+	}
+	if (lvl && !opt_get_int(OPT_COMPRESS_LEVEL, lvl, min_level, max_level, &level, err))
 		return false;
 	p->compress_level = (int) level;
 	return true;
+}
+
+static bool
+resolve_parquet(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	static const char *const policies[] = {"error", "null", "sentinel"};
+	const OptSlot *inf = policy_slot(l, OPT_PARQUET_INFINITY);
+	const char *v = opt_get_string(OPT_PARQUET_INFINITY, inf);
+	long long rows;
+
+	if (!opt_get_int(OPT_ROW_GROUP_SIZE, policy_slot(l, OPT_ROW_GROUP_SIZE), 1, 1LL << 31, &rows,
+					 err) ||
+		!opt_get_size(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES), &p->row_group_bytes,
+					  err))
+		return false;
+	p->row_group_rows = (uint64_t) rows;
+	if (p->row_group_bytes < 1024 * 1024 || p->row_group_bytes > (uint64_t) 1 << 40)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
+				  opt_get_string(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES)),
+				  opt_origin(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES)));
+		error_detail(err, "A row group's byte budget must be at least 1MiB.");
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcmp(v, policies[i]) == 0)
+		{
+			p->parquet_infinity = i;
+			return true;
+		}
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", v,
+			  opt_origin(OPT_PARQUET_INFINITY, inf));
+	error_hint(err, "Use \"error\", \"null\" or \"sentinel\".");
+	return false;
 }
 
 static bool
@@ -101,7 +146,7 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	if (!opt_get_bool(OPT_ALLOW_SEQSCAN, policy_slot(l, OPT_ALLOW_SEQSCAN), &b, err))
 		return false;
 	p->allow_seqscan = b;
-	if (!resolve_window(l, p, err) || !resolve_names(l, p, err))
+	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err))
 		return false;
 	/* verify reads the time column from the ledger: it takes none. */
 	if ((option_table[OPT_TIME_COLUMN].commands & command) &&

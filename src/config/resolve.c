@@ -45,37 +45,6 @@ duration_ms(OptId id, const OptSlot *slot, int64_t *ms, EbbError *err)
 	return true;
 }
 
-/* "16MiB", "5MB", "8388608": a byte size. */
-static bool
-size_bytes(OptId id, const OptSlot *slot, uint64_t *out, EbbError *err)
-{
-	static const struct
-	{
-		const char *unit;
-		uint64_t factor;
-	} units[] = {{"", 1},
-				 {"B", 1},
-				 {"kB", 1000},
-				 {"KiB", 1024},
-				 {"MB", 1000 * 1000},
-				 {"MiB", 1024 * 1024},
-				 {"GB", 1000 * 1000 * 1000},
-				 {"GiB", 1024 * 1024 * 1024}};
-	const char *text = opt_get_string(id, slot);
-	char *end;
-	unsigned long long v = strtoull(text, &end, 10);
-
-	for (size_t i = 0; end != text && text[0] != '-' && i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].unit) == 0 && v <= UINT64_MAX / units[i].factor)
-		{
-			*out = (uint64_t) v * units[i].factor;
-			return true;
-		}
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
-	error_hint(err, "Use a whole number and a unit, such as \"16MiB\" or \"100MB\".");
-	return false;
-}
-
 static char *
 global_string(OptId id, const OptLayer *cli, const Config *cfg)
 {
@@ -96,7 +65,7 @@ store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, E
 	o->s3_storage_class = global_string(OPT_S3_STORAGE_CLASS, cli, cfg);
 	o->s3_sse = global_string(OPT_S3_SSE, cli, cfg);
 	o->s3_ca_file = global_string(OPT_S3_CA_FILE, cli, cfg);
-	if (!size_bytes(OPT_S3_PART_SIZE, part, &o->s3_part_size, err) ||
+	if (!opt_get_size(OPT_S3_PART_SIZE, part, &o->s3_part_size, err) ||
 		!opt_get_int(OPT_S3_RETRIES, global_slot(OPT_S3_RETRIES, cli, cfg), 0, 100, &v, err) ||
 		!duration_ms(OPT_S3_TIMEOUT, global_slot(OPT_S3_TIMEOUT, cli, cfg), &o->s3_timeout_ms,
 					 err) ||

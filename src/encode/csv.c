@@ -68,7 +68,7 @@ typedef struct CsvState
 } CsvState;
 
 static void *
-csv_create(const TableShape *shape, Sink *out)
+csv_create(const TableShape *shape, const EncoderOptions *opts, Sink *out)
 {
 	CsvState *st = ebb_malloc(sizeof(*st));
 

@@ -3,8 +3,9 @@
 #include <string.h>
 
 extern const EncoderDriver encode_csv_driver;
+extern const EncoderDriver encode_parquet_driver;
 
-static const EncoderDriver *const encoder_drivers[] = {&encode_csv_driver};
+static const EncoderDriver *const encoder_drivers[] = {&encode_csv_driver, &encode_parquet_driver};
 
 const EncoderDriver *
 encoder_find(const char *name)
@@ -18,14 +19,21 @@ encoder_find(const char *name)
 const char *
 encoder_names(void)
 {
-	return "csv";
+	return "csv, parquet";
 }
 
 void
-encoder_open(Encoder *enc, const EncoderDriver *driver, const TableShape *shape, Sink *out)
+encoder_open(Encoder *enc, const EncoderDriver *driver, const TableShape *shape,
+			 const EncoderOptions *opts, Sink *out)
 {
 	enc->driver = driver;
-	enc->state = driver->create(shape, out);
+	enc->state = driver->create(shape, opts, out);
+}
+
+bool
+encoder_column_binary(const EncoderDriver *driver, const ColumnDesc *col)
+{
+	return driver->binary_rows && driver->column_binary(col);
 }
 
 bool

@@ -64,23 +64,37 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 	const char *params[1] = {info->oid_text};
 	PGresult *res;
 
-	/* Domains resolve to their base type: the encoder types values by what they really are. */
-	if (!pg_query(
-			conn,
-			"SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
-			"pg_catalog.format_type(a.atttypid, a.atttypmod) "
-			"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-			"WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-			1, params, &res, err))
+	/* Domains (over domains too) resolve to their base type and its typmod: the encoder types
+	 * values by what they really are, as COPY's binary form sends them. */
+	if (!pg_query(conn,
+				  "WITH RECURSIVE b(attnum, typid, typmod, depth) AS ("
+				  " SELECT a.attnum, a.atttypid, a.atttypmod, 0 FROM pg_catalog.pg_attribute a"
+				  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+				  " UNION ALL SELECT b.attnum, t.typbasetype,"
+				  " CASE WHEN b.typmod >= 0 THEN b.typmod ELSE t.typtypmod END, b.depth + 1"
+				  " FROM b JOIN pg_catalog.pg_type t ON t.oid = b.typid WHERE t.typtype = 'd') "
+				  "SELECT a.attname, b.typid, b.typmod, t.typtype, t.typcategory, "
+				  "pg_catalog.format_type(a.atttypid, a.atttypmod) "
+				  "FROM pg_catalog.pg_attribute a "
+				  "JOIN b ON b.attnum = a.attnum "
+				  "JOIN pg_catalog.pg_type t ON t.oid = b.typid AND t.typtype <> 'd' "
+				  "WHERE a.attrelid = $1 ORDER BY a.attnum",
+				  1, params, &res, err))
 		return false;
 	int n = PQntuples(res);
 	info->shape.ncolumns = n;
 	info->shape.columns = ebb_malloc(sizeof(ColumnDesc) * (size_t) (n ? n : 1));
+	memset(info->shape.columns, 0, sizeof(ColumnDesc) * (size_t) (n ? n : 1));
 	for (int i = 0; i < n; i++)
 	{
-		info->shape.columns[i].name = ebb_strdup(PQgetvalue(res, i, 0));
-		info->shape.columns[i].type_oid = (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10);
-		info->shape.columns[i].type_name = ebb_strdup(PQgetvalue(res, i, 2));
+		ColumnDesc *c = &info->shape.columns[i];
+
+		c->name = ebb_strdup(PQgetvalue(res, i, 0));
+		c->type_oid = (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10);
+		c->typmod = (int32_t) strtol(PQgetvalue(res, i, 2), NULL, 10);
+		c->typtype = PQgetvalue(res, i, 3)[0];
+		c->typcategory = PQgetvalue(res, i, 4)[0];
+		c->type_name = ebb_strdup(PQgetvalue(res, i, 5));
 	}
 	PQclear(res);
 	return true;

@@ -96,12 +96,86 @@ pg_copy_decode_text(char *line, size_t len, RowField *fields, int ncolumns, EbbE
 	return true;
 }
 
+static const char copy_signature[11] = "PGCOPY\n\377\r\n";
+
+static uint32_t
+get_u32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *) p;
+
+	return (uint32_t) u[0] << 24 | (uint32_t) u[1] << 16 | (uint32_t) u[2] << 8 | u[3];
+}
+
 bool
-pg_copy_send(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, EbbError *err)
+pg_copy_binary_header(const char *data, size_t len, size_t *used, EbbError *err)
+{
+	*used = 0;
+	if (len < 19)
+		return memcmp(data, copy_signature, len < 11 ? len : 11) == 0 ||
+			   error_set(err, EBB_ERR_QUERY, "unexpected COPY data: no binary COPY signature");
+	if (memcmp(data, copy_signature, 11) != 0)
+		return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: no binary COPY signature");
+	/* Bits 16-31 of the flags are critical: one ebb does not know must stop it. */
+	if (get_u32(data + 11) & 0xFFFF0000u)
+		return error_set(err, EBB_ERR_QUERY,
+						 "unexpected COPY data: unknown critical flags in the binary header");
+	uint32_t ext = get_u32(data + 15);
+	if (ext > 1024 * 1024)
+		return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: a header extension of %u bytes",
+						 ext);
+	if (len >= 19 + (size_t) ext)
+		*used = 19 + (size_t) ext;
+	return true;
+}
+
+bool
+pg_copy_decode_binary(const char *data, size_t len, RowField *fields, int ncolumns, size_t *used,
+					  bool *trailer, EbbError *err)
+{
+	size_t pos = 2;
+
+	*used = 0;
+	*trailer = false;
+	if (len < 2)
+		return true;
+	int16_t n = (int16_t) ((unsigned char) data[0] << 8 | (unsigned char) data[1]);
+	if (n == -1)
+	{
+		*trailer = true;
+		*used = 2;
+		return true;
+	}
+	if (n != ncolumns)
+		return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: a row has %d fields, not %d", n,
+						 ncolumns);
+	for (int i = 0; i < ncolumns; i++)
+	{
+		if (len - pos < 4)
+			return true;
+		int32_t flen = (int32_t) get_u32(data + pos);
+		pos += 4;
+		fields[i].isnull = flen == -1;
+		fields[i].data = data + pos;
+		fields[i].len = flen < 0 ? 0 : (size_t) flen;
+		if (flen < -1)
+			return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: a field of length %d",
+							 flen);
+		if (len - pos < fields[i].len)
+			return true;
+		pos += fields[i].len;
+	}
+	*used = pos;
+	return true;
+}
+
+bool
+pg_copy_send(PgCopy *copy, PGconn *conn, const char *sql, int ncolumns, bool binary, EbbError *err)
 {
 	memset(copy, 0, sizeof(*copy));
 	copy->conn = conn;
 	copy->ncolumns = ncolumns;
+	copy->binary = binary;
+	buf_init(&copy->pending);
 	copy->fields = ebb_malloc(sizeof(RowField) * (size_t) (ncolumns ? ncolumns : 1));
 	if (!PQsendQuery(conn, sql))
 		return error_set(err, EBB_ERR_QUERY, "could not send COPY: %s",
@@ -124,9 +198,119 @@ pg_copy_wait(PgCopy *copy, EbbError *err)
 	return ok;
 }
 
+/* The next CopyData message into rowbuf; *end at the end of the data. */
+static bool
+read_message(PgCopy *copy, bool *end, EbbError *err)
+{
+	if (copy->rowbuf)
+		PQfreemem(copy->rowbuf);
+	copy->rowbuf = NULL;
+	copy->msglen = copy->msgpos = 0;
+	int n = PQgetCopyData(copy->conn, &copy->rowbuf, 0);
+	*end = n == -1;
+	if (n < -1)
+		return error_set(err, EBB_ERR_QUERY, "could not read COPY data: %s",
+						 strtok(PQerrorMessage(copy->conn), "\n"));
+	if (n > 0)
+	{
+		copy->bytes += (uint64_t) n;
+		copy->msglen = (size_t) n;
+	}
+	return true;
+}
+
+/*
+ * Decodes the next item (the header, a tuple or the trailer) of the binary stream. The bytes
+ * are decoded where they lie in libpq's message; only an item that spans messages is copied
+ * into pending first (PostgreSQL sends one tuple per message, but the protocol does not
+ * promise it).
+ */
+static bool
+next_binary_item(PgCopy *copy, bool *got_row, bool *end, EbbError *err)
+{
+	for (;;)
+	{
+		bool from_pending = copy->pending.len > copy->consumed;
+		const char *data =
+			from_pending ? copy->pending.data + copy->consumed : copy->rowbuf + copy->msgpos;
+		size_t len =
+			from_pending ? copy->pending.len - copy->consumed : copy->msglen - copy->msgpos;
+		size_t used = 0;
+		bool trailer = false;
+
+		*got_row = false;
+		if (len > 0 && !copy->header_seen && !pg_copy_binary_header(data, len, &used, err))
+			return false;
+		if (len > 0 && copy->header_seen &&
+			!pg_copy_decode_binary(data, len, copy->fields, copy->ncolumns, &used, &trailer, err))
+			return false;
+		if (used > 0)
+		{
+			if (from_pending)
+				copy->consumed += used;
+			else
+				copy->msgpos += used;
+			*got_row = copy->header_seen && !trailer;
+			copy->trailer_seen |= trailer;
+			copy->header_seen = true;
+			return true;
+		}
+		/* Incomplete: keep what there is and read on. */
+		if (!from_pending)
+		{
+			buf_reset(&copy->pending);
+			copy->consumed = 0;
+			if (len > 0)
+				buf_append(&copy->pending, data, len);
+		}
+		if (!read_message(copy, end, err))
+			return false;
+		if (*end)
+			return copy->pending.len == copy->consumed ||
+				   error_set(err, EBB_ERR_QUERY, "unexpected COPY data: the stream ends mid-row");
+		if (copy->pending.len > copy->consumed)
+		{
+			buf_append(&copy->pending, copy->rowbuf, copy->msglen);
+			copy->msgpos = copy->msglen;
+		}
+	}
+}
+
+static bool
+next_binary(PgCopy *copy, Row *row, bool *done, EbbError *err)
+{
+	bool got_row = false, end = false;
+
+	*done = false;
+	while (!got_row)
+	{
+		if (copy->trailer_seen)
+		{
+			bool leftover = copy->pending.len > copy->consumed || copy->msgpos < copy->msglen;
+			if (!leftover && !read_message(copy, &end, err))
+				return false;
+			if (leftover || !end)
+				return error_set(err, EBB_ERR_QUERY, "unexpected COPY data after the trailer");
+			*done = true;
+			return true;
+		}
+		if (!next_binary_item(copy, &got_row, &end, err))
+			return false;
+		if (end)
+			return error_set(err, EBB_ERR_QUERY,
+							 "unexpected COPY data: the stream ends without its trailer");
+	}
+	copy->rows++;
+	row->nfields = copy->ncolumns;
+	row->fields = copy->fields;
+	return true;
+}
+
 bool
 pg_copy_next(PgCopy *copy, Row *row, bool *done, EbbError *err)
 {
+	if (copy->binary)
+		return next_binary(copy, row, done, err);
 	if (copy->rowbuf)
 	{
 		PQfreemem(copy->rowbuf);
@@ -174,6 +358,7 @@ pg_copy_free(PgCopy *copy)
 	if (copy->rowbuf)
 		PQfreemem(copy->rowbuf);
 	free(copy->fields);
+	buf_free(&copy->pending);
 	memset(copy, 0, sizeof(*copy));
 }
 

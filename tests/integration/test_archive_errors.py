@@ -278,7 +278,33 @@ class ErrorsTest(unittest.TestCase):
     def test_unknown_format(self):
         self.check(self.args() + ['--format', 'xlsx'], 2,
                    'ebb: error: invalid format "xlsx" for option --format',
-                   ['ebb: hint: Supported formats: csv.'])
+                   ['ebb: hint: Supported formats: csv, parquet.'])
+
+    def test_parquet_options(self):
+        pq = self.args() + ['--format', 'parquet']
+        self.check(pq + ['--compress', 'lz4'], 2,
+                   'ebb: error: invalid compression method "lz4" for option --compress',
+                   ['ebb: hint: Supported methods with --format parquet: zstd, snappy, gzip,'
+                    ' none.'])
+        self.check(pq + ['--compress', 'gzip', '--compress-level', '10'], 2,
+                   'ebb: error: invalid value "10" for option --compress-level',
+                   ['ebb: hint: Use a whole number from 1 to 9.'])
+        self.check(pq + ['--compress', 'snappy', '--compress-level', '3'], 2,
+                   'ebb: error: invalid value "3" for option --compress-level',
+                   ['ebb: hint: Use a whole number from 0 to 0.'])
+        # snappy exists only inside Parquet
+        self.check(self.args() + ['--compress', 'snappy'], 2,
+                   'ebb: error: invalid compression method "snappy" for option --compress',
+                   ['ebb: hint: Supported methods: zstd, gzip, none.'])
+        self.check(pq + ['--parquet-infinity', 'clamp'], 2,
+                   'ebb: error: invalid value "clamp" for option --parquet-infinity',
+                   ['ebb: hint: Use "error", "null" or "sentinel".'])
+        self.check(pq + ['--row-group-size', '0'], 2,
+                   'ebb: error: invalid value "0" for option --row-group-size',
+                   ['ebb: hint: Use a whole number from 1 to 2147483648.'])
+        self.check(pq + ['--row-group-bytes', '100kB'], 2,
+                   'ebb: error: invalid value "100kB" for option --row-group-bytes',
+                   ['ebb: detail: A row group\'s byte budget must be at least 1MiB.'])
 
     def test_keep_days_out_of_range(self):
         for value in ('-2', '36501', '99999999999999999999', 'abc', '', '3days', '1.5'):
