@@ -457,13 +457,18 @@ def _fetch_objects(ledger):
     return out
 
 
-def _check_object(dest, key, raw, size, sha256, compression):
+def _check_object(dest, key, raw, size, sha256, compression, fmt='csv'):
     path = dest.rstrip('/') + '/' + key
     if len(raw) != int(size):
         raise AssertionError('%s: %d bytes, ledger says %s' % (path, len(raw), size))
     digest = hashlib.sha256(raw).hexdigest()
     if digest != sha256:
         raise AssertionError('%s: sha256 %s, ledger says %s' % (path, digest, sha256))
+    if fmt == 'parquet':
+        # compressed inside, page by page: `compression` names the Parquet codec
+        if compression not in ('zstd', 'snappy', 'gzip', 'none'):
+            raise AssertionError('%s: unknown Parquet compression %r' % (path, compression))
+        return raw
     # decompress with the stock tools, not with anything ebb shares code with
     tools = {'zstd': ['zstd', '-dc'], 'gzip': ['gzip', '-dc']}
     if compression == 'none':
@@ -476,13 +481,28 @@ def _check_object(dest, key, raw, size, sha256, compression):
     return proc.stdout
 
 
+def _parquet_to_csv(pairs):
+    """Parquet objects to PostgreSQL CSV by DuckDB, all in one reader process
+    (parquet_tools, imported here: it is Node-based and most tests need no Parquet)."""
+    import parquet_tools
+    try:
+        csvs = parquet_tools.pq_csv([pq for _, pq in pairs])
+    except parquet_tools.PqreadError as e:
+        raise AssertionError('could not read the Parquet objects: %s' % e) from None
+    for (path, _), data in zip(pairs, csvs):
+        Path(path).write_bytes(data)
+
+
 def archived_rows(cluster, db, qualified_table, scratch_schema='oracle'):
     """Counter of the rows in the table's committed archive objects (those in
     ebb.archive_ledger), loaded by PostgreSQL itself into a scratch copy of the
     table and rendered like table_rows_csv(). Checks each object's size,
     sha256 and row count against the ledger (AssertionError on mismatch).
     All objects load in one psql session (\\copy from decompressed files), so
-    that hundreds of objects cost one server round of start-up, not hundreds."""
+    that hundreds of objects cost one server round of start-up, not hundreds.
+    Parquet objects (format 'parquet') are not decompressed (their codec works
+    page by page inside): DuckDB turns them into CSV first (parquet_tools.pq_csv,
+    one reader process for all of them)."""
     ledger = _ledger(cluster, db, qualified_table)
     if not ledger:
         return collections.Counter()
@@ -492,15 +512,23 @@ def archived_rows(cluster, db, qualified_table, scratch_schema='oracle'):
               'CREATE TABLE %s (LIKE %s);' % (scratch, qualified_table)]
     objects = _fetch_objects(ledger)
     with tempfile.TemporaryDirectory(prefix='ebb-oracle-') as tmp:
+        parquet = []  # (csv path, parquet path)
         for n, (dest, key, rows, size, sha256, fmt, compression) in enumerate(ledger):
-            if fmt != 'csv':
+            if fmt not in ('csv', 'parquet'):
                 raise NotImplementedError('oracle: format %r (%s)' % (fmt, key))
+            data = _check_object(dest, key, objects[(dest, key)], size, sha256, compression,
+                                 fmt)
             path = os.path.join(tmp, '%d.csv' % n)
-            Path(path).write_bytes(_check_object(dest, key, objects[(dest, key)], size, sha256,
-                                                 compression))
+            if fmt == 'parquet':
+                parquet.append((path, os.path.join(tmp, '%d.parquet' % n)))
+                Path(parquet[-1][1]).write_bytes(data)
+            else:
+                Path(path).write_bytes(data)
             # HEADER MATCH also checks that the header names the table's columns
             script.append("\\copy %s FROM '%s' (FORMAT csv, HEADER match)" % (scratch, path))
             script.append('SELECT count(*) FROM %s;' % scratch)
+        if parquet:
+            _parquet_to_csv(parquet)
         try:
             counts = cluster._psql([], db, stdin='\n'.join(script).encode()).split()
         except PsqlError as e:
