@@ -106,3 +106,99 @@ def pq_hyparquet(path):
 def pq_hyparquet_meta(path):
     """hyparquet's decoded FileMetaData (schema, row_groups, key_value_metadata...)."""
     return json.loads(_pqread(['hyparquet-meta', path]))
+
+
+DUCKDB_SQL = REPO_ROOT / 'tests' / 'fixtures' / 'parquet' / 'duckdb_sql.mjs'
+
+
+def duckdb_query(script):
+    """Runs a SQL script in a fresh DuckDB; the last statement's rows as dicts
+    (BIGINT as str)."""
+    proc = subprocess.run(['node', str(DUCKDB_SQL)], input=script.encode(),
+                          capture_output=True, env=_node_env(), timeout=300)
+    if proc.returncode != 0:
+        raise PqreadError('duckdb_sql failed: %s' % proc.stderr.decode(errors='replace'))
+    return json.loads(proc.stdout)
+
+
+def sql_string(s):
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def page_headers(path, offset, length):
+    """The page headers of the column chunk at [offset, offset+length) of the
+    file, parsed by this module's own Thrift compact reader (independent of
+    ebb's): [{type, uncompressed, compressed, num_values}], in order. Raises
+    ValueError unless the pages tile the chunk exactly."""
+    data = Path(path).read_bytes()
+    pages, pos, end = [], offset, offset + length
+    while pos < end:
+        header, pos = _read_struct(data, pos)
+        page = {'type': header[1], 'uncompressed': header[2], 'compressed': header[3],
+                'num_values': (header.get(5) or header.get(7) or {}).get(1)}
+        pages.append(page)
+        pos += page['compressed']
+    if pos != end:
+        raise ValueError('%s: pages end at %d, the chunk at %d' % (path, pos, end))
+    return pages
+
+
+def _varint(data, pos):
+    shift = value = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+
+
+def _zigzag(v):
+    return (v >> 1) ^ -(v & 1)
+
+
+def _read_value(data, pos, ctype):
+    if ctype in (1, 2):
+        return ctype == 1, pos
+    if ctype == 3:
+        return data[pos], pos + 1
+    if ctype in (4, 5, 6):
+        v, pos = _varint(data, pos)
+        return _zigzag(v), pos
+    if ctype == 7:
+        return data[pos:pos + 8], pos + 8
+    if ctype == 8:
+        n, pos = _varint(data, pos)
+        return data[pos:pos + n], pos + n
+    if ctype == 9:
+        head = data[pos]
+        pos += 1
+        n, et = head >> 4, head & 0x0F
+        if n == 15:
+            n, pos = _varint(data, pos)
+        items = []
+        for _ in range(n):
+            item, pos = _read_value(data, pos, et)
+            items.append(item)
+        return items, pos
+    if ctype == 12:
+        return _read_struct(data, pos)
+    raise ValueError('thrift type %d' % ctype)
+
+
+def _read_struct(data, pos):
+    fields, last = {}, 0
+    while True:
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            return fields, pos
+        ctype, delta = b & 0x0F, b >> 4
+        if delta:
+            fid = last + delta
+        else:
+            v, pos = _varint(data, pos)
+            fid = _zigzag(v)
+        fields[fid], pos = _read_value(data, pos, ctype)
+        last = fid
