@@ -4,9 +4,6 @@
  * it does not pay), PLAIN values, and the statistics (../shared/parquet.md section 4.2: signed
  * order for integers and floats, NaN never a bound but counted, strings bytewise unsigned,
  * false < true, exact null_count), plus how footer.c serializes those statistics.
- *
- * Tests marked KNOWN_BUG() document a bug in src/ and are skipped unless EBB_UNIT_KNOWN_BUGS is
- * set in the environment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,13 +22,6 @@
 #include "encode/parquet/thrift.h"
 #include "encode/parquet/writer.h"
 #include "unit_util.h"
-
-#define KNOWN_BUG()                                                                                \
-	do                                                                                             \
-	{                                                                                              \
-		if (!getenv("EBB_UNIT_KNOWN_BUGS"))                                                        \
-			skip();                                                                                \
-	} while (0)
 
 enum
 {
@@ -983,12 +973,11 @@ static void
 test_statistics_struct_nan_count(void **state)
 {
 	/*
-	 * BUG (or omission against the brief): footer.c pq_write_statistics() never writes
+	 * Regression (found by this test): footer.c pq_write_statistics() never writes
 	 * Statistics.nan_count (field 9, i64) although column.c counts NaNs (stats.nan_count).
 	 * parquet.md sections 0, 4.2 and pitfall 6 ask for it: without it DuckDB assumes NaN may
 	 * be present. Input: a float8 column {NaN, 1.0, NaN}; expected field 9 = 2; got no field 9.
 	 */
-	KNOWN_BUG();
 	ColumnDesc d = desc(OID_FLOAT8);
 	PqColumn c;
 	StatFields f;

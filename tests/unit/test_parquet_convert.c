@@ -7,9 +7,6 @@
  * complement), jsonb without its version byte. The numeric inputs are built the way
  * numeric_send lays them out: int16 ndigits, int16 weight, uint16 sign, int16 dscale, then
  * base-10000 digits, leading and trailing zero digits stripped.
- *
- * Tests marked KNOWN_BUG() document a bug in src/ and are skipped unless EBB_UNIT_KNOWN_BUGS is
- * set in the environment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,13 +21,6 @@
 
 #include "encode/parquet/types.h"
 #include "unit_util.h"
-
-#define KNOWN_BUG()                                                                                \
-	do                                                                                             \
-	{                                                                                              \
-		if (!getenv("EBB_UNIT_KNOWN_BUGS"))                                                        \
-			skip();                                                                                \
-	} while (0)
 
 enum
 {
@@ -924,7 +914,8 @@ static void
 test_numeric_wider_than_typmod(void **state)
 {
 	/*
-	 * BUG: convert.c numeric_unscaled() checks the unscaled value only against 10^38
+	 * Regression (found by this test): convert.c numeric_unscaled() checks the unscaled value only
+	 * against 10^38
 	 * ("if (acc >= POW10_38)", line 157 at the time of writing), not against 10^p as its
 	 * message ("wider than numeric(p,s)") says; convert_decimal() then narrows it with
 	 * (int32_t) / (int64_t) casts, so a value wider than the column's precision is stored
@@ -932,7 +923,6 @@ test_numeric_wider_than_typmod(void **state)
 	 * for input that disagrees with the typmod. Input: 10^12 at numeric(9,0); expected
 	 * EBB_ERR_DATA naming the column; got ok with INT32 -727379968.
 	 */
-	KNOWN_BUG();
 	Conv c = convert_numeric(9, 0, ENC_INFINITY_ERROR, "1000000000000");
 	assert_error_names_column(&c, "amount");
 	c = convert_numeric(18, 2, ENC_INFINITY_ERROR, "100000000000000000");
@@ -943,16 +933,15 @@ static void
 test_numeric_39_digits_no_overflow(void **state)
 {
 	/*
-	 * BUG: convert.c numeric_unscaled(), "acc = acc * 10 + d" (line 156): acc is checked
-	 * against 10^38 only after the multiplication, and 10^38 * 10 exceeds __int128's maximum
-	 * (1.7 * 10^38), so a 39th digit on a 38-digit accumulator of 1.7 * 10^37 or more is a
-	 * signed overflow (undefined behaviour). Input: 2 * 10^38 at numeric(38,0). Expected
+	 * Regression (found by this test): convert.c numeric_unscaled(), "acc = acc * 10 + d" (line
+	 * 156): acc is checked against 10^38 only after the multiplication, and 10^38 * 10 exceeds
+	 * __int128's maximum (1.7 * 10^38), so a 39th digit on a 38-digit accumulator of 1.7 * 10^37 or
+	 * more is a signed overflow (undefined behaviour). Input: 2 * 10^38 at numeric(38,0). Expected
 	 * EBB_ERR_DATA; got: plain build ok (garbage), ASan/UBSan build aborts with "runtime
 	 * error: signed integer overflow: 0x0f0bdc21abb48db201e86d4000000000 * 10 cannot be
 	 * represented in type '__int128'". Checking acc >= POW10_38 / 10 before multiplying (or
 	 * against 10^p) fixes both bugs.
 	 */
-	KNOWN_BUG();
 	Conv c = convert_numeric(38, 0, ENC_INFINITY_ERROR, "200000000000000000000000000000000000000");
 	assert_error_names_column(&c, "amount");
 }

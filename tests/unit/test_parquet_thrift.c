@@ -5,9 +5,6 @@
  * against hyparquet), including the SchemaElements types.c writes for ebb's columns; the reader
  * against what the writer wrote, and against truncated and hostile input (run under ASan: each
  * input sits in a buffer of exactly its length, so a read past the end is caught).
- *
- * Tests marked KNOWN_BUG() document a bug in src/ and are skipped unless EBB_UNIT_KNOWN_BUGS is
- * set in the environment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,13 +21,6 @@
 #include "encode/parquet/thrift.h"
 #include "encode/parquet/types.h"
 #include "unit_util.h"
-
-#define KNOWN_BUG()                                                                                \
-	do                                                                                             \
-	{                                                                                              \
-		if (!getenv("EBB_UNIT_KNOWN_BUGS"))                                                        \
-			skip();                                                                                \
-	} while (0)
 
 /* ---- hex helpers ---- */
 
@@ -1001,14 +991,13 @@ static void
 test_deep_list_nesting_rejected(void **state)
 {
 	/*
-	 * BUG: thrift.c thrift_skip() recurses once per nested list (case TT_LIST/TT_SET calls
-	 * thrift_skip(r, et) for each element) with no depth limit; only structs are bounded by
-	 * THRIFT_MAX_DEPTH. One megabyte of 0x19 bytes (a list of one list of one list ...) after
-	 * a list field header overflows the stack: SIGSEGV instead of false. ebb verify reaches
-	 * this through parquet.c read_footer() -> thrift_skip() on any footer of up to
+	 * Regression (found by this test): thrift.c thrift_skip() recurses once per nested list (case
+	 * TT_LIST/TT_SET calls thrift_skip(r, et) for each element) with no depth limit; only structs
+	 * are bounded by THRIFT_MAX_DEPTH. One megabyte of 0x19 bytes (a list of one list of one list
+	 * ...) after a list field header overflows the stack: SIGSEGV instead of false. ebb verify
+	 * reaches this through parquet.c read_footer() -> thrift_skip() on any footer of up to
 	 * PQ_TAIL_MAX (8 MiB), so a corrupt file crashes verify instead of being reported.
 	 */
-	KNOWN_BUG();
 	size_t n = 4 * 1024 * 1024;
 	uint8_t *p = malloc(n);
 

@@ -113,9 +113,6 @@ convert_timestamp(const ColumnDesc *col, EncoderInfinity policy, const char *in,
 	return true;
 }
 
-/* 10^38: no numeric(p<=38) reaches it. */
-#define POW10_38 ((__int128) 10000000000000000000ULL * 10000000000000000000ULL)
-
 static int64_t
 floor_div4(int64_t x)
 {
@@ -125,12 +122,13 @@ floor_div4(int64_t x)
 /*
  * numeric's binary form: int16 ndigits, int16 weight, uint16 sign, int16 dscale, then ndigits
  * base-10000 digits; the value is sum(digit[i] * 10000^(weight - i)). The unscaled integer at
- * scale S is built one decimal digit at a time, from the highest down to 10^-S: the typmod
- * guarantees no digit below 10^-S and fewer than 39 digits in all.
+ * scale S is built one decimal digit at a time, from the highest down to 10^-S. The typmod
+ * promises fewer than p digits; a value that breaks the promise fails before it can overflow
+ * (10^p <= 10^38 fits in 128 bits; 10^39 would not).
  */
 static bool
 numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, size_t inlen,
-				 __int128 *out, bool *nan, EbbError *err)
+				 __int128 *out, const char **special, EbbError *err)
 {
 	if (inlen < 8)
 		return bad_length(col, inlen, err);
@@ -139,26 +137,32 @@ numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, s
 	uint16_t sign = be16(in + 4);
 	static const int p10[4] = {1, 10, 100, 1000};
 
-	*nan = false;
+	*special = sign == 0xC000   ? "NaN"
+			   : sign == 0xD000 ? "infinity"
+			   : sign == 0xF000 ? "-infinity"
+								: NULL;
 	if (ndigits < 0 || inlen != 8 + 2 * (size_t) ndigits)
 		return bad_length(col, inlen, err);
-	if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000)
-	{
-		*nan = true;
+	if (*special)
 		return true;
-	}
-	__int128 acc = 0;
+	if (sign != 0x0000 && sign != 0x4000)
+		return error_set(err, EBB_ERR_DATA,
+						 "could not encode column \"%s\" as Parquet: a numeric with sign 0x%04X",
+						 col->name, sign);
+	__int128 acc = 0, limit = 1;
+	for (int i = 0; i < t->precision; i++)
+		limit *= 10;
 	for (int64_t e = 4 * (int64_t) weight + 3; e >= -t->scale; e--)
 	{
 		int64_t gi = weight - floor_div4(e);
 		int k = (int) (e - 4 * floor_div4(e));
 		int d = gi >= 0 && gi < ndigits ? (be16(in + 8 + 2 * gi) / p10[k]) % 10 : 0;
-		acc = acc * 10 + d;
-		if (acc >= POW10_38)
+		if (acc > (limit - 1 - d) / 10)
 			return error_set(err, EBB_ERR_DATA,
 							 "could not encode column \"%s\" as Parquet: a numeric value "
 							 "wider than numeric(%d,%d)",
 							 col->name, t->precision, t->scale);
+		acc = acc * 10 + d;
 	}
 	*out = sign == 0x4000 ? -acc : acc;
 	return true;
@@ -169,15 +173,15 @@ convert_decimal(const ColumnDesc *col, const PqColumnType *t, EncoderInfinity po
 				const char *in, size_t inlen, uint8_t out[16], bool *isnull, EbbError *err)
 {
 	__int128 v = 0;
-	bool nan = false;
+	const char *special = NULL;
 
-	if (!numeric_unscaled(col, t, in, inlen, &v, &nan, err))
+	if (!numeric_unscaled(col, t, in, inlen, &v, &special, err))
 		return false;
-	if (nan)
+	if (special)
 	{
-		/* Only NaN reaches here: a constrained numeric cannot hold infinity. */
+		/* NaN (a numeric(p,s) cannot hold infinity, but the binary form could say so). */
 		if (policy == ENC_INFINITY_ERROR)
-			return unrepresentable(col, "NaN", err);
+			return unrepresentable(col, special, err);
 		*isnull = true;
 		return true;
 	}

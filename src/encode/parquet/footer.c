@@ -86,6 +86,9 @@ pq_write_statistics(TWriter *t, const PqColumn *c)
 	thrift_i64(t, 3, (int64_t) c->nulls);
 	if (s->has)
 		write_bounds(t, c, min, max);
+	/* Without it a reader must assume a float column may hold NaN. */
+	if (c->type.physical == PQ_FLOAT || c->type.physical == PQ_DOUBLE)
+		thrift_i64(t, 9, (int64_t) s->nan_count);
 	thrift_struct_end(t);
 }
 

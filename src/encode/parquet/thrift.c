@@ -307,8 +307,10 @@ thrift_skip(TReader *r, uint8_t type)
 		case TT_STRUCT: return skip_struct(r);
 		case TT_LIST:
 		case TT_SET:
-			if (!thrift_read_list(r, &et, &n))
+			/* Lists nest like structs: the same depth bound keeps the recursion finite. */
+			if (r->depth + 1 >= THRIFT_MAX_DEPTH || !thrift_read_list(r, &et, &n))
 				return false;
+			r->depth++;
 			for (uint32_t i = 0; i < n; i++)
 			{
 				/* Bools in a list are one byte each. */
@@ -321,6 +323,7 @@ thrift_skip(TReader *r, uint8_t type)
 				else if (!thrift_skip(r, et))
 					return false;
 			}
+			r->depth--;
 			return true;
 		default: return false; /* maps are not in Parquet's metadata */
 	}
