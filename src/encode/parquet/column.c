@@ -72,7 +72,8 @@ cmp_signed_be(const uint8_t *a, const uint8_t *b, int n)
 static int
 cmp_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	int r = memcmp(a, b, alen < blen ? alen : blen);
+	size_t n = alen < blen ? alen : blen;
+	int r = n ? memcmp(a, b, n) : 0; /* an empty value's buffer may be NULL */
 
 	return r ? r : (alen > blen) - (alen < blen);
 }

@@ -138,7 +138,8 @@ pq_write_footer(PqWriter *w, EbbError *err)
 	write_schema(&t, w);
 	thrift_i64(&t, 3, (int64_t) w->rows);
 	thrift_list_field(&t, 4, TT_STRUCT, w->ngroups);
-	buf_append(&meta, w->groups.data, w->groups.len);
+	if (w->ngroups > 0) /* zero rows: no groups, and no buffer to copy from */
+		buf_append(&meta, w->groups.data, w->groups.len);
 	write_key_values(&t, w);
 	thrift_string(&t, 6, PQ_CREATED_BY);
 	/* TYPE_ORDER for every leaf: without it Arrow ignores min_value/max_value. */
