@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build build-asan demo check unit bench bench-s3 format clean
+.PHONY: all setup build build-asan demo check unit bench bench-s3 bench-parquet format clean
 
 all: build
 
@@ -35,6 +35,9 @@ bench: build
 
 bench-s3: build
 	@bash bench/s3.sh
+
+bench-parquet: build
+	@bash bench/parquet.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
