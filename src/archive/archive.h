@@ -35,6 +35,10 @@ typedef struct ArchivedObject
 	char sha256[65];
 	const char *run_id;       /* the run that archived it */
 	const char *columns_json; /* the table's columns when it was archived */
+	/* A whole partition's object (partition.c); partition_name NULL for a row range. */
+	uint32_t partition_oid;
+	const char *partition_name;  /* schema.name, unquoted */
+	const char *partition_bound; /* pg_get_expr(relpartbound) */
 } ArchivedObject;
 
 typedef struct ArchiveTarget
@@ -100,8 +104,16 @@ void archive_unlock_table(PGconn *conn, uint32_t oid);
 bool archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
 				   EbbError *err);
 
-/* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>.<ext> */
-void archive_object_key(const ArchiveTarget *t, int64_t start, char *out, size_t outlen);
+/* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>[_<name>].<ext> */
+void archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
+						size_t outlen);
+/* An empty object record for a piece (name: see archive_object_key; NULL for rows). */
+void archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window,
+						 const char *name, ArchivedObject *obj);
+/* Steps 2-6 for a transaction the caller began: COPY `sql` (whose rows the transaction owns)
+ * -> object -> verify -> ledger -> COMMIT. On failure the transaction is rolled back. An empty
+ * result stores nothing and rolls back (obj->rows == 0). */
+bool archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, EbbError *err);
 /* <database>/<schema>.<table>, with '/', '%', '\\' and control bytes percent-encoded. */
 void archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out);
 /* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */

@@ -46,6 +46,15 @@ static const char ledger_ddl[] = "BEGIN;"
 								 " objects bigint NOT NULL DEFAULT 0,"
 								 " message text,"
 								 " PRIMARY KEY (run_id, table_schema, table_name));"
+								 /* A whole partition's object: which partition (its oid and
+								  * name when archived), its bound, and how far its removal
+								  * got: 'archived' (still attached or detached, not yet
+								  * dropped), 'dropped', or 'kept' (detached and kept). */
+								 "ALTER TABLE ebb.archive_ledger"
+								 " ADD COLUMN IF NOT EXISTS partition_oid oid,"
+								 " ADD COLUMN IF NOT EXISTS partition_name text,"
+								 " ADD COLUMN IF NOT EXISTS partition_bound text,"
+								 " ADD COLUMN IF NOT EXISTS partition_state text;"
 								 "COMMIT";
 
 bool
@@ -67,13 +76,15 @@ static const char ledger_insert_sql[] =
 	" WHERE object_key = ANY ($17::text[]))"
 	" INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,"
 	" window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,"
-	" format, compression, columns, ebb_version)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+	" format, compression, columns, ebb_version, partition_oid, partition_name,"
+	" partition_bound, partition_state)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+	" $18::oid, $19, $20, CASE WHEN $18 IS NOT NULL THEN 'archived' END)";
 
 bool
 ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
-	char ws[64], we[64], rows[32], bytes[32];
+	char ws[64], we[64], rows[32], bytes[32], poid[16];
 	const Policy *p = t->policy;
 	PGresult *res;
 	Buf keys;
@@ -81,7 +92,7 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	if (!t->ledger_stmt[0])
 	{
 		archive_statement_name("ebb_ledger", t->ledger_stmt, sizeof(t->ledger_stmt));
-		if (!pg_prepare(t->conn, t->ledger_stmt, ledger_insert_sql, 17, err))
+		if (!pg_prepare(t->conn, t->ledger_stmt, ledger_insert_sql, 20, err))
 		{
 			t->ledger_stmt[0] = '\0';
 			return false;
@@ -93,7 +104,8 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	snprintf(bytes, sizeof(bytes), "%" PRIu64, obj->bytes);
 	buf_init(&keys);
 	ledger_text_array(&t->manifests_done, &keys);
-	const char *params[17] = {t->run_id,
+	snprintf(poid, sizeof(poid), "%u", obj->partition_oid);
+	const char *params[20] = {t->run_id,
 							  p->schema,
 							  p->table,
 							  p->time_column,
@@ -109,8 +121,11 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 							  p->compress,
 							  t->columns_json,
 							  EBB_VERSION,
-							  buf_cstr(&keys)};
-	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 17, params, &res, err);
+							  buf_cstr(&keys),
+							  obj->partition_name ? poid : NULL,
+							  obj->partition_name,
+							  obj->partition_bound};
+	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 20, params, &res, err);
 	buf_free(&keys);
 	if (!ok)
 	{

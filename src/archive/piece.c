@@ -316,38 +316,40 @@ commit_window(ArchiveTarget *t, ArchivedObject *obj, bool *committed, EbbError *
 	return true;
 }
 
-bool
-archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
-			  EbbError *err)
+void
+archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window, const char *name,
+					ArchivedObject *obj)
 {
-	Pipeline pl;
-	PgCopy copy;
-	Buf sql;
-	bool stored = false;
-
 	memset(obj, 0, sizeof(*obj));
-	memset(&pl, 0, sizeof(pl));
 	obj->piece = piece;
 	obj->window = window;
 	obj->run_id = t->run_id;
 	obj->columns_json = t->columns_json;
-	archive_object_key(t, piece.start, obj->key, sizeof(obj->key));
+	archive_object_key(t, piece.start, name, obj->key, sizeof(obj->key));
+}
+
+bool
+archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
+			  EbbError *err)
+{
+	Buf sql;
+
+	archive_object_init(t, piece, window, NULL, obj);
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
-	bool ok = pg_exec(t->conn, "BEGIN", err) &&
-			  start_window(t, buf_cstr(&sql), &copy, &pl, obj->key, piece, err) &&
-			  stream_rows(t, &copy, &pl, obj, err);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && archive_in_transaction(t, buf_cstr(&sql), obj, err);
 	buf_free(&sql);
-	pg_copy_free(&copy);
-	if (ok && obj->rows == 0)
-	{
-		/* The range emptied since it was planned: nothing to store, nothing deleted. */
-		pipeline_close(t, &pl, false);
-		rollback(t);
-		return true;
-	}
-	ok = ok && (stored = pipeline_finish(&pl, obj, err));
-	pipeline_close(t, &pl, stored);
+	return ok;
+}
+
+/* Stores, verifies and records the object; COMMIT. Rolls back (and removes it) on failure. */
+static bool
+store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *err)
+{
+	bool stored = false;
+	bool ok = (stored = pipeline_finish(pl, obj, err));
+
+	pipeline_close(t, pl, stored);
 	if (ok)
 		archive_crash_point("object-written");
 	/* A store whose commit already checked the object as stored (S3: size and ETag against the
@@ -380,6 +382,32 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	t->pending = *obj; /* its manifest is due even if the session is gone */
 	t->has_pending = true;
 	return ok;
+}
+
+bool
+archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, EbbError *err)
+{
+	Pipeline pl;
+	PgCopy copy;
+
+	memset(&pl, 0, sizeof(pl));
+	bool ok = start_window(t, sql, &copy, &pl, obj->key, obj->piece, err) &&
+			  stream_rows(t, &copy, &pl, obj, err);
+	pg_copy_free(&copy);
+	if (ok && obj->rows == 0)
+	{
+		/* The range emptied since it was planned: nothing to store, nothing deleted. */
+		pipeline_close(t, &pl, false);
+		rollback(t);
+		return true;
+	}
+	if (!ok)
+	{
+		pipeline_close(t, &pl, false);
+		rollback(t);
+		return false;
+	}
+	return store_and_commit(t, &pl, obj, err);
 }
 
 /* Writes the manifest of the last committed object; its ledger flag follows later. */
@@ -440,21 +468,32 @@ archive_object_key_prefix(const char *dbname, const char *schema, const char *ta
 }
 
 void
-archive_object_key(const ArchiveTarget *t, int64_t start, char *out, size_t outlen)
+archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
+				   size_t outlen)
 {
 	CivilTime c;
 	char compact[48];
 	const char *cext = t->compressor->extension;
+	Buf tail;
 
-	if (start == TIME_NEG_INFINITY)
+	/* <run>[_<name>].<ext>[.<compression>]; the name keeps two partitions of one range apart */
+	buf_init(&tail);
+	buf_append_str(&tail, t->run_id);
+	if (name)
 	{
-		snprintf(out, outlen, "%s/dt=-infinity/hour=-infinity/-infinity_%s.%s%s%s", t->key_prefix,
-				 t->run_id, t->encoder->extension, *cext ? "." : "", cext);
-		return;
+		buf_append_char(&tail, '_');
+		append_key_segment(&tail, name);
 	}
-	time_to_civil(start, &c);
-	time_format_compact(start, t->info.time_is_tz, compact, sizeof(compact));
-	snprintf(out, outlen, "%s/dt=%04d-%02d-%02d/hour=%02d/%s_%s.%s%s%s", t->key_prefix, c.year,
-			 c.month, c.day, c.hour, compact, t->run_id, t->encoder->extension, *cext ? "." : "",
-			 cext);
+	buf_printf(&tail, ".%s%s%s", t->encoder->extension, *cext ? "." : "", cext);
+	if (start == TIME_NEG_INFINITY)
+		snprintf(out, outlen, "%s/dt=-infinity/hour=-infinity/-infinity_%s", t->key_prefix,
+				 buf_cstr(&tail));
+	else
+	{
+		time_to_civil(start, &c);
+		time_format_compact(start, t->info.time_is_tz, compact, sizeof(compact));
+		snprintf(out, outlen, "%s/dt=%04d-%02d-%02d/hour=%02d/%s_%s", t->key_prefix, c.year,
+				 c.month, c.day, c.hour, compact, buf_cstr(&tail));
+	}
+	buf_free(&tail);
 }
