@@ -123,6 +123,13 @@ void archive_epoch_us_sql(const char *expr, Buf *out);
 /* Formats a time as the SQL literal for the column's type. */
 void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 
+/* The first column of the first row as an integer (*isnull when NULL or no row). */
+bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params,
+						 int64_t *out, bool *isnull, EbbError *err);
+/* The column list of a COPY of the table's rows: "*", or in binary each column with the
+ * casts the encoder asks for. */
+void archive_column_list(const TableShape *shape, Buf *sql);
+
 /* ledger.c */
 bool ledger_ensure(PGconn *conn, EbbError *err);
 bool ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);

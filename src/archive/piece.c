@@ -28,11 +28,12 @@ void
 archive_crash_point(const char *stage)
 {
 	static int hits[8];
-	static const char *const stages[] = {"copy", "object-written", "before-commit", "after-commit",
-										 "locked"};
+	static const char *const stages[] = {
+		"copy",   "object-written",     "before-commit",     "after-commit",
+		"locked", "partition-archived", "partition-detached"};
 	int k = 0;
 
-	while (k < 5 && strcmp(stages[k], stage) != 0)
+	while (k < 7 && strcmp(stages[k], stage) != 0)
 		k++;
 	hits[k]++;
 	if (test_point_hit(getenv("EBB_TEST_CRASH_AT"), stage, hits[k]))
@@ -221,8 +222,8 @@ archive_epoch_us_sql(const char *expr, Buf *out)
 }
 
 /* A binary stream names its columns: those the encoder reads as text are cast by the server. */
-static void
-returning_list(const TableShape *shape, Buf *sql)
+void
+archive_column_list(const TableShape *shape, Buf *sql)
 {
 	if (!shape->binary)
 	{
@@ -246,7 +247,7 @@ build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->qualified);
 	archive_range_condition(t, piece, sql);
 	buf_append_str(sql, " RETURNING ");
-	returning_list(&t->info.shape, sql);
+	archive_column_list(&t->info.shape, sql);
 	buf_append_str(sql, t->info.shape.binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
 }
 

@@ -78,7 +78,7 @@ archive_statement_name(const char *prefix, char *out, size_t outlen)
 void
 archive_deallocate(ArchiveTarget *t)
 {
-	const char *names[3] = {t->probe_names[0], t->probe_names[1], t->ledger_stmt};
+	char *names[3] = {t->probe_names[0], t->probe_names[1], t->ledger_stmt};
 	char sql[64];
 	EbbError ignored;
 
@@ -89,6 +89,7 @@ archive_deallocate(ArchiveTarget *t)
 			continue;
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", names[i]);
 		pg_exec(t->conn, sql, &ignored);
+		names[i][0] = '\0'; /* prepared again on next use */
 	}
 }
 

@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/partition.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
 
-static bool
-query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
-			bool *isnull, EbbError *err)
+bool
+archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
+					bool *isnull, EbbError *err)
 {
 	PGresult *res;
 
@@ -34,13 +35,13 @@ fetch_cutoff(ArchiveTarget *t, EbbError *err)
 	bool isnull;
 
 	snprintf(days, sizeof(days), "%d", t->policy->keep_days);
-	return query_int64(t->conn,
-					   t->info.time_is_tz
-						   ? "SELECT (extract(epoch FROM pg_catalog.now() - "
-							 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
-						   : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
-							 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8",
-					   1, params, &t->cutoff, &isnull, err);
+	return archive_query_int64(t->conn,
+							   t->info.time_is_tz
+								   ? "SELECT (extract(epoch FROM pg_catalog.now() - "
+									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
+								   : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
+									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8",
+							   1, params, &t->cutoff, &isnull, err);
 }
 
 static void
@@ -199,7 +200,7 @@ count_range(ArchiveTarget *t, TimeRange r, int64_t *rows, EbbError *err)
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->qualified);
 	archive_range_condition(t, r, &sql);
-	ok = query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
+	ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
 	buf_free(&sql);
 	return ok;
 }
@@ -236,6 +237,80 @@ print_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
 		   t->policy->schema, t->policy->table, s, e, rows, est);
 }
 
+static void
+print_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
+{
+	char s[64], e[64];
+	const char *action = t->policy->keep_detached ? "archive, detach, keep" : "archive, drop";
+
+	time_format_sql(leaf->lower, t->info.time_is_tz, s, sizeof(s));
+	time_format_sql(leaf->upper, t->info.time_is_tz, e, sizeof(e));
+	if (t->settings->json)
+	{
+		Buf b;
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_partition");
+		json_kv_str(&b, "database", t->dbname);
+		json_kv_str(&b, "schema", t->policy->schema);
+		json_kv_str(&b, "table", t->policy->table);
+		json_kv_str(&b, "partition_schema", leaf->schema);
+		json_kv_str(&b, "partition", leaf->name);
+		json_kv_str(&b, "bound", leaf->bound);
+		json_kv_int(&b, "rows", rows);
+		json_kv_int(&b, "bytes", leaf->bytes);
+		json_kv_str(&b, "action", action);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
+	}
+	printf("%s\t%s.%s\tpartition %s.%s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
+		   t->dbname, t->policy->schema, t->policy->table, leaf->schema, leaf->name, s, e, rows,
+		   leaf->bytes, action);
+}
+
+/* The expired partitions of a dry run: listed, counted; *plan keeps them for the row plan. */
+static bool
+dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
+{
+	if (t->info.relkind != 'p')
+		return true;
+	if (!partition_plan(t, plan, err))
+		return false;
+	for (int i = 0; i < plan->n; i++)
+	{
+		const PartLeaf *leaf = &plan->leaves[i];
+		int64_t rows;
+		bool isnull;
+		Buf sql;
+		if (!partition_expired(t, leaf))
+			continue;
+		buf_init(&sql);
+		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s", leaf->qualified);
+		bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
+		buf_free(&sql);
+		if (!ok)
+			return false;
+		print_dry_partition(t, leaf, rows);
+		t->rows += (uint64_t) rows;
+		t->bytes += (uint64_t) leaf->bytes;
+		t->objects += rows > 0;
+	}
+	return true;
+}
+
+/* A piece inside an expired partition's range is archived with the partition. */
+static bool
+in_expired_partition(const ArchiveTarget *t, const PartPlan *plan, TimeRange piece)
+{
+	for (int i = 0; i < plan->n; i++)
+		if (partition_expired(t, &plan->leaves[i]) && piece.start >= plan->leaves[i].lower &&
+			piece.end <= plan->leaves[i].upper)
+			return true;
+	return false;
+}
+
 /* Walks the same plan as a real run and counts; changes nothing. */
 static bool
 dry_run(ArchiveTarget *t, EbbError *err)
@@ -244,22 +319,30 @@ dry_run(ArchiveTarget *t, EbbError *err)
 	WindowPlanner pl;
 	TimeRange piece, window;
 	bool done, oversize;
+	PartPlan plan = {0};
 
+	if (!dry_run_partitions(t, &plan, err))
+		return false;
 	archive_probe_init(t, &probe);
 	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
 	while (planner_next(&pl, &done, &piece, &window, &oversize, err))
 	{
 		int64_t rows;
-		if (done)
-			return true;
+		if (done || in_expired_partition(t, &plan, piece))
+		{
+			if (done)
+				break;
+			continue;
+		}
 		if (!count_range(t, piece, &rows, err))
-			return false;
+			break;
 		print_dry_piece(t, piece, rows);
 		t->rows += (uint64_t) rows;
 		t->bytes += (uint64_t) ((double) rows * t->info.est_row_bytes);
 		t->objects += rows > 0;
 	}
-	return false;
+	partition_plan_free(&plan);
+	return done;
 }
 
 /* A one-line progress report on a terminal: rows so far and how far through the time range. */
@@ -330,6 +413,34 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 	return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 }
 
+/* A partitioned table: expired partitions whole, then the old rows left (the partition that
+ * straddles the cutoff, the DEFAULT's) row by row; with --whole-partitions-only only the
+ * DEFAULT's. */
+static bool
+archive_table_rows(ArchiveTarget *t, EbbError *err)
+{
+	PartPlan plan;
+
+	if (t->info.relkind != 'p')
+		return archive_all_pieces(t, err);
+	if (!partition_plan(t, &plan, err))
+		return false;
+	bool ok = partition_archive_all(t, &plan, err);
+	if (ok && !t->policy->whole_partitions_only)
+		ok = archive_all_pieces(t, err);
+	else if (ok && plan.default_leaf)
+	{
+		char *parent = t->qualified;
+		archive_deallocate(t); /* the probes were prepared for the parent */
+		t->qualified = plan.default_leaf;
+		ok = archive_all_pieces(t, err);
+		archive_deallocate(t);
+		t->qualified = parent;
+	}
+	partition_plan_free(&plan);
+	return ok;
+}
+
 static void
 run_locked(ArchiveTarget *t, TableOutcome *out)
 {
@@ -353,7 +464,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	bool ok = ledger_repair_manifests(t, &out->err) && ledger_run_start(t, &out->err);
 	if (ok)
 	{
-		ok = archive_all_pieces(t, &out->err);
+		ok = archive_table_rows(t, &out->err);
 		archive_finish_manifests(t);
 		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}

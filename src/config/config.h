@@ -77,6 +77,11 @@ typedef struct Policy
 	uint64_t row_group_rows;  /* parquet */
 	uint64_t row_group_bytes; /* parquet */
 	int parquet_infinity;     /* EncoderInfinity */
+	bool whole_partitions_only;
+	bool keep_detached;
+	char *retention_schema; /* NULL: detached partitions stay in their schema */
+	int64_t detach_timeout_ms;
+	int detach_retries;
 } Policy;
 
 /*

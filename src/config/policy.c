@@ -80,6 +80,40 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 }
 
 static bool
+resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	const OptSlot *timeout = policy_slot(l, OPT_DETACH_TIMEOUT);
+	const char *schema = opt_get_string(OPT_RETENTION_SCHEMA, policy_slot(l, OPT_RETENTION_SCHEMA));
+	const char *text = opt_get_string(OPT_DETACH_TIMEOUT, timeout);
+	int64_t us;
+	long long n;
+	EbbError ignored;
+
+	if (!opt_get_bool(OPT_WHOLE_PARTITIONS_ONLY, policy_slot(l, OPT_WHOLE_PARTITIONS_ONLY),
+					  &p->whole_partitions_only, err) ||
+		!opt_get_bool(OPT_KEEP_DETACHED, policy_slot(l, OPT_KEEP_DETACHED), &p->keep_detached,
+					  err) ||
+		!opt_get_int(OPT_DETACH_RETRIES, policy_slot(l, OPT_DETACH_RETRIES), 0, 1000, &n, err))
+		return false;
+	p->detach_retries = (int) n;
+	if (!time_parse_duration(text, &us, &ignored) || us < 1000)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text,
+				  opt_origin(OPT_DETACH_TIMEOUT, timeout));
+		error_hint(err, "Use a duration of at least 1ms, such as \"500ms\" or \"2s\".");
+		return false;
+	}
+	p->detach_timeout_ms = us / 1000;
+	if (schema && !p->keep_detached)
+	{
+		error_set(err, EBB_ERR_USAGE, "option --retention-schema requires --keep-detached");
+		return false;
+	}
+	p->retention_schema = schema ? ebb_strdup(schema) : NULL;
+	return true;
+}
+
+static bool
 resolve_parquet(const PolicyLayers *l, Policy *p, EbbError *err)
 {
 	static const char *const policies[] = {"error", "null", "sentinel"};
@@ -146,7 +180,8 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	if (!opt_get_bool(OPT_ALLOW_SEQSCAN, policy_slot(l, OPT_ALLOW_SEQSCAN), &b, err))
 		return false;
 	p->allow_seqscan = b;
-	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err))
+	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err) ||
+		!resolve_partitions(l, p, err))
 		return false;
 	/* verify reads the time column from the ledger: it takes none. */
 	if ((option_table[OPT_TIME_COLUMN].commands & command) &&
@@ -238,6 +273,7 @@ policies_free(Policy *p, int count)
 		free(p[i].dest);
 		free(p[i].format);
 		free(p[i].compress);
+		free(p[i].retention_schema);
 	}
 	free(p);
 }

@@ -177,10 +177,20 @@ pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbErr
 bool
 pg_exec(PGconn *conn, const char *sql, EbbError *err)
 {
+	char sqlstate[6];
+
+	return pg_exec_state(conn, sql, sqlstate, err);
+}
+
+bool
+pg_exec_state(PGconn *conn, const char *sql, char sqlstate[6], EbbError *err)
+{
 	PGresult *res = PQexec(conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	const char *state = ok ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
+	snprintf(sqlstate, 6, "%s", state ? state : "");
 	if (!ok)
 		pg_error_from_result(conn, res, "query failed", err);
 	PQclear(res);

@@ -29,6 +29,9 @@ bool pg_connect(const char *dsn, const char *dbname, const PgSessionOptions *opt
 
 /* Runs a statement with no result rows (or ignores them). */
 bool pg_exec(PGconn *conn, const char *sql, EbbError *err);
+/* The same, with the error's SQLSTATE ("" on success or without one), e.g. "55P03" for a lock
+ * timeout. */
+bool pg_exec_state(PGconn *conn, const char *sql, char sqlstate[6], EbbError *err);
 /* Runs a parameterized query (text parameters); *res is the caller's to PQclear. */
 bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **res,
 			  EbbError *err);

@@ -288,7 +288,8 @@ class TypesTest(unittest.TestCase):
                 self.assertEqual(rec[4], 'late, "added"')
 
     def test_partitioned_table(self):
-        """Rows of every partition, through the partitioned parent."""
+        """Rows of every partition, through the partitioned parent: the expired
+        partitions whole (then dropped), the DEFAULT's old rows row by row."""
         table = 'public.parted'
         PG.psql("""DROP SCHEMA IF EXISTS ebb CASCADE; DROP TABLE IF EXISTS %s;
             CREATE TABLE %s (id int, ts timestamptz NOT NULL, payload jsonb)
@@ -308,7 +309,8 @@ class TypesTest(unittest.TestCase):
         left, archived = harness.assert_oracle(self, before, PG, DB, table)
         self.assertEqual([r[0] for r in left], ['100'])
         self.assertEqual(sum(archived.values()), 6)
-        self.assertEqual(ai.count(PG, DB, 'parted_2020') + ai.count(PG, DB, 'parted_2021'), 0)
+        self.assertEqual(PG.query("SELECT to_regclass('parted_2020'), to_regclass('parted_2021')",
+                                  DB), [(None, None)])
 
     def test_backslash_dot_line_inside_a_quoted_field(self):
         """A value holding a line that is exactly \\. : RFC 4180 needs nothing

@@ -1,0 +1,451 @@
+/* partition.c: the whole-partition protocol of partition.h. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive/partition.h"
+#include "common/log.h"
+#include "common/time.h"
+
+/* A ledger row whose partition is archived but not yet removed. */
+typedef struct Pending
+{
+	char key[1024];
+	uint64_t rows;
+	uint32_t oid;
+	char name[256];
+	char bound[512];
+	TimeRange window;
+} Pending;
+
+/* Where a partition stands in the catalog now. */
+typedef enum PartStateKind
+{
+	PART_GONE,
+	PART_ATTACHED,
+	PART_DETACH_PENDING,
+	PART_DETACHED
+} PartStateKind;
+
+typedef struct PartState
+{
+	PartStateKind kind;
+	char qualified[300]; /* "schema"."name" now */
+	char parent[300];    /* while attached or pending */
+	bool parent_has_default;
+} PartState;
+
+static void
+rollback(ArchiveTarget *t)
+{
+	EbbError ignored;
+
+	if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
+		pg_exec(t->conn, "ROLLBACK", &ignored);
+}
+
+static bool
+query_state(ArchiveTarget *t, uint32_t oid, PartState *st, EbbError *err)
+{
+	char text[16];
+	const char *params[1] = {text};
+	PGresult *res;
+
+	snprintf(text, sizeof(text), "%u", oid);
+	if (!pg_query(t->conn,
+				  "SELECT pg_catalog.quote_ident(n.nspname) || '.' ||"
+				  " pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(pn.nspname) || '.' ||"
+				  " pg_catalog.quote_ident(p.relname), i.inhdetachpending,"
+				  " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits s JOIN pg_catalog.pg_class sc"
+				  " ON sc.oid = s.inhrelid WHERE s.inhparent = i.inhparent"
+				  " AND pg_catalog.pg_get_expr(sc.relpartbound, sc.oid) = 'DEFAULT')"
+				  " FROM pg_catalog.pg_class c"
+				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+				  " LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
+				  " LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+				  " LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
+				  " WHERE c.oid = $1 AND c.relkind = 'r'",
+				  1, params, &res, err))
+		return false;
+	memset(st, 0, sizeof(*st));
+	st->kind = PART_GONE;
+	if (PQntuples(res) == 1)
+	{
+		snprintf(st->qualified, sizeof(st->qualified), "%s", PQgetvalue(res, 0, 0));
+		snprintf(st->parent, sizeof(st->parent), "%s", PQgetvalue(res, 0, 1));
+		st->kind = PQgetisnull(res, 0, 2)                    ? PART_DETACHED
+				   : strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? PART_DETACH_PENDING
+															 : PART_ATTACHED;
+		st->parent_has_default = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	}
+	PQclear(res);
+	return true;
+}
+
+static bool
+set_state(ArchiveTarget *t, const char *key, const char *state, EbbError *err)
+{
+	const char *params[2] = {key, state};
+	PGresult *res;
+
+	if (!pg_query(t->conn,
+				  "UPDATE ebb.archive_ledger SET partition_state = $2 WHERE object_key = $1", 2,
+				  params, &res, err))
+		return false;
+	PQclear(res);
+	return true;
+}
+
+/* Full jitter over an exponential backoff from 100 ms, capped at 5 s. */
+static void
+backoff(int attempt)
+{
+	int64_t cap = 100 << (attempt < 6 ? attempt : 6);
+	int64_t ms = (cap > 5000 ? 5000 : cap) * (int64_t) (rand() % 1000) / 1000;
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * One DETACH attempt. CONCURRENTLY takes no lock that blocks the parent's readers or writers,
+ * but PostgreSQL refuses it when the parent has a DEFAULT partition; the plain form takes the
+ * parent's ACCESS EXCLUSIVE lock, so it waits at most --detach-timeout in the lock queue
+ * (where it would hold up everyone queued behind it).
+ */
+static bool
+detach_once(ArchiveTarget *t, const PartState *st, char sqlstate[6], EbbError *err)
+{
+	Buf sql;
+	bool ok;
+
+	buf_init(&sql);
+	if (!st->parent_has_default)
+	{
+		buf_printf(&sql, "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY", st->parent,
+				   st->qualified);
+		ok = pg_exec_state(t->conn, buf_cstr(&sql), sqlstate, err);
+	}
+	else
+	{
+		buf_printf(&sql,
+				   "BEGIN; SET LOCAL lock_timeout = '%" PRId64 "ms';"
+				   " ALTER TABLE %s DETACH PARTITION %s; COMMIT",
+				   t->policy->detach_timeout_ms, st->parent, st->qualified);
+		ok = pg_exec_state(t->conn, buf_cstr(&sql), sqlstate, err);
+		if (!ok)
+			rollback(t);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
+static bool
+finalize(ArchiveTarget *t, const PartState *st, char sqlstate[6], EbbError *err)
+{
+	Buf sql;
+
+	buf_init(&sql);
+	buf_printf(&sql, "ALTER TABLE %s DETACH PARTITION %s FINALIZE", st->parent, st->qualified);
+	log_info("partition %s: completing an interrupted DETACH CONCURRENTLY", st->qualified);
+	bool ok = pg_exec_state(t->conn, buf_cstr(&sql), sqlstate, err);
+	buf_free(&sql);
+	return ok;
+}
+
+/* The rows written into a partition after T1 (late rows) are in the detached table too: it is
+ * archived again, whole, as a new object that replaces the first in the ledger. */
+static bool
+rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
+{
+	ArchivedObject obj;
+	char name[300], old[1024];
+	const char *params[1] = {p->key};
+	PGresult *res;
+	Buf sql;
+
+	snprintf(name, sizeof(name), "%s-again",
+			 strchr(p->name, '.') ? strchr(p->name, '.') + 1 : p->name);
+	archive_object_init(t, p->window, p->window, name, &obj);
+	obj.partition_oid = p->oid;
+	obj.partition_name = p->name;
+	obj.partition_bound = p->bound;
+	buf_init(&sql);
+	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", st->qualified);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params,
+					   &res, err);
+	if (ok)
+		PQclear(res);
+	buf_reset(&sql);
+	buf_append_str(&sql, "COPY (SELECT ");
+	archive_column_list(&t->info.shape, &sql);
+	buf_printf(&sql, " FROM %s) TO STDOUT%s", st->qualified,
+			   t->info.shape.binary ? " (FORMAT binary)" : "");
+	if (ok)
+		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
+	else
+		rollback(t);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	if (obj.rows == 0)
+	{
+		/* Emptied since T1 (the transaction rolled back, the ledger row stays): the object
+		 * holds the rows as they were; nothing is left to lose. */
+		log_warning("partition %s was emptied after it was archived", st->qualified);
+		p->rows = 0;
+		return true;
+	}
+	snprintf(old, sizeof(old), "%s", p->key);
+	snprintf(p->key, sizeof(p->key), "%s", obj.key);
+	p->rows = obj.rows;
+	archive_flush_manifest(t);
+	/* The first object is in no ledger row now: remove it and its manifest. */
+	EbbError ignored;
+	Buf manifest;
+	buf_init(&manifest);
+	buf_printf(&manifest, "%s.manifest.json", old);
+	if (!store_remove(&t->store, old, &ignored) ||
+		!store_remove(&t->store, buf_cstr(&manifest), &ignored))
+		log_warning("could not remove \"%s\", replaced by \"%s\" (ebb verify --gc removes it)", old,
+					p->key);
+	buf_free(&manifest);
+	return true;
+}
+
+/* T2: the detached table, under ACCESS EXCLUSIVE, holds what the ledger says: drop it (or
+ * keep it, or move it). *again when it had to be archived again first. */
+static bool
+remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, EbbError *err)
+{
+	const Policy *pol = t->policy;
+	int64_t count;
+	bool isnull;
+	Buf sql;
+
+	*again = false;
+	archive_crash_point("partition-detached");
+	buf_init(&sql);
+	buf_printf(&sql, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", st->qualified);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err);
+	buf_reset(&sql);
+	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s", st->qualified);
+	ok = ok && archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &count, &isnull, err);
+	if (ok && (uint64_t) count != p->rows)
+	{
+		rollback(t);
+		buf_free(&sql);
+		log_warning("partition %s holds %" PRId64 " rows, %" PRIu64 " were archived: rows were "
+					"written after it was archived; archiving it again",
+					st->qualified, count, p->rows);
+		*again = true;
+		return rearchive(t, p, st, err);
+	}
+	buf_reset(&sql);
+	if (!pol->keep_detached)
+		buf_printf(&sql, "DROP TABLE %s", st->qualified);
+	else if (pol->retention_schema)
+	{
+		buf_printf(&sql, "ALTER TABLE %s SET SCHEMA ", st->qualified);
+		pg_quote_ident(&sql, pol->retention_schema);
+	}
+	ok = ok && (!sql.len || pg_exec(t->conn, buf_cstr(&sql), err)) &&
+		 (!p->key[0] || set_state(t, p->key, pol->keep_detached ? "kept" : "dropped", err)) &&
+		 pg_exec(t->conn, "COMMIT", err);
+	buf_free(&sql);
+	if (!ok)
+		rollback(t);
+	else
+		log_info("partition %s %s", st->qualified,
+				 pol->keep_detached ? "detached and kept" : "detached and dropped");
+	return ok;
+}
+
+/* Detach (or finish a pending detach), then check and remove: from wherever it stands. */
+static bool
+finish(ArchiveTarget *t, Pending *p, EbbError *err)
+{
+	PartState st;
+	char sqlstate[6];
+	bool again;
+
+	for (int attempt = 0;;)
+	{
+		if (!query_state(t, p->oid, &st, err))
+			return false;
+		if (st.kind == PART_GONE)
+			return !p->key[0] || set_state(t, p->key, "dropped", err);
+		if (st.kind == PART_DETACHED)
+		{
+			if (!remove_detached(t, p, &st, &again, err))
+				return false;
+			if (!again)
+				return true;
+			continue;
+		}
+		bool ok = st.kind == PART_DETACH_PENDING ? finalize(t, &st, sqlstate, err)
+												 : detach_once(t, &st, sqlstate, err);
+		if (ok)
+		{
+			archive_crash_point("partition-detached");
+			continue;
+		}
+		if (strcmp(sqlstate, "55P03") != 0 || attempt >= t->policy->detach_retries)
+		{
+			error_prefix(err, "could not detach partition %s: ", st.qualified);
+			if (strcmp(sqlstate, "55P03") == 0)
+				error_hint(err,
+						   "Another transaction holds a lock on %s. The partition is "
+						   "archived; the next run detaches and drops it.",
+						   st.parent);
+			return false;
+		}
+		log_warning("partition %s: DETACH waited for a lock (attempt %d of %d); retrying",
+					st.qualified, attempt + 1, t->policy->detach_retries + 1);
+		backoff(attempt++);
+	}
+}
+
+/* Its newest row: the bounds promise it is before the upper bound; ebb checks the promise. */
+static bool
+newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty, EbbError *err)
+{
+	Buf sql, expr;
+
+	buf_init(&sql);
+	buf_init(&expr);
+	buf_printf(&expr, "pg_catalog.max(%s)", t->time_col);
+	buf_append_str(&sql, "SELECT ");
+	archive_epoch_us_sql(buf_cstr(&expr), &sql);
+	buf_printf(&sql, " FROM %s", leaf->qualified);
+	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
+	buf_free(&sql);
+	buf_free(&expr);
+	return ok;
+}
+
+/* T1: the partition's rows become an object and a ledger row; nothing is deleted. *skip when
+ * the partition turned out to hold a row at or after the cutoff. */
+static bool
+archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, EbbError *err)
+{
+	TimeRange r = {leaf->lower, leaf->upper};
+	ArchivedObject obj;
+	int64_t newest;
+	bool empty;
+	Buf sql;
+
+	memset(p, 0, sizeof(*p));
+	*skip = false;
+	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
+	archive_object_init(t, r, r, leaf->name, &obj);
+	obj.partition_oid = leaf->oid;
+	obj.partition_name = p->name;
+	obj.partition_bound = leaf->bound;
+	buf_init(&sql);
+	/* SHARE: the partition's writers wait (its rows must not change under the COPY); its
+	 * readers, and every other partition, do not. */
+	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", leaf->qualified);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  newest_row(t, leaf, &newest, &empty, err);
+	if (ok && !empty && newest >= t->cutoff)
+	{
+		char when[64];
+		time_format_sql(newest, t->info.time_is_tz, when, sizeof(when));
+		log_warning("partition %s holds a row at %s, not before the cutoff: it is not dropped "
+					"(its old rows are archived row by row)",
+					leaf->qualified, when);
+		*skip = true;
+	}
+	buf_reset(&sql);
+	buf_append_str(&sql, "COPY (SELECT ");
+	archive_column_list(&t->info.shape, &sql);
+	buf_printf(&sql, " FROM %s) TO STDOUT%s", leaf->qualified,
+			   t->info.shape.binary ? " (FORMAT binary)" : "");
+	if (ok && !*skip)
+		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
+	else
+		rollback(t);
+	buf_free(&sql);
+	if (!ok || *skip)
+		return ok;
+	/* An empty partition stores nothing (the transaction rolled back): it is only dropped. */
+	p->oid = leaf->oid;
+	p->rows = obj.rows;
+	p->window = r;
+	snprintf(p->key, sizeof(p->key), "%s", obj.rows ? obj.key : "");
+	snprintf(p->bound, sizeof(p->bound), "%s", leaf->bound);
+	if (obj.rows)
+		log_info("partition %s: archived %" PRIu64 " rows to \"%s\"", leaf->qualified, obj.rows,
+				 obj.key);
+	archive_crash_point("partition-archived");
+	return true;
+}
+
+/* The ledger's partitions archived but not yet removed (a crash, or a lock that did not come). */
+static bool
+load_pending(ArchiveTarget *t, Pending **out, int *n, EbbError *err)
+{
+	const char *params[2] = {t->policy->schema, t->policy->table};
+	PGresult *res;
+	Buf sql;
+
+	buf_init(&sql);
+	buf_append_str(&sql,
+				   "SELECT object_key, rows, partition_oid, partition_name, partition_bound, ");
+	archive_epoch_us_sql("window_start", &sql);
+	buf_append_str(&sql, ", ");
+	archive_epoch_us_sql("window_end", &sql);
+	buf_append_str(&sql, " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+						 " AND partition_state = 'archived' ORDER BY id");
+	bool ok = pg_query(t->conn, buf_cstr(&sql), 2, params, &res, err);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	*n = PQntuples(res);
+	*out = ebb_malloc(sizeof(Pending) * (size_t) (*n ? *n : 1));
+	for (int i = 0; i < *n; i++)
+	{
+		Pending *p = &(*out)[i];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->key, sizeof(p->key), "%s", PQgetvalue(res, i, 0));
+		p->rows = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+		p->oid = (uint32_t) strtoul(PQgetvalue(res, i, 2), NULL, 10);
+		snprintf(p->name, sizeof(p->name), "%s", PQgetvalue(res, i, 3));
+		snprintf(p->bound, sizeof(p->bound), "%s", PQgetvalue(res, i, 4));
+		p->window.start = strtoll(PQgetvalue(res, i, 5), NULL, 10);
+		p->window.end = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+	}
+	PQclear(res);
+	return true;
+}
+
+bool
+partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
+{
+	Pending *pending = NULL, p;
+	int n = 0;
+	bool skip, ok = load_pending(t, &pending, &n, err);
+
+	for (int i = 0; ok && i < n && !archive_cancel_requested; i++)
+	{
+		log_info("partition %s: archived by an earlier run; removing it", pending[i].name);
+		ok = finish(t, &pending[i], err);
+	}
+	for (int i = 0; ok && i < plan->n && !archive_cancel_requested; i++)
+	{
+		const PartLeaf *leaf = &plan->leaves[i];
+		bool resumed = false;
+		for (int k = 0; k < n; k++)
+			resumed |= pending[k].oid == leaf->oid;
+		if (resumed || !partition_expired(t, leaf))
+			continue;
+		ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err));
+	}
+	free(pending);
+	if (ok && archive_cancel_requested)
+		ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+	return ok;
+}
