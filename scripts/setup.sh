@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 required=(
     build-essential cmake pkg-config
-    libpq-dev postgresql-15 postgresql-contrib
+    libpq-dev postgresql-15 postgresql-contrib postgresql-15-partman
     libzstd-dev zstd zlib1g-dev gzip libsnappy-dev libssl-dev libinih-dev libcmocka-dev
     libcurl4-openssl-dev libxml2-dev curl
     python3
