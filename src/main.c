@@ -17,6 +17,7 @@ static const struct
 	{"generate", cmd_generate, "load reproducible synthetic events"},
 	{"status", cmd_status, "per database and table: hot rows, archived windows, last run, lag"},
 	{"verify", cmd_verify, "re-read archived objects, check them against the ledger; find orphans"},
+	{"partition", cmd_partition, "create the next partitions of a table range-partitioned by time"},
 };
 
 static void

@@ -40,6 +40,8 @@ typedef enum OptId
 	OPT_RETENTION_SCHEMA,
 	OPT_DETACH_TIMEOUT,
 	OPT_DETACH_RETRIES,
+	OPT_INTERVAL,
+	OPT_PREMAKE,
 	OPT_S3_ENDPOINT,
 	OPT_S3_REGION,
 	OPT_S3_PATH_STYLE,
@@ -80,12 +82,13 @@ typedef enum OptKind
 } OptKind;
 
 /* Commands (bit set). */
-#define CMD_ARCHIVE  0x1u
-#define CMD_GENERATE 0x2u
-#define CMD_STATUS   0x4u
-#define CMD_VERIFY   0x8u
-#define CMD_ALL      (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY)
-#define CMD_STORE    (CMD_ARCHIVE | CMD_VERIFY) /* commands that read or write objects */
+#define CMD_ARCHIVE   0x1u
+#define CMD_GENERATE  0x2u
+#define CMD_STATUS    0x4u
+#define CMD_VERIFY    0x8u
+#define CMD_PARTITION 0x10u
+#define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION)
+#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY) /* commands that read or write objects */
 
 /* Where an option may be given (bit set). */
 #define WHERE_CLI      0x1u

@@ -1,0 +1,351 @@
+/*
+ * partition.c: `ebb partition`, per database: the partitions of the current --interval and of
+ * the next --premake intervals of a table range-partitioned by a timestamp column, created
+ * ahead of time as <table>_p<start> (YYYYMMDD, YYYYMMDDHH or YYYYMM), with the parent's
+ * indexes (PostgreSQL creates them). Idempotent: a partition of that name is left alone, and a
+ * range that another partition already covers is reported and skipped. Rows of the new range
+ * that sit in the DEFAULT partition are moved into the new partition in the same transaction
+ * (PostgreSQL would refuse the partition otherwise). A table pg_partman manages is left to
+ * pg_partman: ebb only archives and drops its old partitions.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/commands.h"
+#include "pg/pg.h"
+
+typedef struct PartitionCmd
+{
+	CmdContext *ctx;
+	char *schema, *table;
+	const char *unit;   /* date_trunc unit */
+	const char *format; /* to_char format of the name's suffix */
+	long long premake;
+} PartitionCmd;
+
+/* The parent: range-partitioned by one timestamp column; its key, type and DEFAULT. */
+typedef struct Parent
+{
+	char qualified[300];
+	char key[128]; /* quoted column */
+	bool tz;
+	char default_part[300]; /* "" when none */
+	bool partman;
+} Parent;
+
+static bool
+parse_interval(const char *text, PartitionCmd *p, EbbError *err)
+{
+	static const struct
+	{
+		const char *names[4];
+		const char *unit, *format;
+	} units[] = {{{"1h", "hour", "1 hour", "hourly"}, "hour", "YYYYMMDDHH24"},
+				 {{"1d", "day", "1 day", "daily"}, "day", "YYYYMMDD"},
+				 {{"1w", "week", "1 week", "weekly"}, "week", "YYYYMMDD"},
+				 {{"1mon", "month", "1 month", "monthly"}, "month", "YYYYMM"}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		for (int k = 0; k < 4; k++)
+			if (strcmp(text, units[i].names[k]) == 0)
+			{
+				p->unit = units[i].unit;
+				p->format = units[i].format;
+				return true;
+			}
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --interval", text);
+	error_hint(err, "Use \"1h\", \"1d\", \"1w\" or \"1mon\" (or hour, day, week, month).");
+	return false;
+}
+
+static bool
+load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
+{
+	const char *params[2] = {p->schema, p->table};
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	if (!pg_query(
+			conn,
+			"SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+			" pg_catalog.quote_ident(a.attname), a.atttypid = 1184,"
+			" (SELECT pg_catalog.quote_ident(dn.nspname) || '.' || "
+			"pg_catalog.quote_ident(d.relname)"
+			" FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class d ON d.oid = i.inhrelid"
+			" JOIN pg_catalog.pg_namespace dn ON dn.oid = d.relnamespace WHERE i.inhparent = c.oid"
+			" AND pg_catalog.pg_get_expr(d.relpartbound, d.oid) = 'DEFAULT'),"
+			" pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid IN (1114, 1184)"
+			" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+			" LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid"
+			" LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
+			" AND a.attnum = pt.partattrs[0] WHERE n.nspname = $1 AND c.relname = $2",
+			2, params, &res, err))
+		return false;
+	bool found = PQntuples(res) == 1, ok = found && strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	if (ok)
+	{
+		snprintf(out->qualified, sizeof(out->qualified), "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->key, sizeof(out->key), "%s", PQgetvalue(res, 0, 1));
+		out->tz = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+		snprintf(out->default_part, sizeof(out->default_part), "%s", PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	if (!found)
+		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", p->schema,
+						 p->table);
+	if (!ok)
+	{
+		error_set(err, EBB_ERR_CONFIG,
+				  "table \"%s.%s\" is not range-partitioned by a timestamp column", p->schema,
+				  p->table);
+		error_hint(err, "ebb partition creates time ranges: PARTITION BY RANGE (a timestamp or "
+						"timestamp with time zone column).");
+	}
+	return ok;
+}
+
+/* pg_partman (any schema) lists the table in its part_config? */
+static bool
+managed_by_partman(PGconn *conn, const PartitionCmd *p, bool *managed, EbbError *err)
+{
+	PGresult *res;
+	Buf sql;
+	const char *params[1];
+	char name[300];
+
+	*managed = false;
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+				  " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+				  " WHERE e.extname = 'pg_partman'",
+				  0, NULL, &res, err))
+		return false;
+	buf_init(&sql);
+	if (PQntuples(res) == 1)
+		buf_printf(&sql, "SELECT 1 FROM %s.part_config WHERE parent_table = $1",
+				   PQgetvalue(res, 0, 0));
+	PQclear(res);
+	snprintf(name, sizeof(name), "%s.%s", p->schema, p->table);
+	params[0] = name;
+	bool ok = !sql.len || pg_query(conn, buf_cstr(&sql), 1, params, &res, err);
+	if (sql.len && ok)
+	{
+		*managed = PQntuples(res) > 0;
+		PQclear(res);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
+/* name, lower and upper bound (as literals of the key's type) of each range to have. */
+static bool
+ranges(PGconn *conn, const PartitionCmd *p, const Parent *par, PGresult **res, EbbError *err)
+{
+	char premake[24];
+	const char *params[4] = {p->unit, p->format, premake, p->table};
+	const char *now = par->tz ? "pg_catalog.date_trunc($1, pg_catalog.now(), 'UTC')"
+							  : "pg_catalog.date_trunc($1, LOCALTIMESTAMP)";
+	const char *local = par->tz ? "g AT TIME ZONE 'UTC'" : "g";
+	Buf sql;
+
+	snprintf(premake, sizeof(premake), "%lld", p->premake);
+	buf_init(&sql);
+	buf_printf(&sql,
+			   "SELECT $4 || '_p' || pg_catalog.to_char(%s, $2), g::text,"
+			   " (g + ('1 ' || $1)::interval)::text FROM pg_catalog.generate_series(%s,"
+			   " %s + $3::int * ('1 ' || $1)::interval, ('1 ' || $1)::interval) g",
+			   local, now, now);
+	bool ok = pg_query(conn, buf_cstr(&sql), 4, params, res, err);
+	buf_free(&sql);
+	return ok;
+}
+
+/* Moves the DEFAULT's rows of the range into a new table, then attaches it: one transaction,
+ * the DEFAULT locked so that no row of the range lands there meanwhile. */
+static bool
+create_moving(PGconn *conn, const Parent *par, const char *name, const char *lo, const char *hi,
+			  EbbError *err)
+{
+	Buf sql;
+
+	buf_init(&sql);
+	buf_printf(&sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;", par->default_part);
+	buf_printf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS);", name,
+			   par->qualified);
+	buf_printf(&sql,
+			   "WITH moved AS (DELETE FROM %s WHERE %s >= '%s' AND %s < '%s' RETURNING *)"
+			   " INSERT INTO %s SELECT * FROM moved;",
+			   par->default_part, par->key, lo, par->key, hi, name);
+	buf_printf(&sql, "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s');",
+			   par->qualified, name, lo, hi);
+	buf_append_str(&sql, "COMMIT");
+	bool ok = pg_exec(conn, buf_cstr(&sql), err);
+	if (!ok)
+		pg_exec(conn, "ROLLBACK", &(EbbError){0});
+	buf_free(&sql);
+	return ok;
+}
+
+static int64_t
+default_rows(PGconn *conn, const Parent *par, const char *lo, const char *hi, EbbError *err)
+{
+	PGresult *res;
+	Buf sql;
+	int64_t n = -1;
+
+	if (!par->default_part[0])
+		return 0;
+	buf_init(&sql);
+	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE %s >= '%s' AND %s < '%s'",
+			   par->default_part, par->key, lo, par->key, hi);
+	if (pg_query(conn, buf_cstr(&sql), 0, NULL, &res, err))
+	{
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
+	buf_free(&sql);
+	return n;
+}
+
+/* One range: created, moved into, or left alone (it exists, or another partition covers it). */
+static bool
+make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db, const char *rel,
+		 const char *lo, const char *hi, int *created, EbbError *err)
+{
+	Buf name, sql;
+	PGresult *res;
+	bool ok;
+
+	buf_init(&name);
+	pg_quote_qualified(&name, p->schema, rel);
+	const char *params[1] = {buf_cstr(&name)};
+	if (!(ok = pg_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, &res,
+						err)))
+		goto done;
+	bool exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	int64_t moved = exists ? 0 : default_rows(conn, par, lo, hi, err);
+	if (exists || (ok = moved >= 0) == false)
+		goto done;
+	buf_init(&sql);
+	buf_printf(&sql, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
+			   buf_cstr(&name), par->qualified, lo, hi);
+	EbbError cerr;
+	error_init(&cerr);
+	ok = moved > 0 ? create_moving(conn, par, buf_cstr(&name), lo, hi, err)
+				   : pg_exec(conn, buf_cstr(&sql), &cerr);
+	buf_free(&sql);
+	if (!ok && moved == 0)
+	{
+		/* Most often: another partition covers (part of) the range. Reported, not fatal. */
+		printf("%s: %s.%s: skipped [%s, %s): %s\n", db, p->schema, p->table, lo, hi, cerr.message);
+		ok = true;
+		goto done;
+	}
+	if (ok)
+	{
+		(*created)++;
+		printf("%s: %s.%s: created partition %s.%s for [%s, %s)", db, p->schema, p->table,
+			   p->schema, rel, lo, hi);
+		if (moved > 0)
+			printf(", moving %" PRId64 " rows out of the DEFAULT partition", moved);
+		printf("\n");
+	}
+done:
+	buf_free(&name);
+	return ok;
+}
+
+static int
+partition_database(void *arg, const char *dbname)
+{
+	PartitionCmd *p = arg;
+	int outcomes = 0, created = 0;
+	PGconn *conn = cmd_connect(&p->ctx->settings, dbname, -1, &outcomes);
+	Parent par;
+	PGresult *res = NULL;
+	bool managed;
+	EbbError err;
+
+	if (!conn)
+		return outcomes;
+	error_init(&err);
+	const char *db = PQdb(conn);
+	bool ok = load_parent(conn, p, &par, &err) && managed_by_partman(conn, p, &managed, &err);
+	if (ok && managed)
+		printf("%s: %s.%s: managed by pg_partman; its maintenance creates the partitions\n", db,
+			   p->schema, p->table);
+	else if (ok && (ok = ranges(conn, p, &par, &res, &err)))
+	{
+		for (int i = 0; ok && i < PQntuples(res); i++)
+			ok = make_one(conn, p, &par, db, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+						  PQgetvalue(res, i, 2), &created, &err);
+		PQclear(res);
+		if (ok)
+			printf("%s: %s.%s: %d partitions created, %lld ahead wanted\n", db, p->schema, p->table,
+				   created, p->premake);
+	}
+	if (!ok)
+	{
+		cmd_print_db_error(db, &err, false);
+		outcomes |= cmd_outcome_of(&err);
+	}
+	else
+		outcomes |= OUTCOME_OK;
+	PQfinish(conn);
+	return outcomes;
+}
+
+/* A flag's slot, or NULL (its default) when not given. */
+static const OptSlot *
+cli_slot(const CmdContext *ctx, OptId id)
+{
+	return ctx->cli.slot[id].set ? &ctx->cli.slot[id] : NULL;
+}
+
+int
+cmd_partition(int argc, char **argv)
+{
+	CmdContext ctx;
+	PartitionCmd p = {.ctx = &ctx};
+	StrList dbs = {0};
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, CMD_PARTITION, "partition",
+						  "create the next partitions of a table range-partitioned by time", argc,
+						  argv, &code, &err))
+		goto fail;
+	if (code >= 0)
+	{
+		cmd_context_free(&ctx);
+		return code;
+	}
+	const char *table = opt_get_string(OPT_TABLE, cli_slot(&ctx, OPT_TABLE));
+	if (!table)
+	{
+		error_set(&err, EBB_ERR_USAGE, "no table given");
+		error_hint(&err, "Use --table schema.name.");
+		goto fail;
+	}
+	if (!config_parse_qualified_name(table, &p.schema, &p.table, &err) ||
+		!parse_interval(opt_get_string(OPT_INTERVAL, cli_slot(&ctx, OPT_INTERVAL)), &p, &err) ||
+		!opt_get_int(OPT_PREMAKE, cli_slot(&ctx, OPT_PREMAKE), 0, 1000, &p.premake, &err) ||
+		!cmd_target_databases(&ctx.settings, &dbs, &err))
+		goto fail;
+	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, partition_database, &p));
+	goto done;
+fail:
+	error_print(&err);
+	code = error_exit_status(err.code);
+done:
+	free(p.schema);
+	free(p.table);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return code;
+}
