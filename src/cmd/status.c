@@ -12,7 +12,9 @@
 
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
+#include "archive/partition.h"
 #include "cmd/status.h"
+#include "common/time.h"
 #include "common/log.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
@@ -60,6 +62,50 @@ report_free(TableReport *r)
 	free(r->run.run_id);
 	free(r->run.status);
 	free(r->run.message);
+	for (int i = 0; i < r->nexpired; i++)
+		free(r->expired[i].name);
+	free(r->expired);
+}
+
+/* The partitions as the next archive run plans them (archive/partition_plan.c). */
+static bool
+fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, EbbError *err)
+{
+	ArchiveTarget t;
+	PartPlan plan;
+	const char *params[2] = {r->policy->schema, r->policy->table};
+	PGresult *res;
+
+	if (info->relkind != 'p')
+		return true;
+	memset(&t, 0, sizeof(t));
+	t.conn = conn;
+	t.info = *info;
+	t.policy = r->policy;
+	t.cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
+	if (!partition_plan(&t, &plan, err))
+		return false;
+	r->partitioned = true;
+	r->partitions = plan.n;
+	r->expired = ebb_malloc(sizeof(PartitionReport) * (size_t) (plan.n ? plan.n : 1));
+	for (int i = 0; i < plan.n; i++)
+		if (partition_expired(&t, &plan.leaves[i]))
+			r->expired[r->nexpired++] = (PartitionReport){
+				ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name),
+				plan.leaves[i].lower, plan.leaves[i].upper,
+				(int64_t) (plan.leaves[i].est_rows > 0 ? plan.leaves[i].est_rows : 0),
+				plan.leaves[i].bytes};
+	partition_plan_free(&plan);
+	/* to_jsonb: a ledger from before partitions has no such column */
+	if (!ledger || !pg_query(conn,
+							 "SELECT pg_catalog.count(*) FROM ebb.archive_ledger l"
+							 " WHERE table_schema = $1 AND table_name = $2"
+							 " AND pg_catalog.to_jsonb(l) ->> 'partition_state' = 'archived'",
+							 2, params, &res, err))
+		return !ledger ? true : false;
+	r->partitions_unremoved = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
 }
 
 /*
@@ -235,7 +281,8 @@ fetch_report(PGconn *conn, TableReport *r, EbbError *err)
 	r->tz = info.time_is_tz;
 	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
 			  ebb_tables_exist(conn, &ledger, &runs, err) &&
-			  (!ledger || fetch_ledger(conn, r, err)) && (!runs || fetch_last_run(conn, r, err));
+			  (!ledger || fetch_ledger(conn, r, err)) && (!runs || fetch_last_run(conn, r, err)) &&
+			  fetch_partitions(conn, &info, r, ledger, err);
 	pg_table_info_free(&info);
 	return ok;
 }

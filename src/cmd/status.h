@@ -30,6 +30,14 @@ typedef struct LastRun
 	int64_t rows, bytes, objects;
 } LastRun;
 
+/* A partition the next archive run takes whole (its upper bound is at or before the cutoff). */
+typedef struct PartitionReport
+{
+	char *name; /* schema.name */
+	int64_t lower, upper;
+	int64_t estimated_rows, bytes;
+} PartitionReport;
+
 typedef struct TableReport
 {
 	const char *db;
@@ -44,6 +52,11 @@ typedef struct TableReport
 	bool windows_utc;                               /* the ledger's windows are UTC */
 	Stamp first_archived, last_archived;            /* first window start, last window end */
 	LastRun run;
+	bool partitioned;
+	int partitions;           /* leaf partitions */
+	PartitionReport *expired; /* those the next run archives and drops */
+	int nexpired;
+	int64_t partitions_unremoved; /* archived by a run that could not drop them yet */
 } TableReport;
 
 /* One line of JSON: the table's report. */

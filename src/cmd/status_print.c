@@ -44,6 +44,34 @@ json_last_run(Buf *b, const LastRun *run)
 	buf_append_char(b, '}');
 }
 
+/* "partitions": null for a plain table; else the count, the expired ones, the unremoved. */
+static void
+json_partitions(Buf *b, const TableReport *r)
+{
+	if (!r->partitioned)
+	{
+		json_kv_raw(b, "partitions", "null");
+		return;
+	}
+	json_kv_int(b, "partitions", r->partitions);
+	json_kv_int(b, "partitions_unremoved", r->partitions_unremoved);
+	json_kv_raw(b, "expired_partitions", "[");
+	for (int i = 0; i < r->nexpired; i++)
+	{
+		const PartitionReport *e = &r->expired[i];
+		if (i > 0)
+			buf_append_char(b, ',');
+		buf_append_char(b, '{');
+		json_kv_str(b, "partition", e->name);
+		json_kv_stamp(b, "lower", (Stamp){e->lower != INT64_MIN, e->lower}, r->tz);
+		json_kv_stamp(b, "upper", (Stamp){true, e->upper}, r->tz);
+		json_kv_int(b, "estimated_rows", e->estimated_rows);
+		json_kv_int(b, "bytes", e->bytes);
+		buf_append_char(b, '}');
+	}
+	buf_append_char(b, ']');
+}
+
 void
 status_print_json(const TableReport *r)
 {
@@ -71,6 +99,7 @@ status_print_json(const TableReport *r)
 	json_kv_stamp(&b, "first_archived", r->first_archived, r->windows_utc);
 	json_kv_stamp(&b, "last_archived", r->last_archived, r->windows_utc);
 	json_last_run(&b, &r->run);
+	json_partitions(&b, r);
 	buf_append_char(&b, '}');
 	printf("%s\n", buf_cstr(&b));
 	buf_free(&b);
@@ -196,6 +225,28 @@ print_text_archive(const TableReport *r)
 		printf("  last run message: %s\n", run->message);
 }
 
+static void
+print_text_partitions(const TableReport *r)
+{
+	char a[64], b[64];
+
+	if (!r->partitioned)
+		return;
+	printf("  partitions:       %d (%d wholly before the cutoff: the next run archives and "
+		   "drops them)\n",
+		   r->partitions, r->nexpired);
+	for (int i = 0; i < r->nexpired; i++)
+	{
+		const PartitionReport *e = &r->expired[i];
+		printf("    %s  [%s, %s)  ~%" PRId64 " rows  %" PRId64 " bytes\n", e->name,
+			   stamp_text((Stamp){e->lower != INT64_MIN, e->lower}, r->tz, a, "MINVALUE"),
+			   stamp_text((Stamp){true, e->upper}, r->tz, b, ""), e->estimated_rows, e->bytes);
+	}
+	if (r->partitions_unremoved > 0)
+		printf("  archived partitions not yet dropped: %" PRId64 " (the next run finishes them)\n",
+			   r->partitions_unremoved);
+}
+
 void
 status_print_text(const TableReport *r, bool *first)
 {
@@ -212,4 +263,5 @@ status_print_text(const TableReport *r, bool *first)
 	printf("  newest:           %s\n", stamp_text(r->newest, r->tz, b, "none (no rows)"));
 	print_text_policy(r);
 	print_text_archive(r);
+	print_text_partitions(r);
 }

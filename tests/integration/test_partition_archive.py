@@ -10,6 +10,7 @@ archived again before it is dropped. --keep-detached, --retention-schema,
 --whole-partitions-only, --dry-run, and the refusal of a table partitioned by
 something else."""
 
+import json
 import os
 import subprocess
 import sys
@@ -174,6 +175,28 @@ class PartitionTest(unittest.TestCase):
         self.assertIn('\t%s rows\t' % rows, line)
         self.assertTrue(line.endswith('\tarchive, drop'))
         self.assertEqual(sorted(set(gone) - set(leaves(self.db))), [])
+
+    def test_status_lists_partitions(self):
+        daily_partitions(self.db, days=6)
+        gone = expired(self.db)
+        status = ['status', '--table', TABLE, '--time-column', 'ts', '--keep-days', '2']
+        proc = harness.run_ebb(status + ['--json'], env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        rep = json.loads(proc.stdout)
+        self.assertEqual(rep['partitions'], len(leaves(self.db)))
+        self.assertEqual([e['partition'] for e in rep['expired_partitions']],
+                         ['public.' + g for g in gone])
+        self.assertTrue(all(e['bytes'] > 0 and e['estimated_rows'] > 0
+                            for e in rep['expired_partitions']))
+        self.assertEqual(rep['partitions_unremoved'], 0)
+        proc = harness.run_ebb(status, env=PG.env(self.db))
+        self.assertIn('  partitions:       %d (%d wholly before the cutoff: the next run archives'
+                      ' and drops them)\n' % (len(leaves(self.db)), len(gone)), proc.stdout)
+        self.assertIn('    public.%s  [' % gone[0], proc.stdout)
+        # after the run: none expired, none left unremoved
+        pu.assert_ok(self, self.archive())
+        rep = json.loads(harness.run_ebb(status + ['--json'], env=PG.env(self.db)).stdout)
+        self.assertEqual((rep['expired_partitions'], rep['partitions_unremoved']), ([], 0))
 
     def test_keep_detached_and_retention_schema(self):
         daily_partitions(self.db, days=5)
