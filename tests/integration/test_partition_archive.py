@@ -148,6 +148,40 @@ class PartitionTest(unittest.TestCase):
         names = sorted(r[2] for r in self.ledger() if r[2])
         self.assertEqual(names, ['public.ev_a', 'public.ev_b'])
 
+    def test_sub_partitioned_tree(self):
+        """Leaves under a LIST level share their parent's time range (two objects
+        for one range, told apart by the partition's name); leaves under a
+        second RANGE level on the time column get the intersection of both."""
+        PG.psql("""
+            CREATE TABLE ev (id int, kind text, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+            CREATE INDEX ON ev (ts);
+            CREATE TABLE ev_2020 PARTITION OF ev FOR VALUES FROM ('2020-01-01+00')
+              TO ('2021-01-01+00') PARTITION BY LIST (kind);
+            CREATE TABLE ev_2020_a PARTITION OF ev_2020 FOR VALUES IN ('a');
+            CREATE TABLE ev_2020_b PARTITION OF ev_2020 FOR VALUES IN ('b');
+            CREATE TABLE ev_recent PARTITION OF ev FOR VALUES FROM ('2021-01-01+00')
+              TO (MAXVALUE) PARTITION BY RANGE (ts);
+            CREATE TABLE ev_recent_old PARTITION OF ev_recent FOR VALUES FROM (MINVALUE)
+              TO ('2022-01-01+00');
+            CREATE TABLE ev_recent_new PARTITION OF ev_recent FOR VALUES FROM ('2022-01-01+00')
+              TO (MAXVALUE);
+            INSERT INTO ev VALUES (1, 'a', '2020-02-01+00'), (2, 'b', '2020-03-01+00'),
+              (3, 'a', '2021-06-01+00'), (4, 'b', now() - interval '3 days'), (5, 'a', now());
+            """, self.db)
+        before = harness.table_rows_csv(PG, self.db, TABLE)
+        pu.assert_ok(self, self.archive())
+        self.assertEqual(leaves(self.db), ['ev_recent_new'])
+        whole = PG.query('SELECT partition_name, window_start, window_end FROM'
+                         ' ebb.archive_ledger WHERE partition_name IS NOT NULL ORDER BY 1',
+                         self.db)
+        self.assertEqual(whole, [
+            ('public.ev_2020_a', '2020-01-01 00:00:00', '2021-01-01 00:00:00'),
+            ('public.ev_2020_b', '2020-01-01 00:00:00', '2021-01-01 00:00:00'),
+            # MINVALUE inside the range of its parent: the parent's lower bound
+            ('public.ev_recent_old', '2021-01-01 00:00:00', '2022-01-01 00:00:00')])
+        left, archived = harness.assert_oracle(self, before, PG, self.db, TABLE)
+        self.assertEqual([r[0] for r in left], ['5'])
+
     def test_not_partitioned_by_time(self):
         PG.psql("""CREATE TABLE ev (id int, ts timestamptz NOT NULL) PARTITION BY LIST (id);
                    CREATE INDEX ON ev (ts);
