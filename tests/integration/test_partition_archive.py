@@ -120,6 +120,12 @@ class PartitionTest(unittest.TestCase):
         # a second run: nothing more
         pu.assert_ok(self, self.archive())
         self.assertEqual(self.ledger(), ledger)
+        # whole-partition objects are ordinary objects to ebb verify
+        proc = harness.run_ebb(['verify', '--table', TABLE], env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertIn('checked %d objects (%d rows' % (len(ledger), sum(int(r[1]) for r in ledger)),
+                      proc.stdout)
+        self.assertIn('0 missing, 0 corrupt, 0 orphans', proc.stdout)
 
     def test_default_and_odd_bounds(self):
         """A DEFAULT holding old and new rows, partitions with odd bounds and a
