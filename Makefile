@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build build-asan demo check unit bench bench-s3 bench-parquet format clean
+.PHONY: all setup build build-asan demo check unit bench bench-s3 bench-parquet bench-partition format clean
 
 all: build
 
@@ -38,6 +38,9 @@ bench-s3: build
 
 bench-parquet: build
 	@bash bench/parquet.sh
+
+bench-partition: build
+	@bash bench/partition.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
