@@ -33,7 +33,7 @@ typedef struct Parent
 	char key[128]; /* quoted column */
 	bool tz;
 	char default_part[300]; /* "" when none */
-	bool partman;
+	char *columns;          /* its columns, quoted, in order: "a", "b", ... */
 } Parent;
 
 static bool
@@ -77,7 +77,10 @@ load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
 			" FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class d ON d.oid = i.inhrelid"
 			" JOIN pg_catalog.pg_namespace dn ON dn.oid = d.relnamespace WHERE i.inhparent = c.oid"
 			" AND pg_catalog.pg_get_expr(d.relpartbound, d.oid) = 'DEFAULT'),"
-			" pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid IN (1114, 1184)"
+			" pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid IN (1114, 1184),"
+			" (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(ca.attname), ', '"
+			" ORDER BY ca.attnum) FROM pg_catalog.pg_attribute ca WHERE ca.attrelid = c.oid"
+			" AND ca.attnum > 0 AND NOT ca.attisdropped AND ca.attgenerated = '')"
 			" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 			" LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid"
 			" LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
@@ -91,6 +94,7 @@ load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
 		snprintf(out->key, sizeof(out->key), "%s", PQgetvalue(res, 0, 1));
 		out->tz = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 		snprintf(out->default_part, sizeof(out->default_part), "%s", PQgetvalue(res, 0, 3));
+		out->columns = ebb_strdup(PQgetvalue(res, 0, 5));
 	}
 	PQclear(res);
 	if (!found)
@@ -175,10 +179,12 @@ create_moving(PGconn *conn, const Parent *par, const char *name, const char *lo,
 	buf_printf(&sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;", par->default_part);
 	buf_printf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS);", name,
 			   par->qualified);
+	/* Columns by name: the DEFAULT may have been attached with another column order. */
 	buf_printf(&sql,
-			   "WITH moved AS (DELETE FROM %s WHERE %s >= '%s' AND %s < '%s' RETURNING *)"
-			   " INSERT INTO %s SELECT * FROM moved;",
-			   par->default_part, par->key, lo, par->key, hi, name);
+			   "WITH moved AS (DELETE FROM %s WHERE %s >= '%s' AND %s < '%s' RETURNING %s)"
+			   " INSERT INTO %s (%s) SELECT %s FROM moved;",
+			   par->default_part, par->key, lo, par->key, hi, par->columns, name, par->columns,
+			   par->columns);
 	buf_printf(&sql, "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s');",
 			   par->qualified, name, lo, hi);
 	buf_append_str(&sql, "COMMIT");
@@ -265,7 +271,7 @@ partition_database(void *arg, const char *dbname)
 	PartitionCmd *p = arg;
 	int outcomes = 0, created = 0;
 	PGconn *conn = cmd_connect(&p->ctx->settings, dbname, -1, &outcomes);
-	Parent par;
+	Parent par = {0};
 	PGresult *res = NULL;
 	bool managed;
 	EbbError err;
@@ -295,6 +301,7 @@ partition_database(void *arg, const char *dbname)
 	}
 	else
 		outcomes |= OUTCOME_OK;
+	free(par.columns);
 	PQfinish(conn);
 	return outcomes;
 }

@@ -86,6 +86,20 @@ class PremakeTest(unittest.TestCase):
         today = self.expected_days(0)[0]
         self.assertEqual(PG.query('SELECT id FROM %s' % today, self.db), [('1',)])
 
+    def test_default_with_another_column_order(self):
+        """A DEFAULT attached with its columns in another order: moved rows keep
+        each value in its column."""
+        PG.psql("CREATE TABLE ev_default (note text, ts timestamptz NOT NULL, id int);"
+                " ALTER TABLE ev ATTACH PARTITION ev_default DEFAULT;"
+                " INSERT INTO ev (id, ts, note) VALUES (7, now(), 'seven'),"
+                " (8, now() + interval '1 day', 'eight')", self.db)
+        before = harness.table_rows_csv(PG, self.db, 'public.ev')
+        proc = self.partition('--premake', '1')
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertEqual(proc.stdout.count('moving 1 rows'), 2)
+        self.assertEqual(harness.table_rows_csv(PG, self.db, 'public.ev'), before)
+        self.assertEqual(PG.query('SELECT count(*) FROM ev_default', self.db), [('0',)])
+
     def test_covered_range_is_skipped(self):
         PG.psql("CREATE TABLE ev_week PARTITION OF ev FOR VALUES FROM"
                 " (date_trunc('day', now(), 'UTC')) TO (date_trunc('day', now(), 'UTC')"
