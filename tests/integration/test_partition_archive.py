@@ -127,6 +127,16 @@ class PartitionTest(unittest.TestCase):
                       proc.stdout)
         self.assertIn('0 missing, 0 corrupt, 0 orphans', proc.stdout)
 
+    def test_parquet(self):
+        """A whole partition as Parquet: read back by DuckDB for the oracle."""
+        daily_partitions(self.db, days=4)
+        before = harness.table_rows_csv(PG, self.db, TABLE)
+        pu.assert_ok(self, self.archive('--format', 'parquet'))
+        harness.assert_oracle(self, before, PG, self.db, TABLE)
+        formats = PG.query('SELECT DISTINCT format FROM ebb.archive_ledger'
+                           ' WHERE partition_name IS NOT NULL', self.db)
+        self.assertEqual(formats, [('parquet',)])
+
     def test_default_and_odd_bounds(self):
         """A DEFAULT holding old and new rows, partitions with odd bounds and a
         gap: only partitions wholly before the cutoff go; the DEFAULT keeps its
