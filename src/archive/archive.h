@@ -123,6 +123,8 @@ void archive_epoch_us_sql(const char *expr, Buf *out);
 /* Formats a time as the SQL literal for the column's type. */
 void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 
+/* ROLLBACK when the session is in a transaction (best effort). */
+void archive_rollback(ArchiveTarget *t);
 /* The first column of the first row as an integer (*isnull when NULL or no row). */
 bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params,
 						 int64_t *out, bool *isnull, EbbError *err);

@@ -36,15 +36,6 @@ typedef struct PartState
 	bool parent_has_default;
 } PartState;
 
-static void
-rollback(ArchiveTarget *t)
-{
-	EbbError ignored;
-
-	if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-		pg_exec(t->conn, "ROLLBACK", &ignored);
-}
-
 static bool
 query_state(ArchiveTarget *t, uint32_t oid, PartState *st, EbbError *err)
 {
@@ -135,7 +126,7 @@ detach_once(ArchiveTarget *t, const PartState *st, char sqlstate[6], EbbError *e
 				   t->policy->detach_timeout_ms, st->parent, st->qualified);
 		ok = pg_exec_state(t->conn, buf_cstr(&sql), sqlstate, err);
 		if (!ok)
-			rollback(t);
+			archive_rollback(t);
 	}
 	buf_free(&sql);
 	return ok;
@@ -186,7 +177,7 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
-		rollback(t);
+		archive_rollback(t);
 	buf_free(&sql);
 	if (!ok)
 		return false;
@@ -235,7 +226,7 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 	ok = ok && archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &count, &isnull, err);
 	if (ok && (uint64_t) count != p->rows)
 	{
-		rollback(t);
+		archive_rollback(t);
 		buf_free(&sql);
 		log_warning("partition %s holds %" PRId64 " rows, %" PRIu64 " were archived: rows were "
 					"written after it was archived; archiving it again",
@@ -256,7 +247,7 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 		 pg_exec(t->conn, "COMMIT", err);
 	buf_free(&sql);
 	if (!ok)
-		rollback(t);
+		archive_rollback(t);
 	else
 		log_info("partition %s %s", st->qualified,
 				 pol->keep_detached ? "detached and kept" : "detached and dropped");
@@ -367,7 +358,7 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	if (ok && !*skip)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
-		rollback(t);
+		archive_rollback(t);
 	buf_free(&sql);
 	if (!ok || *skip)
 		return ok;

@@ -251,8 +251,8 @@ build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 	buf_append_str(sql, t->info.shape.binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
 }
 
-static void
-rollback(ArchiveTarget *t)
+void
+archive_rollback(ArchiveTarget *t)
 {
 	EbbError ignored;
 
@@ -366,7 +366,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 		EbbError ignored;
 		if (ok)
 			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
-		rollback(t);
+		archive_rollback(t);
 		if (stored)
 			store_remove(&t->store, obj->key, &ignored);
 		return false;
@@ -399,13 +399,13 @@ archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, E
 	{
 		/* The range emptied since it was planned: nothing to store, nothing deleted. */
 		pipeline_close(t, &pl, false);
-		rollback(t);
+		archive_rollback(t);
 		return true;
 	}
 	if (!ok)
 	{
 		pipeline_close(t, &pl, false);
-		rollback(t);
+		archive_rollback(t);
 		return false;
 	}
 	return store_and_commit(t, &pl, obj, err);

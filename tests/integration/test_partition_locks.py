@@ -76,9 +76,9 @@ class LockTest(unittest.TestCase):
     def archive(self, *extra, **kw):
         return pu.archive(PG, self.db, self.dest, *extra, table=TABLE, time_column='ts', **kw)
 
-    def test_long_transaction_on_the_parent(self):
-        tpa.daily_partitions(self.db, days=4)
-        gone = tpa.expired(self.db)
+    def hold_parent(self):
+        """A psql session inside a transaction that has read the parent (and so holds
+        ACCESS SHARE locks on it and its partitions) until it is sent COMMIT."""
         holder = subprocess.Popen(
             [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=PG.env(),
@@ -88,6 +88,12 @@ class LockTest(unittest.TestCase):
         holder.stdin.flush()
         while 'held' not in holder.stdout.readline():
             pass
+        return holder
+
+    def test_long_transaction_on_the_parent(self):
+        tpa.daily_partitions(self.db, days=4)
+        gone = tpa.expired(self.db)
+        holder = self.hold_parent()
         work = Workload(self.db)
         proc = self.archive('--detach-timeout', '200ms', '--detach-retries', '3')
         lat, failed, err = work.stop()
@@ -123,15 +129,7 @@ class LockTest(unittest.TestCase):
         ebb finishes with FINALIZE once the transaction is gone."""
         tpa.daily_partitions(self.db, days=4, default=False)
         gone = tpa.expired(self.db)
-        holder = subprocess.Popen(
-            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=PG.env(),
-            text=True)
-        self.addCleanup(holder.kill)
-        holder.stdin.write("BEGIN; SELECT count(*) FROM ev; SELECT 'held';\n")
-        holder.stdin.flush()
-        while 'held' not in holder.stdout.readline():
-            pass
+        holder = self.hold_parent()
         work = Workload(self.db)
         proc = self.archive('--lock-timeout', '200ms', '--detach-retries', '2')
         lat, failed, err = work.stop()
