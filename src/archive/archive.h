@@ -37,8 +37,9 @@ typedef struct ArchivedObject
 	const char *columns_json; /* the table's columns when it was archived */
 	/* A whole partition's object (partition.c); partition_name NULL for a row range. */
 	uint32_t partition_oid;
-	const char *partition_name;  /* schema.name, unquoted */
-	const char *partition_bound; /* pg_get_expr(relpartbound) */
+	const char *partition_name;        /* schema.name, unquoted */
+	const char *partition_bound;       /* pg_get_expr(relpartbound) */
+	const char *partition_fingerprint; /* "rows:hash sum" of its rows when archived */
 } ArchivedObject;
 
 typedef struct ArchiveTarget
@@ -128,8 +129,8 @@ void archive_rollback(ArchiveTarget *t);
 /* The first column of the first row as an integer (*isnull when NULL or no row). */
 bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params,
 						 int64_t *out, bool *isnull, EbbError *err);
-/* The column list of a COPY of the table's rows: "*", or in binary each column with the
- * casts the encoder asks for. */
+/* The column list of a COPY of the table's rows, by name, in the table's order, with the
+ * casts to text a binary encoder asks for. */
 void archive_column_list(const TableShape *shape, Buf *sql);
 
 /* ledger.c */

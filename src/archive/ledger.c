@@ -54,6 +54,7 @@ static const char ledger_ddl[] = "BEGIN;"
 								 " ADD COLUMN IF NOT EXISTS partition_oid oid,"
 								 " ADD COLUMN IF NOT EXISTS partition_name text,"
 								 " ADD COLUMN IF NOT EXISTS partition_bound text,"
+								 " ADD COLUMN IF NOT EXISTS partition_fingerprint text,"
 								 " ADD COLUMN IF NOT EXISTS partition_state text;"
 								 "COMMIT";
 
@@ -77,9 +78,9 @@ static const char ledger_insert_sql[] =
 	" INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,"
 	" window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,"
 	" format, compression, columns, ebb_version, partition_oid, partition_name,"
-	" partition_bound, partition_state)"
+	" partition_bound, partition_state, partition_fingerprint)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-	" $18::oid, $19, $20, CASE WHEN $18 IS NOT NULL THEN 'archived' END)";
+	" $18::oid, $19, $20, CASE WHEN $18 IS NOT NULL THEN 'archived' END, $21)";
 
 bool
 ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
@@ -92,7 +93,7 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	if (!t->ledger_stmt[0])
 	{
 		archive_statement_name("ebb_ledger", t->ledger_stmt, sizeof(t->ledger_stmt));
-		if (!pg_prepare(t->conn, t->ledger_stmt, ledger_insert_sql, 20, err))
+		if (!pg_prepare(t->conn, t->ledger_stmt, ledger_insert_sql, 21, err))
 		{
 			t->ledger_stmt[0] = '\0';
 			return false;
@@ -105,7 +106,7 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 	buf_init(&keys);
 	ledger_text_array(&t->manifests_done, &keys);
 	snprintf(poid, sizeof(poid), "%u", obj->partition_oid);
-	const char *params[20] = {t->run_id,
+	const char *params[21] = {t->run_id,
 							  p->schema,
 							  p->table,
 							  p->time_column,
@@ -124,8 +125,9 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 							  buf_cstr(&keys),
 							  obj->partition_name ? poid : NULL,
 							  obj->partition_name,
-							  obj->partition_bound};
-	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 20, params, &res, err);
+							  obj->partition_bound,
+							  obj->partition_fingerprint};
+	bool ok = pg_query_prepared(t->conn, t->ledger_stmt, 21, params, &res, err);
 	buf_free(&keys);
 	if (!ok)
 	{

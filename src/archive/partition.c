@@ -16,6 +16,7 @@ typedef struct Pending
 	uint32_t oid;
 	char name[256];
 	char bound[512];
+	char fingerprint[96]; /* "" when the ledger has none (then the row count alone decides) */
 	TimeRange window;
 } Pending;
 
@@ -84,6 +85,33 @@ set_state(ArchiveTarget *t, const char *key, const char *state, EbbError *err)
 				  "UPDATE ebb.archive_ledger SET partition_state = $2 WHERE object_key = $1", 2,
 				  params, &res, err))
 		return false;
+	PQclear(res);
+	return true;
+}
+
+/*
+ * "rows:sum": the row count and the sum of a 64-bit hash of each row's text, the same for the
+ * same multiset of rows in any order. Computed under the lock of T1 and again under T2's, it
+ * tells whether the rows changed in between, even when their count did not (an UPDATE, or a
+ * DELETE and an INSERT). Session settings that change a row's text (TimeZone) can only make
+ * two equal sets differ, which archives the partition again: never a loss.
+ */
+static bool
+fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, EbbError *err)
+{
+	PGresult *res;
+	Buf sql;
+
+	buf_init(&sql);
+	buf_printf(&sql,
+			   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum("
+			   "pg_catalog.hashtextextended(r::text, 0)::numeric), 0) FROM %s r",
+			   qualified);
+	bool ok = pg_query(t->conn, buf_cstr(&sql), 0, NULL, &res, err);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	snprintf(out, outlen, "%s:%s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return true;
 }
@@ -164,7 +192,10 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	obj.partition_bound = p->bound;
 	buf_init(&sql);
 	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", st->qualified);
+	char print[96];
+	obj.partition_fingerprint = print;
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  fingerprint(t, st->qualified, print, sizeof(print), err) &&
 			  pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params,
 					   &res, err);
 	if (ok)
@@ -191,9 +222,13 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	}
 	snprintf(old, sizeof(old), "%s", p->key);
 	snprintf(p->key, sizeof(p->key), "%s", obj.key);
+	snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", print);
 	p->rows = obj.rows;
 	archive_flush_manifest(t);
-	/* The first object is in no ledger row now: remove it and its manifest. */
+	/* The first object is in no ledger row now: remove it and its manifest (an empty
+	 * partition had none). */
+	if (!old[0])
+		return true;
 	EbbError ignored;
 	Buf manifest;
 	buf_init(&manifest);
@@ -213,7 +248,6 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 {
 	const Policy *pol = t->policy;
 	int64_t count;
-	bool isnull;
 	Buf sql;
 
 	*again = false;
@@ -221,15 +255,15 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 	buf_init(&sql);
 	buf_printf(&sql, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", st->qualified);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err);
-	buf_reset(&sql);
-	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s", st->qualified);
-	ok = ok && archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &count, &isnull, err);
-	if (ok && (uint64_t) count != p->rows)
+	char print[96];
+	ok = ok && fingerprint(t, st->qualified, print, sizeof(print), err);
+	count = ok ? strtoll(print, NULL, 10) : 0;
+	if (ok && ((uint64_t) count != p->rows || (p->fingerprint[0] && strcmp(print, p->fingerprint))))
 	{
 		archive_rollback(t);
 		buf_free(&sql);
-		log_warning("partition %s holds %" PRId64 " rows, %" PRIu64 " were archived: rows were "
-					"written after it was archived; archiving it again",
+		log_warning("partition %s holds %" PRId64 " rows, %" PRIu64 " were archived, and its "
+					"rows changed after it was archived; archiving it again",
 					st->qualified, count, p->rows);
 		*again = true;
 		return rearchive(t, p, st, err);
@@ -331,7 +365,8 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	memset(p, 0, sizeof(*p));
 	*skip = false;
 	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
-	archive_object_init(t, r, r, leaf->name, &obj);
+	/* schema.name in the key: leaves of one range in two schemas must not collide */
+	archive_object_init(t, r, r, p->name, &obj);
 	obj.partition_oid = leaf->oid;
 	obj.partition_name = p->name;
 	obj.partition_bound = leaf->bound;
@@ -340,7 +375,9 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	 * readers, and every other partition, do not. */
 	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", leaf->qualified);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
-			  newest_row(t, leaf, &newest, &empty, err);
+			  newest_row(t, leaf, &newest, &empty, err) &&
+			  fingerprint(t, leaf->qualified, p->fingerprint, sizeof(p->fingerprint), err);
+	obj.partition_fingerprint = p->fingerprint;
 	if (ok && !empty && newest >= t->cutoff)
 	{
 		char when[64];
@@ -384,8 +421,8 @@ load_pending(ArchiveTarget *t, Pending **out, int *n, EbbError *err)
 	Buf sql;
 
 	buf_init(&sql);
-	buf_append_str(&sql,
-				   "SELECT object_key, rows, partition_oid, partition_name, partition_bound, ");
+	buf_append_str(&sql, "SELECT object_key, rows, partition_oid, partition_name, partition_bound,"
+						 " coalesce(partition_fingerprint, ''), ");
 	archive_epoch_us_sql("window_start", &sql);
 	buf_append_str(&sql, ", ");
 	archive_epoch_us_sql("window_end", &sql);
@@ -406,8 +443,9 @@ load_pending(ArchiveTarget *t, Pending **out, int *n, EbbError *err)
 		p->oid = (uint32_t) strtoul(PQgetvalue(res, i, 2), NULL, 10);
 		snprintf(p->name, sizeof(p->name), "%s", PQgetvalue(res, i, 3));
 		snprintf(p->bound, sizeof(p->bound), "%s", PQgetvalue(res, i, 4));
-		p->window.start = strtoll(PQgetvalue(res, i, 5), NULL, 10);
-		p->window.end = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+		snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", PQgetvalue(res, i, 5));
+		p->window.start = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+		p->window.end = strtoll(PQgetvalue(res, i, 7), NULL, 10);
 	}
 	PQclear(res);
 	return true;

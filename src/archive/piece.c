@@ -221,21 +221,17 @@ archive_epoch_us_sql(const char *expr, Buf *out)
 			   expr, expr, expr, expr);
 }
 
-/* A binary stream names its columns: those the encoder reads as text are cast by the server. */
 void
 archive_column_list(const TableShape *shape, Buf *sql)
 {
-	if (!shape->binary)
-	{
-		buf_append_char(sql, '*');
-		return;
-	}
+	/* By name, never "*": a partition (or a DEFAULT) may hold its columns in another order
+	 * than the parent whose shape the encoder writes. */
 	for (int i = 0; i < shape->ncolumns; i++)
 	{
 		if (i > 0)
 			buf_append_str(sql, ", ");
 		pg_quote_ident(sql, shape->columns[i].name);
-		if (shape->columns[i].as_text)
+		if (shape->binary && shape->columns[i].as_text)
 			buf_append_str(sql, "::pg_catalog.text");
 	}
 }

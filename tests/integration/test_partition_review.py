@@ -97,12 +97,11 @@ class ReviewTest(unittest.TestCase):
 
     # --- bugs -----------------------------------------------------------------
 
-    # FAILS: the CSV object of ev_old has the parent's header "id,ts,a,b" over the
+    # Was a bug (fixed): the CSV object of ev_old has the parent's header "id,ts,a,b" over the
     # partition's own column order ("B,A,2020-01-05 00:00:00+00,1"); the partition is
     # dropped; the oracle cannot load it: 'invalid input syntax for type integer: "B"'.
     # partition.c archive_leaf (and rearchive) build "COPY (SELECT * FROM <leaf>)" for a
     # text encoder: * is the leaf's attribute order, not the parent's.
-    @unittest.expectedFailure
     def test_csv_partition_attached_with_another_column_order(self):
         PG.psql("""
             CREATE TABLE ev (id int, ts timestamptz NOT NULL, a text, b text)
@@ -118,12 +117,11 @@ class ReviewTest(unittest.TestCase):
         pu.assert_ok(self, self.archive())
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # FAILS: same column-order bug on the --whole-partitions-only path: table.c
+    # Was a bug (fixed): same column-order bug on the --whole-partitions-only path: table.c
     # archive_table_rows points t->qualified at the DEFAULT leaf, so piece.c
     # build_delete_sql emits "DELETE FROM <leaf> ... RETURNING *" (leaf order) under the
     # parent's CSV header; the row is deleted and its object reads 'invalid input syntax
     # for type integer: "B"'.
-    @unittest.expectedFailure
     def test_csv_default_with_another_column_order_whole_partitions_only(self):
         PG.psql("""
             CREATE TABLE ev (id int, ts timestamptz, a text, b text) PARTITION BY RANGE (ts);
@@ -145,7 +143,6 @@ class ReviewTest(unittest.TestCase):
     # any change that keeps the count (UPDATE, DELETE + INSERT) between T1 and the detach
     # (here ebb stopped; in real life a DETACH that waits or fails until the next run) is
     # dropped unarchived.
-    @unittest.expectedFailure
     def test_rows_changed_after_archive_with_same_count_are_not_lost(self):
         PG.psql(SIMPLE, self.db)
         proc = self.stop_after_archive()
@@ -300,13 +297,12 @@ class ReviewTest(unittest.TestCase):
         self.assertIn('skipped', proc.stdout)
         self.assertEqual(proc.stdout.count('created partition'), 1)
 
-    # FAILS: stderr 'ebb: warning: could not remove "", replaced by "..._ev_a-again..."'.
+    # Was a bug (fixed): stderr 'ebb: warning: could not remove "", replaced by "..._ev_a-again..."'.
     # An empty partition has p->key "" (no ledger row); a row written before its detach
     # makes rearchive() "replace" the key "" with store_remove(""): on the file store an
     # unlink of the destination root; on S3 (read in the code, not run) a DELETE of the
     # bare prefix, i.e. of the bucket URL (DeleteBucket) when the prefix is empty; plus
     # "<prefix>.manifest.json".
-    @unittest.expectedFailure
     def test_late_row_in_an_empty_partition(self):
         PG.psql(SIMPLE.replace("(1, '2020-01-05+00', 'a1'), (2, '2020-01-07+00', 'a2'),", ''),
                 self.db)
