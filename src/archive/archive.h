@@ -56,11 +56,12 @@ typedef struct ArchiveTarget
 	const EncoderDriver *encoder;
 	EncoderOptions encoder_options;     /* the policy's; metadata is per object */
 	const CompressorDriver *compressor; /* "none" when the encoder compresses inside */
-	char *qualified;                    /* "schema"."table" */
-	char *time_col;                     /* "column" */
-	char *key_prefix;                   /* <database>/<schema>.<table> */
-	char *columns_json;                 /* [{"name":..,"type":..},..] */
-	char *sysid;                        /* server system identifier, or NULL */
+	char *qualified;        /* "schema"."table" (or a leaf partition archived row by row) */
+	const char *piece_name; /* NULL, or that leaf's schema.name, in row objects' keys */
+	char *time_col;         /* "column" */
+	char *key_prefix;       /* <database>/<schema>.<table> */
+	char *columns_json;     /* [{"name":..,"type":..},..] */
+	char *sysid;            /* server system identifier, or NULL */
 	int64_t cutoff;
 	uint64_t rows, bytes, objects;
 	/* Manifests are written while the next window's COPY starts (after their COMMIT, as the

@@ -35,13 +35,16 @@ typedef struct PartState
 	char qualified[300]; /* "schema"."name" now */
 	char parent[300];    /* while attached or pending */
 	bool parent_has_default;
+	bool ours; /* attached in this table's tree, or detached under the name archived */
 } PartState;
 
+/* name: the partition's schema.name when it was archived (a detached table must still bear
+ * it: the oid alone could have been reused, or the table attached elsewhere since). */
 static bool
-query_state(ArchiveTarget *t, uint32_t oid, PartState *st, EbbError *err)
+query_state(ArchiveTarget *t, uint32_t oid, const char *name, PartState *st, EbbError *err)
 {
 	char text[16];
-	const char *params[1] = {text};
+	const char *params[3] = {text, t->info.oid_text, name};
 	PGresult *res;
 
 	snprintf(text, sizeof(text), "%u", oid);
@@ -51,14 +54,17 @@ query_state(ArchiveTarget *t, uint32_t oid, PartState *st, EbbError *err)
 				  " pg_catalog.quote_ident(p.relname), i.inhdetachpending,"
 				  " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits s JOIN pg_catalog.pg_class sc"
 				  " ON sc.oid = s.inhrelid WHERE s.inhparent = i.inhparent"
-				  " AND pg_catalog.pg_get_expr(sc.relpartbound, sc.oid) = 'DEFAULT')"
+				  " AND pg_catalog.pg_get_expr(sc.relpartbound, sc.oid) = 'DEFAULT'),"
+				  " CASE WHEN i.inhparent IS NULL THEN n.nspname || '.' || c.relname = $3"
+				  " ELSE i.inhparent IN (SELECT relid FROM"
+				  " pg_catalog.pg_partition_tree($2::pg_catalog.oid::pg_catalog.regclass)) END"
 				  " FROM pg_catalog.pg_class c"
 				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 				  " LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
 				  " LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
 				  " LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
 				  " WHERE c.oid = $1 AND c.relkind = 'r'",
-				  1, params, &res, err))
+				  3, params, &res, err))
 		return false;
 	memset(st, 0, sizeof(*st));
 	st->kind = PART_GONE;
@@ -70,6 +76,7 @@ query_state(ArchiveTarget *t, uint32_t oid, PartState *st, EbbError *err)
 				   : strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? PART_DETACH_PENDING
 															 : PART_ATTACHED;
 		st->parent_has_default = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+		st->ours = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	}
 	PQclear(res);
 	return true;
@@ -298,10 +305,16 @@ finish(ArchiveTarget *t, Pending *p, EbbError *err)
 
 	for (int attempt = 0;;)
 	{
-		if (!query_state(t, p->oid, &st, err))
+		if (!query_state(t, p->oid, p->name, &st, err))
 			return false;
 		if (st.kind == PART_GONE)
 			return !p->key[0] || set_state(t, p->key, "dropped", err);
+		if (!st.ours)
+		{
+			log_warning("partition %s (archived as %s) is no longer part of %s: left alone",
+						st.qualified, p->name, t->qualified);
+			return !p->key[0] || set_state(t, p->key, "released", err);
+		}
 		if (st.kind == PART_DETACHED)
 		{
 			if (!remove_detached(t, p, &st, &again, err))
@@ -451,6 +464,17 @@ load_pending(ArchiveTarget *t, Pending **out, int *n, EbbError *err)
 	return true;
 }
 
+static void
+unrecorded(const ArchiveTarget *t, const PartLeaf *leaf, Pending *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->oid = leaf->oid;
+	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
+	snprintf(p->bound, sizeof(p->bound), "%s", leaf->bound);
+	p->window = (TimeRange){leaf->lower, leaf->upper};
+	(void) t;
+}
+
 bool
 partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 {
@@ -471,7 +495,15 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 			resumed |= pending[k].oid == leaf->oid;
 		if (resumed || !partition_expired(t, leaf))
 			continue;
-		ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err));
+		if (leaf->detach_pending)
+		{
+			/* A detach nobody recorded (an empty partition's, or another tool's): finish it;
+			 * T2 finds the rows the ledger does not have and archives them first. */
+			unrecorded(t, leaf, &p);
+			ok = finish(t, &p, err);
+		}
+		else
+			ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err));
 	}
 	free(pending);
 	if (ok && archive_cancel_requested)

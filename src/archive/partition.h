@@ -48,7 +48,7 @@ typedef struct PartPlan
  * time column. */
 bool partition_plan(ArchiveTarget *t, PartPlan *plan, EbbError *err);
 void partition_plan_free(PartPlan *plan);
-/* Is the leaf archived whole this run? */
+/* Is the leaf wholly before the cutoff (archived whole, or its pending detach finished)? */
 bool partition_expired(const ArchiveTarget *t, const PartLeaf *leaf);
 
 /* Resumes the partitions the ledger says are archived but not yet removed, then archives and

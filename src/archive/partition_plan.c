@@ -226,6 +226,5 @@ partition_plan_free(PartPlan *plan)
 bool
 partition_expired(const ArchiveTarget *t, const PartLeaf *leaf)
 {
-	return !leaf->is_default && !leaf->detach_pending && leaf->upper != TIME_POS_INFINITY &&
-		   leaf->upper <= t->cutoff;
+	return !leaf->is_default && leaf->upper != TIME_POS_INFINITY && leaf->upper <= t->cutoff;
 }

@@ -331,7 +331,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 {
 	Buf sql;
 
-	archive_object_init(t, piece, window, NULL, obj);
+	archive_object_init(t, piece, window, t->piece_name, obj);
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && archive_in_transaction(t, buf_cstr(&sql), obj, err);

@@ -428,14 +428,21 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 	bool ok = partition_archive_all(t, &plan, err);
 	if (ok && !t->policy->whole_partitions_only)
 		ok = archive_all_pieces(t, err);
-	else if (ok && plan.default_leaf)
+	/* Only the DEFAULT's leaves (a sub-partitioned DEFAULT has several), one at a time. */
+	for (int i = 0; ok && t->policy->whole_partitions_only && i < plan.n; i++)
 	{
 		char *parent = t->qualified;
-		archive_deallocate(t); /* the probes were prepared for the parent */
-		t->qualified = plan.default_leaf;
+		if (!plan.leaves[i].is_default)
+			continue;
+		char *name = ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name);
+		archive_deallocate(t); /* the probes were prepared for another relation */
+		t->qualified = plan.leaves[i].qualified;
+		t->piece_name = name; /* two leaves' pieces of one window must not share a key */
 		ok = archive_all_pieces(t, err);
 		archive_deallocate(t);
 		t->qualified = parent;
+		t->piece_name = NULL;
+		free(name);
 	}
 	partition_plan_free(&plan);
 	return ok;

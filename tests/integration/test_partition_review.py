@@ -156,7 +156,7 @@ class ReviewTest(unittest.TestCase):
         self.assertNotIn('ev_a', [c[0] for c in children(self.db)])
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # FAILS: the table is stuck for good. Run 1: ev_empty (no rows, so no ledger row) is
+    # Was a bug (fixed): the table is stuck for good. Run 1: ev_empty (no rows, so no ledger row) is
     # left 'detach pending' by a DETACH CONCURRENTLY cut at lock_timeout. Every later run:
     # 'could not detach partition public.ev_a: query failed: partition "ev_empty"
     # already pending detach in partitioned table "public.ev"' (rc 1). load_pending only
@@ -164,7 +164,6 @@ class ReviewTest(unittest.TestCase):
     # detach_pending leaves, so nobody FINALIZEs ev_empty. (Same for a pending detach
     # left by anyone else.) The run-1 hint "The partition is archived" is also wrong for
     # an empty partition.
-    @unittest.expectedFailure
     def test_empty_partition_left_detach_pending_is_finished(self):
         PG.psql(SIMPLE.replace(
             'CREATE TABLE ev_a', "CREATE TABLE ev_empty PARTITION OF ev FOR VALUES FROM"
@@ -181,11 +180,10 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual([c[0] for c in children(self.db)], ['ev_new'])
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # FAILS: rc 0, but ids 3 and 6 (old rows in ev_def_rest) stay in the table:
+    # Was a bug (fixed): rc 0, but ids 3 and 6 (old rows in ev_def_rest) stayed in the table:
     # with --whole-partitions-only, table.c archive_table_rows archives the rows of
     # plan.default_leaf only, the first leaf under the DEFAULT (ev_def_a); the DEFAULT's
     # other leaves are silently skipped.
-    @unittest.expectedFailure
     def test_whole_partitions_only_sub_partitioned_default(self):
         PG.psql("""
             CREATE TABLE ev (id int, kind text, ts timestamptz) PARTITION BY RANGE (ts);
@@ -339,12 +337,11 @@ class ReviewTest(unittest.TestCase):
         self.assertIn('archived 2 rows in 2 objects', real.stdout)
         self.assertIn('would archive 2 rows in 2 objects', dry.stdout)
 
-    # FAILS: ev_a, archived by an interrupted run and then moved by hand under another
+    # Was a bug (fixed): ev_a, archived by an interrupted run and then moved by hand under another
     # partitioned table (public.other), is detached from public.other and dropped by
     # 'ebb archive --table public.ev'. partition.c finish()/query_state() act on whatever
     # relation has the ledger's partition_oid, wherever it now is (an OID reused after
     # wraparound would be treated the same way: re-archived under ev and dropped).
-    @unittest.expectedFailure
     def test_archived_partition_moved_to_another_table_is_left_alone(self):
         PG.psql(SIMPLE, self.db)
         self.crash_after_archive()
