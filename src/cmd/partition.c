@@ -144,24 +144,28 @@ managed_by_partman(PGconn *conn, const PartitionCmd *p, bool *managed, EbbError 
 	return ok;
 }
 
-/* name, lower and upper bound (as literals of the key's type) of each range to have. */
+/* name, lower and upper bound (as literals of the key's type) of each range to have. The series
+ * runs on UTC wall-clock timestamps for a timestamptz key: adding '1 month' or '1 day' to a
+ * timestamptz would follow the session's TimeZone (DST, month ends) and shift the bounds. */
 static bool
 ranges(PGconn *conn, const PartitionCmd *p, const Parent *par, PGresult **res, EbbError *err)
 {
 	char premake[24];
 	const char *params[4] = {p->unit, p->format, premake, p->table};
-	const char *now = par->tz ? "pg_catalog.date_trunc($1, pg_catalog.now(), 'UTC')"
+	const char *now = par->tz ? "pg_catalog.date_trunc($1, pg_catalog.now() AT TIME ZONE 'UTC')"
 							  : "pg_catalog.date_trunc($1, LOCALTIMESTAMP)";
-	const char *local = par->tz ? "g AT TIME ZONE 'UTC'" : "g";
+	const char *lo = par->tz ? "(g AT TIME ZONE 'UTC')" : "g";
+	const char *hi = par->tz ? "((g + ('1 ' || $1)::interval) AT TIME ZONE 'UTC')"
+							 : "(g + ('1 ' || $1)::interval)";
 	Buf sql;
 
 	snprintf(premake, sizeof(premake), "%lld", p->premake);
 	buf_init(&sql);
 	buf_printf(&sql,
-			   "SELECT $4 || '_p' || pg_catalog.to_char(%s, $2), g::text,"
-			   " (g + ('1 ' || $1)::interval)::text FROM pg_catalog.generate_series(%s,"
-			   " %s + $3::int * ('1 ' || $1)::interval, ('1 ' || $1)::interval) g",
-			   local, now, now);
+			   "SELECT $4 || '_p' || pg_catalog.to_char(g, $2), %s::text, %s::text"
+			   " FROM pg_catalog.generate_series(%s, %s + $3::int * ('1 ' || $1)::interval,"
+			   " ('1 ' || $1)::interval) g",
+			   lo, hi, now, now);
 	bool ok = pg_query(conn, buf_cstr(&sql), 4, params, res, err);
 	buf_free(&sql);
 	return ok;
@@ -171,14 +175,16 @@ ranges(PGconn *conn, const PartitionCmd *p, const Parent *par, PGresult **res, E
  * the DEFAULT locked so that no row of the range lands there meanwhile. */
 static bool
 create_moving(PGconn *conn, const Parent *par, const char *name, const char *lo, const char *hi,
-			  EbbError *err)
+			  char sqlstate[6], EbbError *err)
 {
 	Buf sql;
 
 	buf_init(&sql);
 	buf_printf(&sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;", par->default_part);
-	buf_printf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS);", name,
-			   par->qualified);
+	buf_printf(
+		&sql,
+		"CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);",
+		name, par->qualified);
 	/* Columns by name: the DEFAULT may have been attached with another column order. */
 	buf_printf(&sql,
 			   "WITH moved AS (DELETE FROM %s WHERE %s >= '%s' AND %s < '%s' RETURNING %s)"
@@ -188,7 +194,7 @@ create_moving(PGconn *conn, const Parent *par, const char *name, const char *lo,
 	buf_printf(&sql, "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s');",
 			   par->qualified, name, lo, hi);
 	buf_append_str(&sql, "COMMIT");
-	bool ok = pg_exec(conn, buf_cstr(&sql), err);
+	bool ok = pg_exec_state(conn, buf_cstr(&sql), sqlstate, err);
 	if (!ok)
 		pg_exec(conn, "ROLLBACK", &(EbbError){0});
 	buf_free(&sql);
@@ -216,51 +222,75 @@ default_rows(PGconn *conn, const Parent *par, const char *lo, const char *hi, Eb
 	return n;
 }
 
-/* One range: created, moved into, or left alone (it exists, or another partition covers it). */
+/* Is there a relation of that name, and is it a partition of the parent? */
+static bool
+existing(PGconn *conn, const Parent *par, const char *name, bool *exists, bool *ours, EbbError *err)
+{
+	const char *params[2] = {name, par->qualified};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid"
+				  " AND i.inhparent = $2::pg_catalog.regclass) FROM pg_catalog.pg_class c"
+				  " WHERE c.oid = pg_catalog.to_regclass($1)",
+				  2, params, &res, err))
+		return false;
+	*exists = PQntuples(res) == 1;
+	*ours = *exists && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static void
+report_created(const PartitionCmd *p, const char *db, const char *rel, const char *lo,
+			   const char *hi, int64_t moved)
+{
+	printf("%s: %s.%s: created partition %s.%s for [%s, %s)", db, p->schema, p->table, p->schema,
+		   rel, lo, hi);
+	if (moved > 0)
+		printf(", moving %" PRId64 " rows out of the DEFAULT partition", moved);
+	printf("\n");
+}
+
+/* One range: created, moved into, or left alone (its partition exists; another relation has
+ * the name; another partition covers the range: the last two are reported). */
 static bool
 make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db, const char *rel,
 		 const char *lo, const char *hi, int *created, EbbError *err)
 {
 	Buf name, sql;
-	PGresult *res;
-	bool ok;
+	bool exists, ours, ok;
+	char sqlstate[6];
+	int64_t moved = 0;
 
 	buf_init(&name);
-	pg_quote_qualified(&name, p->schema, rel);
-	const char *params[1] = {buf_cstr(&name)};
-	if (!(ok = pg_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, &res,
-						err)))
-		goto done;
-	bool exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	int64_t moved = exists ? 0 : default_rows(conn, par, lo, hi, err);
-	if (exists || (ok = moved >= 0) == false)
-		goto done;
 	buf_init(&sql);
+	pg_quote_qualified(&name, p->schema, rel);
+	ok = existing(conn, par, buf_cstr(&name), &exists, &ours, err) &&
+		 (exists || (moved = default_rows(conn, par, lo, hi, err)) >= 0);
+	if (ok && exists && !ours)
+		printf("%s: %s.%s: skipped [%s, %s): relation %s exists and is not its partition\n", db,
+			   p->schema, p->table, lo, hi, buf_cstr(&name));
+	if (!ok || exists)
+		goto done;
 	buf_printf(&sql, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
 			   buf_cstr(&name), par->qualified, lo, hi);
-	EbbError cerr;
-	error_init(&cerr);
-	ok = moved > 0 ? create_moving(conn, par, buf_cstr(&name), lo, hi, err)
-				   : pg_exec(conn, buf_cstr(&sql), &cerr);
-	buf_free(&sql);
-	if (!ok && moved == 0)
+	ok = moved > 0 ? create_moving(conn, par, buf_cstr(&name), lo, hi, sqlstate, err)
+				   : pg_exec_state(conn, buf_cstr(&sql), sqlstate, err);
+	if (!ok && strcmp(sqlstate, "42P17") == 0)
 	{
-		/* Most often: another partition covers (part of) the range. Reported, not fatal. */
-		printf("%s: %s.%s: skipped [%s, %s): %s\n", db, p->schema, p->table, lo, hi, cerr.message);
+		/* 42P17: another partition covers (part of) the range. Reported, not fatal. */
+		printf("%s: %s.%s: skipped [%s, %s): %s\n", db, p->schema, p->table, lo, hi, err->message);
+		error_init(err);
 		ok = true;
-		goto done;
 	}
-	if (ok)
+	else if (ok)
 	{
 		(*created)++;
-		printf("%s: %s.%s: created partition %s.%s for [%s, %s)", db, p->schema, p->table,
-			   p->schema, rel, lo, hi);
-		if (moved > 0)
-			printf(", moving %" PRId64 " rows out of the DEFAULT partition", moved);
-		printf("\n");
+		report_created(p, db, rel, lo, hi, moved);
 	}
 done:
+	buf_free(&sql);
 	buf_free(&name);
 	return ok;
 }
@@ -306,6 +336,21 @@ partition_database(void *arg, const char *dbname)
 	return outcomes;
 }
 
+/* <table>_p<suffix> must fit PostgreSQL's 63 bytes: a truncated name would collide. */
+static bool
+check_name_length(const PartitionCmd *p, EbbError *err)
+{
+	size_t suffix = strcmp(p->unit, "hour") == 0 ? 10 : strcmp(p->unit, "month") == 0 ? 6 : 8;
+
+	if (strlen(p->table) + 2 + suffix <= 63)
+		return true;
+	error_set(err, EBB_ERR_CONFIG, "partition names of table \"%s\" would be longer than 63 bytes",
+			  p->table);
+	error_detail(err, "They are the table's name, \"_p\" and %zu characters of the start.", suffix);
+	error_hint(err, "PostgreSQL would truncate them into one name; create them another way.");
+	return false;
+}
+
 /* A flag's slot, or NULL (its default) when not given. */
 static const OptSlot *
 cli_slot(const CmdContext *ctx, OptId id)
@@ -341,6 +386,7 @@ cmd_partition(int argc, char **argv)
 	}
 	if (!config_parse_qualified_name(table, &p.schema, &p.table, &err) ||
 		!parse_interval(opt_get_string(OPT_INTERVAL, cli_slot(&ctx, OPT_INTERVAL)), &p, &err) ||
+		!check_name_length(&p, &err) ||
 		!opt_get_int(OPT_PREMAKE, cli_slot(&ctx, OPT_PREMAKE), 0, 1000, &p.premake, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
 		goto fail;

@@ -204,13 +204,12 @@ class ReviewTest(unittest.TestCase):
         left, _ = harness.assert_oracle(self, before, PG, self.db, TABLE)
         self.assertEqual(sorted(int(r[0]) for r in left), [4, 5])
 
-    # FAILS: 'AssertionError: 11 != 13' (rc 0, run on 2026-11-30): gaps and shifted
+    # Was a bug (fixed): 'AssertionError: 11 != 13' (rc 0, run on 2026-11-30): gaps and shifted
     # bounds. cmd/partition.c ranges() runs generate_series over timestamptz in the
     # session TimeZone: from UTC midnight, '1 month' and '1 week' are added in
     # America/New_York local time, so bounds drift (DST: 23:00Z; month-end clamping:
     # ev_p202612 = [2026-12-01 01:00Z, 2026-12-31 01:00Z)), the next range gets the same
     # name (UTC date) and is "left alone": a month/a day uncovered.
-    @unittest.expectedFailure
     def test_premake_timestamptz_under_a_dst_timezone(self):
         PG.psql('CREATE TABLE ev (id int, ts timestamptz NOT NULL) PARTITION BY RANGE (ts)',
                 self.db)
@@ -231,10 +230,9 @@ class ReviewTest(unittest.TestCase):
             % (harness.quote_literal(first), harness.quote_literal(first)), self.db)
         self.assertEqual(bounds, expected)
 
-    # FAILS: rc 0, stdout '0 partitions created, 0 ahead wanted' and nothing else:
+    # Was a bug (fixed): rc 0, stdout '0 partitions created, 0 ahead wanted' and nothing else:
     # make_one() takes any relation named ev_p<today> (here a plain table) for the
     # partition ("left alone"), so today's range stays uncovered without a word.
-    @unittest.expectedFailure
     def test_premake_name_taken_by_a_plain_table(self):
         PG.psql("CREATE TABLE ev (id int, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);"
                 " SELECT 'ev_p' || to_char(date_trunc('day', now(), 'UTC') AT TIME ZONE 'UTC',"
@@ -244,24 +242,25 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual(children(self.db), [])
         self.assertTrue(proc.rc != 0 or 'skipped' in proc.stdout, proc.stdout)
 
-    # FAILS: 1 partition instead of 4. With a 58-character table name, <table>_pYYYYMMDD
-    # is truncated to 63 bytes by PostgreSQL ("..._p202"): the first range is created
-    # under the truncated name, the next three find "their" name taken (to_regclass
-    # truncates too) and are silently skipped; rc 0.
-    @unittest.expectedFailure
+    # Was a bug (fixed): names over 63 bytes were truncated by PostgreSQL into one name,
+    # so one partition was made instead of 4 and the rest skipped silently. Such names
+    # are now refused before anything is created.
     def test_premake_long_table_name(self):
         name = 'e' * 58
         PG.psql('CREATE TABLE %s (id int, ts timestamptz NOT NULL) PARTITION BY RANGE (ts)'
                 % name, self.db)
         proc = harness.run_ebb(['partition', '--table', 'public.' + name, '--premake', '3'],
                                env=PG.env(self.db))
-        self.assertEqual(len(children(self.db, name)), 4, proc.stdout + proc.stderr)
+        self.assertEqual(proc.rc, 2, proc.stdout + proc.stderr)
+        self.assertEqual(proc.stderr.splitlines()[0],
+                         'ebb: error: partition names of table "%s" would be longer than 63'
+                         ' bytes' % name)
+        self.assertEqual(children(self.db, name), [])
 
-    # FAILS: rc 1, 'query failed: column "d" in child table must be a generated column'.
+    # Was a bug (fixed): rc 1, 'query failed: column "d" in child table must be a generated column'.
     # create_moving() builds the new table with LIKE ... INCLUDING DEFAULTS INCLUDING
     # CONSTRAINTS (no INCLUDING GENERATED), and ATTACH refuses it; without DEFAULT rows
     # (CREATE TABLE ... PARTITION OF) the same table works.
-    @unittest.expectedFailure
     def test_premake_moves_default_rows_with_a_generated_column(self):
         PG.psql("CREATE TABLE ev (id int, ts timestamptz NOT NULL,"
                 " d int GENERATED ALWAYS AS (id * 2) STORED) PARTITION BY RANGE (ts);"
@@ -275,12 +274,11 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual(self.snapshot(), before)
         self.assertEqual(PG.query('SELECT count(*) FROM ev_default', self.db), [('0',)])
 
-    # FAILS: rc 1, 'query failed: partition "ev_p202611" would overlap partition
+    # Was a bug (fixed): rc 1, 'query failed: partition "ev_p202611" would overlap partition
     # "ev_part"' (the current month's name), and next month's partition is never
     # created. A range another partition covers is "skipped" (rc 0, later ranges made)
     # when the DEFAULT has no row in it, but with DEFAULT rows make_one() takes the
     # create_moving() path, whose failure aborts the run.
-    @unittest.expectedFailure
     def test_premake_covered_range_with_default_rows(self):
         PG.psql("CREATE TABLE ev (id int, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);"
                 " CREATE TABLE ev_default PARTITION OF ev DEFAULT;"
