@@ -191,8 +191,10 @@ archive_unlock_table(PGconn *conn, uint32_t oid)
 		PQclear(res);
 }
 
+/* The rows of a piece, less those of expired partitions (a dry run's partitions are listed on
+ * their own: a real run takes them whole before the pieces). */
 static bool
-count_range(ArchiveTarget *t, TimeRange r, int64_t *rows, EbbError *err)
+count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, EbbError *err)
 {
 	Buf sql;
 	bool isnull, ok;
@@ -200,6 +202,22 @@ count_range(ArchiveTarget *t, TimeRange r, int64_t *rows, EbbError *err)
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->qualified);
 	archive_range_condition(t, r, &sql);
+	for (int i = 0; plan && i < plan->n; i++)
+	{
+		const PartLeaf *l = &plan->leaves[i];
+		if (!partition_expired(t, l) || l->upper <= r.start || l->lower >= r.end)
+			continue;
+		buf_printf(&sql, " AND NOT (%s < '", t->time_col);
+		archive_time_literal(t, l->upper, &sql);
+		buf_append_char(&sql, '\'');
+		if (l->lower != TIME_NEG_INFINITY)
+		{
+			buf_printf(&sql, " AND %s >= '", t->time_col);
+			archive_time_literal(t, l->lower, &sql);
+			buf_append_char(&sql, '\'');
+		}
+		buf_append_char(&sql, ')');
+	}
 	ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
 	buf_free(&sql);
 	return ok;
@@ -328,14 +346,14 @@ dry_run(ArchiveTarget *t, EbbError *err)
 	while (planner_next(&pl, &done, &piece, &window, &oversize, err))
 	{
 		int64_t rows;
-		if (done || in_expired_partition(t, &plan, piece))
-		{
-			if (done)
-				break;
-			continue;
-		}
-		if (!count_range(t, piece, &rows, err))
+		if (done)
 			break;
+		if (in_expired_partition(t, &plan, piece))
+			continue;
+		if (!count_range(t, piece, &plan, &rows, err))
+			break;
+		if (rows == 0)
+			continue;
 		print_dry_piece(t, piece, rows);
 		t->rows += (uint64_t) rows;
 		t->bytes += (uint64_t) ((double) rows * t->info.est_row_bytes);
