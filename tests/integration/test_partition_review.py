@@ -136,7 +136,7 @@ class ReviewTest(unittest.TestCase):
         pu.assert_ok(self, self.archive('--whole-partitions-only'))
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # FAILS (data loss): oracle '5 rows before, 1 left + 4 archived; 2 missing, 2 extra':
+    # Was a bug (fixed; data loss): oracle '5 rows before, 1 left + 4 archived; 2 missing, 2 extra':
     # the UPDATEd row ('updated') and the row INSERTed after a DELETE are lost; the
     # archive holds row 1 as it was at T1 and the deleted row 2. partition.c
     # remove_detached compares only count(*) with the ledger's row count before DROP, so
