@@ -97,11 +97,13 @@ set_state(ArchiveTarget *t, const char *key, const char *state, EbbError *err)
 }
 
 /*
- * "rows:sum": the row count and the sum of a 64-bit hash of each row's text, the same for the
- * same multiset of rows in any order. Computed under the lock of T1 and again under T2's, it
- * tells whether the rows changed in between, even when their count did not (an UPDATE, or a
- * DELETE and an INSERT). Session settings that change a row's text (TimeZone) can only make
- * two equal sets differ, which archives the partition again: never a loss.
+ * "rows:sum": the row count and the sum of a 64-bit hash of each row version's (ctid, xmin),
+ * the same for the same heap. Computed under the lock of T1 and again under T2's, it tells
+ * whether the rows changed in between even when their count did not: an UPDATE, a DELETE and
+ * an INSERT, each leaves row versions with other ctids and newer xmins. DETACH and SET SCHEMA
+ * do not rewrite the heap; a rewrite (VACUUM FULL, CLUSTER) makes equal rows differ, which
+ * archives the partition again: never a loss. Hashing the row versions, not the rows' text,
+ * keeps it cheap: no output function runs.
  */
 static bool
 fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, EbbError *err)
@@ -111,8 +113,8 @@ fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, E
 
 	buf_init(&sql);
 	buf_printf(&sql,
-			   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum("
-			   "pg_catalog.hashtextextended(r::text, 0)::numeric), 0) FROM %s r",
+			   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(pg_catalog.hashtextextended("
+			   "r.ctid::text || r.xmin::text, 0)::numeric), 0) FROM %s r",
 			   qualified);
 	bool ok = pg_query(t->conn, buf_cstr(&sql), 0, NULL, &res, err);
 	buf_free(&sql);
