@@ -84,7 +84,13 @@ fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, Ebb
 	t.policy = r->policy;
 	t.cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
 	if (!partition_plan(&t, &plan, err))
-		return false;
+	{
+		/* Partitioned by something else: archive refuses it; status still reports the rest. */
+		if (err->code != EBB_ERR_CONFIG)
+			return false;
+		error_init(err);
+		return true;
+	}
 	r->partitioned = true;
 	r->partitions = plan.n;
 	r->expired = ebb_malloc(sizeof(PartitionReport) * (size_t) (plan.n ? plan.n : 1));

@@ -211,6 +211,11 @@ class PartitionTest(unittest.TestCase):
                       ' BY RANGE (ts).', proc.stderr)
         self.assertEqual(leaves(self.db), ['ev_1'])
         self.assertEqual(pu.count_rows(PG, self.db, table=TABLE), 1)
+        # ebb status still reports the table (as not partitioned by time)
+        proc = harness.run_ebb(['status', '--table', TABLE, '--time-column', 'ts', '--json'],
+                               env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertIsNone(json.loads(proc.stdout)['partitions'])
 
     def test_dry_run_lists_partitions(self):
         daily_partitions(self.db, days=6)
