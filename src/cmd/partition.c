@@ -34,6 +34,7 @@ typedef struct Parent
 	bool tz;
 	char default_part[300]; /* "" when none */
 	char *columns;          /* its columns, quoted, in order: "a", "b", ... */
+	bool missing;           /* no such table in this database */
 } Parent;
 
 static bool
@@ -97,6 +98,7 @@ load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
 		out->columns = ebb_strdup(PQgetvalue(res, 0, 5));
 	}
 	PQclear(res);
+	out->missing = !found;
 	if (!found)
 		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", p->schema,
 						 p->table);
@@ -311,6 +313,14 @@ partition_database(void *arg, const char *dbname)
 	error_init(&err);
 	const char *db = PQdb(conn);
 	bool ok = load_parent(conn, p, &par, &err) && managed_by_partman(conn, p, &managed, &err);
+	if (!ok && par.missing && p->ctx->settings.all_databases)
+	{
+		/* Under --all-databases not every tenant has every table, as archive says too. */
+		printf("%s: %s.%s: skipped: the table does not exist in this database\n", db, p->schema,
+			   p->table);
+		PQfinish(conn);
+		return OUTCOME_OK;
+	}
 	if (ok && managed)
 		printf("%s: %s.%s: managed by pg_partman; its maintenance creates the partitions\n", db,
 			   p->schema, p->table);

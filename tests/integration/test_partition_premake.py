@@ -131,6 +131,15 @@ class PremakeTest(unittest.TestCase):
                          ' creates the partitions\n' % self.db)
         self.assertEqual(partitions(self.db), parts)
 
+    def test_all_databases_skips_tenants_without_the_table(self):
+        other = pu.new_db(PG, 'pm_other')
+        proc = harness.run_ebb(['partition', '--table', 'public.ev', '--all-databases',
+                                '--include', 'pm*', '--premake', '0'], env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertIn('%s: public.ev: skipped: the table does not exist in this database\n'
+                      % other, proc.stdout)
+        self.assertIn('%s: public.ev: created partition' % self.db, proc.stdout)
+
     def test_refusals(self):
         PG.psql('CREATE TABLE lst (id int) PARTITION BY LIST (id)', self.db)
         proc = harness.run_ebb(['partition', '--table', 'public.lst'], env=PG.env(self.db))
