@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "archive/partition.h"
 #include "common/log.h"
+#include "common/retry.h"
 #include "common/time.h"
 
 /* A ledger row whose partition is archived but not yet removed. */
@@ -125,15 +127,15 @@ fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, E
 	return true;
 }
 
-/* Full jitter over an exponential backoff from 100 ms, capped at 5 s. */
+/* Full jitter over an exponential backoff from 100 ms, capped at 5 s (common/retry.h). */
 static void
 backoff(int attempt)
 {
-	int64_t cap = 100 << (attempt < 6 ? attempt : 6);
-	int64_t ms = (cap > 5000 ? 5000 : cap) * (int64_t) (rand() % 1000) / 1000;
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	static unsigned rand_state;
 
-	nanosleep(&ts, NULL);
+	if (!rand_state)
+		rand_state = (unsigned) time(NULL) ^ (unsigned) getpid();
+	retry_sleep_ms(retry_backoff_ms(attempt, 100, 5000, &rand_state));
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/retry.h"
 #include "store/s3/s3.h"
 
 #define BACKOFF_BASE_MS 100
@@ -471,25 +472,13 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 	return status_transient(resp->status) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
 }
 
-/* Full jitter: a uniform wait in [0, min(cap, base * 2^n)], never past the deadline. */
+/* Full jitter (common/retry.h), never past the deadline. */
 static int64_t
 backoff_ms(S3Client *c, int n, int64_t deadline)
 {
-	int64_t ceiling = BACKOFF_BASE_MS << (n < 16 ? n : 16);
-
-	if (ceiling > BACKOFF_CAP_MS)
-		ceiling = BACKOFF_CAP_MS;
-	int64_t wait = (int64_t) (rand_r(&c->rand_state) % (unsigned) (ceiling + 1));
+	int64_t wait = retry_backoff_ms(n, BACKOFF_BASE_MS, BACKOFF_CAP_MS, &c->rand_state);
 	int64_t left = deadline - now_ms();
 	return wait < left ? wait : (left > 0 ? left : 0);
-}
-
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec ts = {(time_t) (ms / 1000), (long) (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 bool
@@ -519,7 +508,7 @@ store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err)
 		int64_t wait = backoff_ms(c, n, deadline);
 		log_info("retrying in %" PRId64 " ms (attempt %d of %d): %s", wait, n + 2,
 				 c->opts.s3_retries + 1, err->message);
-		sleep_ms(wait);
+		retry_sleep_ms(wait);
 	}
 }
 
