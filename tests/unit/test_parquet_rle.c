@@ -23,54 +23,12 @@
 #include "encode/parquet/rle.h"
 #include "unit_util.h"
 
-/* ---- hex helpers ---- */
-
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (const char *p = hex; *p;)
-	{
-		if (*p == ' ' || *p == '|')
-		{
-			p++;
-			continue;
-		}
-		assert_true(hexdigit(p[0]) >= 0 && hexdigit(p[1]) >= 0);
-		assert_true(n < cap);
-		out[n++] = (uint8_t) (hexdigit(p[0]) << 4 | hexdigit(p[1]));
-		p += 2;
-	}
-	return n;
-}
+/* ---- hex helpers (unhex, assert_hex: unit_util.h) ---- */
 
 static void
 assert_buf_hex(const Buf *b, const char *hex)
 {
-	uint8_t want[256];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	if (b->len != n || memcmp(b->data, want, n) != 0)
-	{
-		char got[1024];
-		size_t o = 0;
-		got[0] = '\0';
-		for (size_t i = 0; i < b->len && o + 4 < sizeof(got); i++)
-			o += (size_t) snprintf(got + o, sizeof(got) - o, "%s%02x", i ? " " : "",
-								   (uint8_t) b->data[i]);
-		fail_msg("got  %s\nwant %s", got, hex);
-	}
+	assert_hex(b->data, b->len, hex);
 }
 
 static void

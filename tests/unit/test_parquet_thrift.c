@@ -22,64 +22,7 @@
 #include "encode/parquet/types.h"
 #include "unit_util.h"
 
-/* ---- hex helpers ---- */
-
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "15 00 | 2c" -> bytes (spaces and bars ignored). */
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (const char *p = hex; *p;)
-	{
-		if (*p == ' ' || *p == '|')
-		{
-			p++;
-			continue;
-		}
-		assert_true(hexdigit(p[0]) >= 0 && hexdigit(p[1]) >= 0);
-		assert_true(n < cap);
-		out[n++] = (uint8_t) (hexdigit(p[0]) << 4 | hexdigit(p[1]));
-		p += 2;
-	}
-	return n;
-}
-
-static void
-tohex(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n && o + 4 < cap; i++)
-		o += (size_t) snprintf(out + o, cap - o, "%s%02x", i ? " " : "", p[i]);
-}
-
-static void
-assert_hex(const void *data, size_t len, const char *hex)
-{
-	uint8_t want[512];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	if (len != n || memcmp(data, want, n) != 0)
-	{
-		char got[2048];
-		tohex(data, len, got, sizeof(got));
-		fail_msg("got  %s\nwant %s", got, hex);
-	}
-}
+/* ---- hex helpers (unhex, tohex, assert_hex: unit_util.h) ---- */
 
 static void
 assert_buf_hex(const Buf *b, const char *hex)
