@@ -119,20 +119,23 @@ EDGE_ROWS = [
 ]
 
 
-def table_ddl(table):
+def table_ddl(table, columns=None):
     return 'CREATE TABLE %s (%s);\nCREATE INDEX ON %s (ts);\n' % (
-        table, ', '.join('%s %s' % (harness.quote_ident(c), t) for c, t in COLUMNS), table)
+        table, ', '.join('%s %s' % (harness.quote_ident(c), t) for c, t in columns or COLUMNS),
+        table)
 
 
-def rows_sql(table):
+def rows_sql(table, edge_rows=None, more_text_columns=()):
     """INSERTs: the edge rows, one row per nasty string (in the text
     columns and in a text[]), and one all-NULL row; ids 1..n, every row
     older than two days, spread over several hours."""
-    rows = [dict(r) for r in EDGE_ROWS]
+    rows = [dict(r) for r in (EDGE_ROWS if edge_rows is None else edge_rows)]
     for s in TEXTS:
         lit = harness.quote_literal(s)
-        rows.append({'c_text': lit, 'Mixed Case, "quoted" col': lit,
-                     'c_text_arr': 'ARRAY[%s, NULL]' % lit, 'c_jsonb': 'to_jsonb(%s::text)' % lit})
+        rows.append(dict({'c_text': lit, 'Mixed Case, "quoted" col': lit,
+                          'c_text_arr': 'ARRAY[%s, NULL]' % lit,
+                          'c_jsonb': 'to_jsonb(%s::text)' % lit},
+                         **{c: lit for c in more_text_columns}))
     rows.append({})  # NULL in every column but id and ts
     stmts = []
     for i, row in enumerate(rows, 1):

@@ -84,27 +84,13 @@ EXPECTED_TYPES = {
 
 
 def table_ddl(table):
-    return 'CREATE TABLE %s (%s);\nCREATE INDEX ON %s (ts);\n' % (
-        table, ', '.join('%s %s' % (harness.quote_ident(c), t) for c, t in COLUMNS), table)
+    return tat.table_ddl(table, COLUMNS)
 
 
 def rows_sql(table, edge_rows=None):
-    """The edge rows, one row per nasty string, one all-NULL row (ids 1..n,
-    all old, over several hours), as in the CSV test."""
-    rows = [dict(r) for r in (EDGE_ROWS if edge_rows is None else edge_rows)]
-    for s in tat.TEXTS:
-        lit = harness.quote_literal(s)
-        rows.append({'c_text': lit, 'Mixed Case, "quoted" col': lit, 'c_name': lit,
-                     'c_text_arr': 'ARRAY[%s, NULL]' % lit, 'c_jsonb': 'to_jsonb(%s::text)' % lit})
-    rows.append({})
-    stmts = []
-    for i, row in enumerate(rows, 1):
-        cols = ['id', 'ts'] + list(row)
-        vals = [str(i), "'2021-03-04 05:06:07.891234+00'::timestamptz + %d * interval '17 min'"
-                % i] + list(row.values())
-        stmts.append('INSERT INTO %s (%s) VALUES (%s);' % (
-            table, ', '.join(harness.quote_ident(c) for c in cols), ', '.join(vals)))
-    return '\n'.join(stmts), len(rows)
+    """The CSV test's rows (edge rows, nasty strings, an all-NULL row) with
+    this module's edge rows and its name column."""
+    return tat.rows_sql(table, EDGE_ROWS if edge_rows is None else edge_rows, ('c_name',))
 
 
 def setUpModule():
