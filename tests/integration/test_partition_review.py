@@ -50,6 +50,23 @@ def children(db, parent='ev'):
                     " ORDER BY 1" % harness.quote_literal(parent), db)
 
 
+# A range-partitioned ev whose DEFAULT is itself partitioned by LIST (with a DEFAULT), and rows
+# old and new, with NULL keys and NULL list values; the INSERT is left open for more rows.
+SUB_DEFAULT_DDL = """
+            CREATE TABLE ev (id int, kind text, ts timestamptz) PARTITION BY RANGE (ts);
+            CREATE INDEX ON ev (ts);
+            CREATE TABLE ev_old PARTITION OF ev FOR VALUES FROM ('2020-01-01+00')
+              TO ('2020-02-01+00');
+            CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM (now() - interval '1 day')
+              TO (MAXVALUE);
+            CREATE TABLE ev_def PARTITION OF ev DEFAULT PARTITION BY LIST (kind);
+            CREATE TABLE ev_def_a PARTITION OF ev_def FOR VALUES IN ('a');
+            CREATE TABLE ev_def_rest PARTITION OF ev_def DEFAULT;
+            INSERT INTO ev VALUES (1, 'a', '2020-01-05+00'), (2, 'a', '2019-01-06+00'),
+              (3, 'b', '2019-01-06+00'), (4, 'a', now()), (5, 'b', NULL),
+              (6, NULL, '2018-01-01+00')"""
+
+
 class ReviewTest(unittest.TestCase):
     def setUp(self):
         self.db = pu.new_db(PG, 'rv')
@@ -185,20 +202,7 @@ class ReviewTest(unittest.TestCase):
     # plan.default_leaf only, the first leaf under the DEFAULT (ev_def_a); the DEFAULT's
     # other leaves are silently skipped.
     def test_whole_partitions_only_sub_partitioned_default(self):
-        PG.psql("""
-            CREATE TABLE ev (id int, kind text, ts timestamptz) PARTITION BY RANGE (ts);
-            CREATE INDEX ON ev (ts);
-            CREATE TABLE ev_old PARTITION OF ev FOR VALUES FROM ('2020-01-01+00')
-              TO ('2020-02-01+00');
-            CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM (now() - interval '1 day')
-              TO (MAXVALUE);
-            CREATE TABLE ev_def PARTITION OF ev DEFAULT PARTITION BY LIST (kind);
-            CREATE TABLE ev_def_a PARTITION OF ev_def FOR VALUES IN ('a');
-            CREATE TABLE ev_def_rest PARTITION OF ev_def DEFAULT;
-            INSERT INTO ev VALUES (1, 'a', '2020-01-05+00'), (2, 'a', '2019-01-06+00'),
-              (3, 'b', '2019-01-06+00'), (4, 'a', now()), (5, 'b', NULL),
-              (6, NULL, '2018-01-01+00');
-            """, self.db)
+        PG.psql(SUB_DEFAULT_DDL + ";", self.db)
         before = self.snapshot()
         pu.assert_ok(self, self.archive('--whole-partitions-only'))
         left, _ = harness.assert_oracle(self, before, PG, self.db, TABLE)
@@ -477,20 +481,7 @@ class ReviewTest(unittest.TestCase):
     def test_sub_partitioned_default_with_null_keys(self):
         """A DEFAULT partitioned by LIST with NULL keys and NULL list values: the
         row path archives every old row under it; NULL keys stay; it is never dropped."""
-        PG.psql("""
-            CREATE TABLE ev (id int, kind text, ts timestamptz) PARTITION BY RANGE (ts);
-            CREATE INDEX ON ev (ts);
-            CREATE TABLE ev_old PARTITION OF ev FOR VALUES FROM ('2020-01-01+00')
-              TO ('2020-02-01+00');
-            CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM (now() - interval '1 day')
-              TO (MAXVALUE);
-            CREATE TABLE ev_def PARTITION OF ev DEFAULT PARTITION BY LIST (kind);
-            CREATE TABLE ev_def_a PARTITION OF ev_def FOR VALUES IN ('a');
-            CREATE TABLE ev_def_rest PARTITION OF ev_def DEFAULT;
-            INSERT INTO ev VALUES (1, 'a', '2020-01-05+00'), (2, 'a', '2019-01-06+00'),
-              (3, 'b', '2019-01-06+00'), (4, 'a', now()), (5, 'b', NULL),
-              (6, NULL, '2018-01-01+00'), (7, NULL, NULL);
-            """, self.db)
+        PG.psql(SUB_DEFAULT_DDL + ", (7, NULL, NULL);", self.db)
         before = self.snapshot()
         pu.assert_ok(self, self.archive())
         left, _ = harness.assert_oracle(self, before, PG, self.db, TABLE)
