@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/endian.h"
 #include "pg/pg.h"
 
 static int
@@ -98,14 +99,6 @@ pg_copy_decode_text(char *line, size_t len, RowField *fields, int ncolumns, EbbE
 
 static const char copy_signature[11] = "PGCOPY\n\377\r\n";
 
-static uint32_t
-get_u32(const char *p)
-{
-	const unsigned char *u = (const unsigned char *) p;
-
-	return (uint32_t) u[0] << 24 | (uint32_t) u[1] << 16 | (uint32_t) u[2] << 8 | u[3];
-}
-
 bool
 pg_copy_binary_header(const char *data, size_t len, size_t *used, EbbError *err)
 {
@@ -116,10 +109,10 @@ pg_copy_binary_header(const char *data, size_t len, size_t *used, EbbError *err)
 	if (memcmp(data, copy_signature, 11) != 0)
 		return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: no binary COPY signature");
 	/* Bits 16-31 of the flags are critical: one ebb does not know must stop it. */
-	if (get_u32(data + 11) & 0xFFFF0000u)
+	if (read_be32(data + 11) & 0xFFFF0000u)
 		return error_set(err, EBB_ERR_QUERY,
 						 "unexpected COPY data: unknown critical flags in the binary header");
-	uint32_t ext = get_u32(data + 15);
+	uint32_t ext = read_be32(data + 15);
 	if (ext > 1024 * 1024)
 		return error_set(err, EBB_ERR_QUERY, "unexpected COPY data: a header extension of %u bytes",
 						 ext);
@@ -138,7 +131,7 @@ pg_copy_decode_binary(const char *data, size_t len, RowField *fields, int ncolum
 	*trailer = false;
 	if (len < 2)
 		return true;
-	int16_t n = (int16_t) ((unsigned char) data[0] << 8 | (unsigned char) data[1]);
+	int16_t n = (int16_t) read_be16(data);
 	if (n == -1)
 	{
 		*trailer = true;
@@ -152,7 +145,7 @@ pg_copy_decode_binary(const char *data, size_t len, RowField *fields, int ncolum
 	{
 		if (len - pos < 4)
 			return true;
-		int32_t flen = (int32_t) get_u32(data + pos);
+		int32_t flen = (int32_t) read_be32(data + pos);
 		pos += 4;
 		fields[i].isnull = flen == -1;
 		fields[i].data = data + pos;

@@ -1,32 +1,12 @@
 /* convert.c: one value in COPY's binary form (big-endian) to Parquet's PLAIN bytes. */
 #include <string.h>
 
+#include "common/endian.h"
 #include "encode/parquet/types.h"
 
+/* 2000-01-01 (PostgreSQL's epoch) after 1970-01-01, in days and in microseconds. */
 #define PG_EPOCH_DAYS 10957
 #define PG_EPOCH_US   INT64_C(946684800000000)
-
-static uint16_t
-be16(const char *p)
-{
-	const unsigned char *u = (const unsigned char *) p;
-
-	return (uint16_t) (u[0] << 8 | u[1]);
-}
-
-static uint32_t
-be32(const char *p)
-{
-	const unsigned char *u = (const unsigned char *) p;
-
-	return (uint32_t) u[0] << 24 | (uint32_t) u[1] << 16 | (uint32_t) u[2] << 8 | u[3];
-}
-
-static uint64_t
-be64(const char *p)
-{
-	return (uint64_t) be32(p) << 32 | be32(p + 4);
-}
 
 static void
 le32(uint8_t *o, uint32_t v)
@@ -77,7 +57,7 @@ static bool
 convert_date(const ColumnDesc *col, EncoderInfinity policy, const char *in, uint8_t out[16],
 			 bool *isnull, EbbError *err)
 {
-	int32_t d = (int32_t) be32(in);
+	int32_t d = (int32_t) read_be32(in);
 	int64_t v = (int64_t) d + PG_EPOCH_DAYS;
 
 	if ((d == INT32_MIN || d == INT32_MAX) &&
@@ -91,7 +71,7 @@ static bool
 convert_timestamp(const ColumnDesc *col, EncoderInfinity policy, const char *in, uint8_t out[16],
 				  bool *isnull, EbbError *err)
 {
-	int64_t ts = (int64_t) be64(in);
+	int64_t ts = (int64_t) read_be64(in);
 	int64_t v = 0;
 
 	if (ts == INT64_MIN || ts == INT64_MAX)
@@ -132,9 +112,9 @@ numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, s
 {
 	if (inlen < 8)
 		return bad_length(col, inlen, err);
-	int ndigits = (int16_t) be16(in);
-	int weight = (int16_t) be16(in + 2);
-	uint16_t sign = be16(in + 4);
+	int ndigits = (int16_t) read_be16(in);
+	int weight = (int16_t) read_be16(in + 2);
+	uint16_t sign = read_be16(in + 4);
 	static const int p10[4] = {1, 10, 100, 1000};
 
 	*special = sign == 0xC000   ? "NaN"
@@ -156,7 +136,7 @@ numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, s
 	{
 		int64_t gi = weight - floor_div4(e);
 		int k = (int) (e - 4 * floor_div4(e));
-		int d = gi >= 0 && gi < ndigits ? (be16(in + 8 + 2 * gi) / p10[k]) % 10 : 0;
+		int d = gi >= 0 && gi < ndigits ? (read_be16(in + 8 + 2 * gi) / p10[k]) % 10 : 0;
 		if (acc > (limit - 1 - d) / 10)
 			return error_set(err, EBB_ERR_DATA,
 							 "could not encode column \"%s\" as Parquet: a numeric value "
@@ -225,13 +205,13 @@ convert_fixed(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity poli
 	switch (t->kind)
 	{
 		case PQK_BOOL: out[0] = in[0] != 0; return true;
-		case PQK_INT16: le32(out, (uint32_t) (int32_t) (int16_t) be16(in)); return true;
+		case PQK_INT16: le32(out, (uint32_t) (int32_t) (int16_t) read_be16(in)); return true;
 		case PQK_INT32:
-		case PQK_FLOAT4: le32(out, be32(in)); return true;
-		case PQK_OID: le64(out, be32(in)); return true;
+		case PQK_FLOAT4: le32(out, read_be32(in)); return true;
+		case PQK_OID: le64(out, read_be32(in)); return true;
 		case PQK_INT64:
 		case PQK_FLOAT8:
-		case PQK_TIME: le64(out, be64(in)); return true;
+		case PQK_TIME: le64(out, read_be64(in)); return true;
 		case PQK_DATE: return convert_date(col, policy, in, out, isnull, err);
 		case PQK_TIMESTAMP:
 		case PQK_TIMESTAMPTZ: return convert_timestamp(col, policy, in, out, isnull, err);

@@ -29,10 +29,6 @@ enum
 	OID_JSONB = 3802
 };
 
-/* 2000-01-01 (PostgreSQL's epoch) after 1970-01-01, in days and in microseconds. */
-#define PG_EPOCH_DAYS 10957
-#define PG_EPOCH_US   INT64_C(946684800000000)
-
 /* numeric(p,s) with 1 <= p <= 38 and 0 <= s <= p fits a Parquet DECIMAL; others are text. */
 static bool
 numeric_decimal(int32_t typmod, int *precision, int *scale)
