@@ -107,6 +107,8 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 	if (schema && !p->keep_detached)
 	{
 		error_set(err, EBB_ERR_USAGE, "option --retention-schema requires --keep-detached");
+		error_hint(err, "Add --keep-detached to keep archived partitions in that schema instead of "
+						"dropping them.");
 		return false;
 	}
 	p->retention_schema = schema ? ebb_strdup(schema) : NULL;

@@ -306,6 +306,15 @@ class ErrorsTest(unittest.TestCase):
                    'ebb: error: invalid value "100kB" for option --row-group-bytes',
                    ['ebb: detail: A row group\'s byte budget must be at least 1MiB.'])
 
+    def test_partition_options(self):
+        self.check(self.args() + ['--retention-schema', 'old'], 2,
+                   'ebb: error: option --retention-schema requires --keep-detached',
+                   ['ebb: hint: Add --keep-detached to keep archived partitions in that schema'
+                    ' instead of dropping them.'])
+        self.check(self.args() + ['--detach-timeout', 'soon'], 2,
+                   'ebb: error: invalid value "soon" for option --detach-timeout',
+                   ['ebb: hint: Use a duration of at least 1ms, such as "500ms" or "2s".'])
+
     def test_keep_days_out_of_range(self):
         for value in ('-2', '36501', '99999999999999999999', 'abc', '', '3days', '1.5'):
             with self.subTest(value=value):
