@@ -125,6 +125,9 @@ void archive_epoch_us_sql(const char *expr, Buf *out);
 /* Formats a time as the SQL literal for the column's type. */
 void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 
+/* The compressor around an object of this format: --compress, or none for a format that
+ * compresses inside (its codec is then the encoder's). NULL for an unknown method. */
+const CompressorDriver *archive_object_compressor(const EncoderDriver *enc, const char *compress);
 /* ROLLBACK when the session is in a transaction (best effort). */
 void archive_rollback(ArchiveTarget *t);
 /* The first column of the first row as an integer (*isnull when NULL or no row). */

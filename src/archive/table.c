@@ -97,6 +97,13 @@ require_index(const ArchiveTarget *t, EbbError *err)
 	return false;
 }
 
+const CompressorDriver *
+archive_object_compressor(const EncoderDriver *enc, const char *compress)
+{
+	/* A format that compresses inside (Parquet) is stored, and read, as it is. */
+	return compressor_find(enc && enc->codecs ? "none" : compress);
+}
+
 /* The encoder, and what it reads: a binary stream with some columns as text, or all text. */
 static void
 choose_encoding(ArchiveTarget *t)
@@ -105,7 +112,7 @@ choose_encoding(ArchiveTarget *t)
 	TableShape *shape = &t->info.shape;
 
 	t->encoder = encoder_find(p->format);
-	t->compressor = compressor_find(t->encoder->codecs ? "none" : p->compress);
+	t->compressor = archive_object_compressor(t->encoder, p->compress);
 	t->encoder_options = (EncoderOptions){.codec = p->compress,
 										  .codec_level = p->compress_level,
 										  .row_group_rows = p->row_group_rows,

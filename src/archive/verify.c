@@ -433,8 +433,7 @@ static bool
 check_object(VerifyTarget *t, const LedgerObject *o, EbbError *err)
 {
 	const EncoderDriver *enc = encoder_find(o->format);
-	/* A format that compresses inside (Parquet) is read as it is stored. */
-	const CompressorDriver *cmp = compressor_find(enc && enc->codecs ? "none" : o->compression);
+	const CompressorDriver *cmp = archive_object_compressor(enc, o->compression);
 	Store *store;
 	bool exists;
 	uint64_t size;
