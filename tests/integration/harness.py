@@ -550,16 +550,29 @@ def _examples(counter, limit=5):
                    for row, n in itertools.islice(counter.items(), limit))
 
 
-def assert_oracle(testcase, before, cluster, db, table):
-    """The multiset of rows `before` equals the rows left plus the archived ones."""
+AT_LEAST_ONE = object()
+
+
+def assert_oracle(testcase, before, cluster, db, table, archived=AT_LEAST_ONE):
+    """The multiset of rows `before` equals the rows left plus the archived ones,
+    and the archive holds `archived` rows: an exact count, or by default at least
+    one (an archiver that archives nothing must not pass an oracle check)."""
     left = table_rows_csv(cluster, db, table)
-    archived = archived_rows(cluster, db, table)
-    after = left + archived
+    got = archived_rows(cluster, db, table)
+    after = left + got
     if after != before:
         missing, extra = before - after, after - before
         testcase.fail('oracle: %s in %r: %d rows before, %d left + %d archived;'
                       ' %d missing, %d extra\n  missing:%s\n  extra:%s' % (
                           table, db, sum(before.values()), sum(left.values()),
-                          sum(archived.values()), sum(missing.values()),
+                          sum(got.values()), sum(missing.values()),
                           sum(extra.values()), _examples(missing), _examples(extra)))
-    return left, archived
+    n = sum(got.values())
+    if archived is AT_LEAST_ONE:
+        if n == 0:
+            testcase.fail('oracle: %s in %r: nothing archived (%d rows left)' % (
+                table, db, sum(left.values())))
+    elif n != archived:
+        testcase.fail('oracle: %s in %r: %d rows archived, expected %d' % (
+            table, db, n, archived))
+    return left, got

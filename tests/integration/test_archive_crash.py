@@ -95,7 +95,8 @@ class CrashTest(unittest.TestCase):
             self.assertFalse(entries[-1]['manifest_written'])
             self.assertFalse(os.path.exists(self.manifest_path(entries[-1])))
         # rows are gone exactly when their object is in the ledger
-        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE,
+                              archived=ROWS_PER_HOUR * committed)
         self.assertEqual(pu.count_rows(PG, self.db),
                          ROWS_PER_HOUR * (HOURS - committed) + RECENT)
         orphans, temps = self.assert_leftovers_are_orphans(pid, crashed_run)
@@ -114,7 +115,8 @@ class CrashTest(unittest.TestCase):
         self.assertTrue(all(e['manifest_written'] for e in entries))
         for e in entries:
             pu.assert_manifest_matches(self, self.path, e)
-        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE,
+                                               archived=ROWS_PER_HOUR * HOURS)
         self.assertEqual((pu.sum_counter(left), pu.sum_counter(archived)),
                          (RECENT, ROWS_PER_HOUR * HOURS))
         self.assertEqual(max(archived.values()), 1, 'a row is in two objects')

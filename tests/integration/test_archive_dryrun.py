@@ -47,7 +47,7 @@ class DryRunTest(unittest.TestCase):
         self.assertFalse(pu.has_ebb_schema(PG, self.db), 'dry run created the ebb schema')
         self.assertEqual(pu.files_under(self.path) if os.path.exists(self.path) else set(),
                          set())
-        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE, archived=0)
 
     def test_text(self):
         proc = pu.archive(PG, self.db, self.dest, '--dry-run')

@@ -60,7 +60,8 @@ class PredictableTest(unittest.TestCase):
         self.assertEqual(pu.files_under(self.path), files)
         self.assertEqual(pu.count_rows(PG, self.db), 48)
 
-        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE,
+                                               archived=672)
         self.assertEqual((pu.sum_counter(left), pu.sum_counter(archived)), (48, 672))
         # the cut is in time: every row left is newer than every row archived
         self.assertLess(max(r[1] for r in archived), min(r[1] for r in left))
@@ -92,7 +93,7 @@ class PredictableTest(unittest.TestCase):
         self.assertEqual(pu.snapshot(PG, self.db), self.before)
         self.assertEqual(pu.ledger(PG, self.db), [])
         self.assertEqual(pu.files_under(self.path), set())
-        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE, archived=0)
 
     def check_compression(self, method, ext):
         # daily windows keep the oracle short (~29 objects); the last one is clipped
@@ -103,7 +104,8 @@ class PredictableTest(unittest.TestCase):
         self.assertEqual({e['compression'] for e in entries}, {method})
         self.assertEqual({pu.parse_key(e['object_key'])['ext'] for e in entries}, {ext})
         self.assertEqual({pu.parse_key(e['object_key'])['hour'] for e in entries}, {'00'})
-        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE)
+        left, archived = harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE,
+                                               archived=672)
         self.assertEqual((pu.sum_counter(left), pu.sum_counter(archived)), (48, 672))
         # one object per day that held archived rows
         self.assertEqual(len(entries), len({r[1][:10] for r in archived}))
