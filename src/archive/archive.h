@@ -57,6 +57,9 @@ typedef struct ArchiveTarget
 	EncoderOptions encoder_options;     /* the policy's; metadata is per object */
 	const CompressorDriver *compressor; /* "none" when the encoder compresses inside */
 	char *qualified;        /* "schema"."table" (or a leaf partition archived row by row) */
+	/* What statements read and delete: ONLY "schema"."table" for a table (never a child's
+	 * rows, even one that appears during the run), the parent itself for a partitioned one. */
+	char *from;
 	const char *piece_name; /* NULL, or that leaf's schema.name, in row objects' keys */
 	char *time_col;         /* "column" */
 	char *key_prefix;       /* <database>/<schema>.<table> */

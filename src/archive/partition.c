@@ -116,7 +116,7 @@ fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, E
 	buf_init(&sql);
 	buf_printf(&sql,
 			   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(pg_catalog.hashtextextended("
-			   "r.ctid::text || r.xmin::text, 0)::numeric), 0) FROM %s r",
+			   "r.ctid::text || r.xmin::text, 0)::numeric), 0) FROM ONLY %s r",
 			   qualified);
 	bool ok = pg_query(t->conn, buf_cstr(&sql), 0, NULL, &res, err);
 	buf_free(&sql);
@@ -214,7 +214,7 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	buf_reset(&sql);
 	buf_append_str(&sql, "COPY (SELECT ");
 	archive_column_list(&t->info.shape, &sql);
-	buf_printf(&sql, " FROM %s) TO STDOUT%s", st->qualified,
+	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", st->qualified,
 			   t->info.shape.binary ? " (FORMAT binary)" : "");
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
@@ -361,7 +361,7 @@ newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty,
 	buf_printf(&expr, "pg_catalog.max(%s)", t->time_col);
 	buf_append_str(&sql, "SELECT ");
 	archive_epoch_us_sql(buf_cstr(&expr), &sql);
-	buf_printf(&sql, " FROM %s", leaf->qualified);
+	buf_printf(&sql, " FROM ONLY %s", leaf->qualified);
 	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
 	buf_free(&sql);
 	buf_free(&expr);
@@ -407,7 +407,7 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	buf_reset(&sql);
 	buf_append_str(&sql, "COPY (SELECT ");
 	archive_column_list(&t->info.shape, &sql);
-	buf_printf(&sql, " FROM %s) TO STDOUT%s", leaf->qualified,
+	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", leaf->qualified,
 			   t->info.shape.binary ? " (FORMAT binary)" : "");
 	if (ok && !*skip)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/safety.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "pg/copy.h"
@@ -240,7 +241,7 @@ archive_column_list(const TableShape *shape, Buf *sql)
 static void
 build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 {
-	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->qualified);
+	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->from);
 	archive_range_condition(t, piece, sql);
 	buf_append_str(sql, " RETURNING ");
 	archive_column_list(&t->info.shape, sql);
@@ -336,6 +337,8 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	build_delete_sql(t, piece, &sql);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && archive_in_transaction(t, buf_cstr(&sql), obj, err);
 	buf_free(&sql);
+	if (!ok)
+		archive_fk_hint(err); /* rows of the window are still referenced */
 	return ok;
 }
 

@@ -30,7 +30,7 @@ probe_sql(const ArchiveTarget *t, ProbeKind kind, int64_t from, Buf *sql)
 		buf_append_str(&expr, t->time_col);
 	buf_append_str(sql, "SELECT ");
 	archive_epoch_us_sql(buf_cstr(&expr), sql);
-	buf_printf(sql, " FROM %s WHERE ", t->qualified);
+	buf_printf(sql, " FROM %s WHERE ", t->from);
 	if (from == TIME_UNBOUNDED)
 		buf_append_str(sql, "$1::text IS NOT NULL AND ");
 	else if (from == TIME_AFTER_NEG_INFINITY)

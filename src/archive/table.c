@@ -8,6 +8,7 @@
 
 #include "archive/archive.h"
 #include "archive/partition.h"
+#include "archive/safety.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -135,6 +136,8 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	buf_init(&b);
 	pg_quote_qualified(&b, p->schema, p->table);
 	t->qualified = ebb_strdup(buf_cstr(&b));
+	t->from =
+		t->info.relkind == 'p' ? ebb_strdup(t->qualified) : ebb_asprintf("ONLY %s", t->qualified);
 	buf_reset(&b);
 	pg_quote_ident(&b, p->time_column);
 	t->time_col = ebb_strdup(buf_cstr(&b));
@@ -144,7 +147,8 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	buf_free(&b);
 	choose_encoding(t);
 	t->columns_json = columns_json(&t->info.shape);
-	if (!require_index(t, err) || !store_open(p->dest, &t->settings->store, &t->store, err))
+	if (!require_index(t, err) || !archive_check_dependents(t->conn, &t->info, p, err) ||
+		!store_open(p->dest, &t->settings->store, &t->store, err))
 		return false;
 	if (!t->settings->dry_run && !store_check(&t->store, err))
 		return false;
@@ -160,6 +164,7 @@ target_free(ArchiveTarget *t)
 	pg_table_info_free(&t->info);
 	store_close(&t->store);
 	free(t->qualified);
+	free(t->from);
 	free(t->time_col);
 	free(t->key_prefix);
 	free(t->columns_json);
@@ -207,7 +212,7 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 	bool isnull, ok;
 
 	buf_init(&sql);
-	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->qualified);
+	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->from);
 	archive_range_condition(t, r, &sql);
 	for (int i = 0; plan && i < plan->n; i++)
 	{
@@ -312,7 +317,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 		if (!partition_expired(t, leaf))
 			continue;
 		buf_init(&sql);
-		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s", leaf->qualified);
+		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM ONLY %s", leaf->qualified);
 		bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
 		buf_free(&sql);
 		if (!ok)
@@ -456,16 +461,19 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 	/* Only the DEFAULT's leaves (a sub-partitioned DEFAULT has several), one at a time. */
 	for (int i = 0; ok && t->policy->whole_partitions_only && i < plan.n; i++)
 	{
-		char *parent = t->qualified;
+		char *parent = t->qualified, *parent_from = t->from;
 		if (!plan.leaves[i].is_default)
 			continue;
 		char *name = ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name);
 		archive_deallocate(t); /* the probes were prepared for another relation */
 		t->qualified = plan.leaves[i].qualified;
+		t->from = ebb_asprintf("ONLY %s", t->qualified);
 		t->piece_name = name; /* two leaves' pieces of one window must not share a key */
 		ok = archive_all_pieces(t, err);
 		archive_deallocate(t);
+		free(t->from);
 		t->qualified = parent;
+		t->from = parent_from;
 		t->piece_name = NULL;
 		free(name);
 	}

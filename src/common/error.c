@@ -23,6 +23,7 @@ error_set(EbbError *err, EbbErrorCode code, const char *fmt, ...)
 	va_end(ap);
 	err->detail[0] = '\0';
 	err->hint[0] = '\0';
+	err->sqlstate[0] = '\0';
 	return false;
 }
 

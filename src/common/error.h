@@ -37,11 +37,12 @@ typedef struct EbbError
 	char message[1024];
 	char detail[2048];
 	char hint[1024];
+	char sqlstate[6]; /* the server's SQLSTATE when the error is the server's, else "" */
 } EbbError;
 
 void error_init(EbbError *err);
 
-/* Sets code and message, clears detail and hint; always returns false so callers can
+/* Sets code and message, clears detail, hint and sqlstate; always returns false so callers can
  * `return error_set(...)`. */
 bool error_set(EbbError *err, EbbErrorCode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

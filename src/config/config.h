@@ -74,6 +74,7 @@ typedef struct Policy
 	int compress_level; /* -1: the compressor's default */
 	int64_t max_rows_per_txn;
 	bool allow_seqscan;
+	bool allow_delete_triggers;
 	uint64_t row_group_rows;  /* parquet */
 	uint64_t row_group_bytes; /* parquet */
 	int parquet_infinity;     /* EncoderInfinity */

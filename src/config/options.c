@@ -46,6 +46,8 @@ const OptionDef option_table[OPT_COUNT] = {
 	 "split a window holding more rows than this into smaller ranges"},
 	{OPT_ALLOW_SEQSCAN, "allow-seqscan", 0, OPT_KIND_BOOL, CMD_ARCHIVE, W_POLICY, "Policy", NULL, NULL,
 	 "archive a table even though its time column has no index"},
+	{OPT_ALLOW_DELETE_TRIGGERS, "allow-delete-triggers", 0, OPT_KIND_BOOL, CMD_ARCHIVE, W_POLICY, "Policy", NULL, NULL,
+	 "archive a table that has triggers on DELETE (they fire for every archived row)"},
 	{OPT_ROW_GROUP_SIZE, "row-group-size", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Parquet", "ROWS", "1048576",
 	 "parquet: at most this many rows per row group"},
 	{OPT_ROW_GROUP_BYTES, "row-group-bytes", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Parquet", "SIZE", "64MiB",

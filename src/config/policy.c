@@ -182,6 +182,10 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	if (!opt_get_bool(OPT_ALLOW_SEQSCAN, policy_slot(l, OPT_ALLOW_SEQSCAN), &b, err))
 		return false;
 	p->allow_seqscan = b;
+	if (!opt_get_bool(OPT_ALLOW_DELETE_TRIGGERS, policy_slot(l, OPT_ALLOW_DELETE_TRIGGERS), &b,
+					  err))
+		return false;
+	p->allow_delete_triggers = b;
 	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err) ||
 		!resolve_partitions(l, p, err))
 		return false;

@@ -47,6 +47,8 @@ estimate_row_bytes(PGconn *conn, TableInfo *info)
 	buf_init(&sql);
 	buf_append_str(&sql,
 				   "SELECT pg_catalog.avg(pg_catalog.pg_column_size(s.*)) FROM (SELECT * FROM ");
+	if (info->relkind != 'p')
+		buf_append_str(&sql, "ONLY ");
 	pg_quote_qualified(&sql, info->schema, info->table);
 	buf_append_str(&sql, " LIMIT 1000) s");
 	if (pg_query(conn, buf_cstr(&sql), 0, NULL, &res, &ignored))

@@ -165,6 +165,8 @@ pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbErr
 		return false;
 	}
 	error_set(err, EBB_ERR_QUERY, "%s%s", prefix, primary);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	if (detail)
