@@ -56,7 +56,7 @@ typedef struct ArchiveTarget
 	const EncoderDriver *encoder;
 	EncoderOptions encoder_options;     /* the policy's; metadata is per object */
 	const CompressorDriver *compressor; /* "none" when the encoder compresses inside */
-	char *qualified;        /* "schema"."table" (or a leaf partition archived row by row) */
+	char *qualified; /* "schema"."table" (or a leaf partition archived row by row) */
 	/* What statements read and delete: ONLY "schema"."table" for a table (never a child's
 	 * rows, even one that appears during the run), the parent itself for a partitioned one. */
 	char *from;
@@ -67,6 +67,7 @@ typedef struct ArchiveTarget
 	char *sysid;            /* server system identifier, or NULL */
 	int64_t cutoff;
 	uint64_t rows, bytes, objects;
+	int64_t null_times; /* rows whose time column is NULL: never archived */
 	/* Manifests are written while the next window's COPY starts (after their COMMIT, as the
 	 * protocol requires); their ledger flags are committed with the window after that. */
 	ArchivedObject pending;
@@ -89,6 +90,7 @@ typedef struct TableOutcome
 	TableStatus status;
 	EbbError err;
 	uint64_t rows, bytes, objects;
+	int64_t null_times; /* rows whose time column is NULL (-1: not counted) */
 	int64_t cutoff;
 	bool has_cutoff;
 	bool time_is_tz;

@@ -6,6 +6,23 @@
 #include "common/json.h"
 #include "common/time.h"
 
+/* The stored generated columns left out of the object: what COPY FROM recomputes. */
+static void
+manifest_generated(const ArchiveTarget *t, Buf *out)
+{
+	buf_append_str(out, ",\"generated_columns\":[");
+	for (int i = 0; i < t->info.ngenerated; i++)
+	{
+		const GeneratedColumn *g = &t->info.generated[i];
+		buf_append_str(out, i ? ",{" : "{");
+		json_kv_str(out, "name", g->name);
+		json_kv_str(out, "type", g->type_name);
+		json_kv_str(out, "expression", g->expression);
+		buf_append_char(out, '}');
+	}
+	buf_append_char(out, ']');
+}
+
 void
 manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 {
@@ -37,6 +54,7 @@ manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 	json_kv_int(out, "bytes", (int64_t) obj->bytes);
 	json_kv_str(out, "sha256", obj->sha256);
 	json_kv_raw(out, "columns", obj->columns_json);
+	manifest_generated(t, out);
 	buf_append_str(out, "}\n");
 }
 

@@ -125,6 +125,24 @@ choose_encoding(ArchiveTarget *t)
 			shape->binary && !encoder_column_binary(t->encoder, &shape->columns[i]);
 }
 
+/* Rows without a time are in no window: they are counted and reported, never archived. */
+static bool
+count_null_times(ArchiveTarget *t, EbbError *err)
+{
+	Buf sql;
+	bool isnull;
+
+	buf_init(&sql);
+	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE %s IS NULL", t->from, t->time_col);
+	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
+	buf_free(&sql);
+	if (ok && t->null_times > 0)
+		log_warning("table \"%s.%s\" has %" PRId64 " rows whose \"%s\" is NULL: they are never "
+					"archived",
+					t->policy->schema, t->policy->table, t->null_times, t->policy->time_column);
+	return ok;
+}
+
 static bool
 target_prepare(ArchiveTarget *t, EbbError *err)
 {
@@ -153,7 +171,7 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	if (!t->settings->dry_run && !store_check(&t->store, err))
 		return false;
 	fetch_sysid(t);
-	return fetch_cutoff(t, err);
+	return fetch_cutoff(t, err) && count_null_times(t, err);
 }
 
 static void
@@ -521,6 +539,7 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 
 	memset(out, 0, sizeof(*out));
 	error_init(&out->err);
+	out->null_times = -1;
 	memset(&t, 0, sizeof(t));
 	t.settings = settings;
 	t.policy = policy;
@@ -528,6 +547,7 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 	t.dbname = dbname;
 	t.run_id = run_id;
 	t.conn = conn;
+	t.null_times = -1;
 	t.session = (PgSessionOptions){settings->timezone, settings->lock_timeout_ms,
 								   settings->statement_timeout_ms, settings->idle_timeout_ms};
 	if (policy->keep_days < 0)
@@ -552,6 +572,7 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 	out->rows = t.rows;
 	out->bytes = t.bytes;
 	out->objects = t.objects;
+	out->null_times = t.null_times;
 	out->cutoff = t.cutoff;
 	out->has_cutoff = t.cutoff != 0 || out->status == TABLE_OK;
 	out->time_is_tz = t.info.time_is_tz;

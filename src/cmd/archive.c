@@ -69,6 +69,8 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 		time_format_iso(o->cutoff, o->time_is_tz, cutoff, sizeof(cutoff));
 		json_kv_str(&b, "cutoff", cutoff);
 	}
+	if (o->null_times >= 0)
+		json_kv_int(&b, "null_time_rows", o->null_times);
 	if (o->skip_reason)
 		json_kv_str(&b, "reason", o->skip_reason);
 	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
@@ -81,21 +83,24 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 static void
 print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool dry)
 {
-	char cutoff[64] = "";
+	char cutoff[64] = "", nulls[96] = "";
 
 	if (o->has_cutoff)
 		time_format_sql(o->cutoff, o->time_is_tz, cutoff, sizeof(cutoff));
+	if (o->null_times > 0)
+		snprintf(nulls, sizeof(nulls), "; %" PRId64 " rows with a NULL %s stay", o->null_times,
+				 p->time_column);
 	switch (o->status)
 	{
 		case TABLE_OK:
 			if (dry)
 				printf("%s: %s.%s: would archive %" PRIu64 " rows in %" PRIu64
-					   " objects (about %" PRIu64 " bytes before compression); cutoff %s\n",
-					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
+					   " objects (about %" PRIu64 " bytes before compression); cutoff %s%s\n",
+					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff, nulls);
 			else
 				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
-					   " bytes); cutoff %s\n",
-					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff);
+					   " bytes); cutoff %s%s\n",
+					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff, nulls);
 			break;
 		case TABLE_SKIPPED:
 			printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, o->skip_reason);

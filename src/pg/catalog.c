@@ -76,21 +76,30 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 				  " CASE WHEN b.typmod >= 0 THEN b.typmod ELSE t.typtypmod END, b.depth + 1"
 				  " FROM b JOIN pg_catalog.pg_type t ON t.oid = b.typid WHERE t.typtype = 'd') "
 				  "SELECT a.attname, b.typid, b.typmod, t.typtype, t.typcategory, "
-				  "pg_catalog.format_type(a.atttypid, a.atttypmod) "
+				  "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attgenerated = 's', "
+				  "pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
 				  "FROM pg_catalog.pg_attribute a "
 				  "JOIN b ON b.attnum = a.attnum "
 				  "JOIN pg_catalog.pg_type t ON t.oid = b.typid AND t.typtype <> 'd' "
-				  "WHERE a.attrelid = $1 ORDER BY a.attnum",
+				  "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = "
+				  "a.attnum WHERE a.attrelid = $1 ORDER BY a.attnum",
 				  1, params, &res, err))
 		return false;
 	int n = PQntuples(res);
-	info->shape.ncolumns = n;
 	info->shape.columns = ebb_malloc(sizeof(ColumnDesc) * (size_t) (n ? n : 1));
 	memset(info->shape.columns, 0, sizeof(ColumnDesc) * (size_t) (n ? n : 1));
+	info->generated = ebb_malloc(sizeof(GeneratedColumn) * (size_t) (n ? n : 1));
 	for (int i = 0; i < n; i++)
 	{
-		ColumnDesc *c = &info->shape.columns[i];
-
+		if (strcmp(PQgetvalue(res, i, 6), "t") == 0)
+		{
+			info->generated[info->ngenerated++] = (GeneratedColumn){
+				ebb_strdup(PQgetvalue(res, i, 0)), ebb_strdup(PQgetvalue(res, i, 5)),
+				(uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10),
+				ebb_strdup(PQgetvalue(res, i, 7))};
+			continue;
+		}
+		ColumnDesc *c = &info->shape.columns[info->shape.ncolumns++];
 		c->name = ebb_strdup(PQgetvalue(res, i, 0));
 		c->type_oid = (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10);
 		c->typmod = (int32_t) strtol(PQgetvalue(res, i, 2), NULL, 10);
@@ -105,7 +114,7 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 static bool
 check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
 {
-	const char *params[2] = {info->oid_text, info->shape.columns[info->time_index].name};
+	const char *params[2] = {info->oid_text, info->time_name};
 	PGresult *res;
 
 	if (!pg_query(
@@ -126,23 +135,34 @@ check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
 static bool
 find_time_column(TableInfo *info, const char *time_column, EbbError *err)
 {
-	info->time_index = -1;
+	const char *type_name = NULL;
+
 	for (int i = 0; i < info->shape.ncolumns; i++)
 		if (strcmp(info->shape.columns[i].name, time_column) == 0)
-			info->time_index = i;
-	if (info->time_index < 0)
+		{
+			info->time_type = info->shape.columns[i].type_oid;
+			type_name = info->shape.columns[i].type_name;
+		}
+	/* A generated time column is not in the objects, but it still ages the rows. */
+	for (int i = 0; i < info->ngenerated; i++)
+		if (strcmp(info->generated[i].name, time_column) == 0)
+		{
+			type_name = info->generated[i].type_name;
+			info->time_type = info->generated[i].type_oid;
+		}
+	if (!type_name)
 		return error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" does not exist",
 						 time_column, info->schema, info->table);
-	const ColumnDesc *c = &info->shape.columns[info->time_index];
-	if (c->type_oid != PG_OID_TIMESTAMP && c->type_oid != PG_OID_TIMESTAMPTZ)
+	if (info->time_type != PG_OID_TIMESTAMP && info->time_type != PG_OID_TIMESTAMPTZ)
 	{
 		error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" is not a timestamp column",
 				  time_column, info->schema, info->table);
-		error_detail(err, "Its type is %s.", c->type_name);
+		error_detail(err, "Its type is %s.", type_name);
 		error_hint(err, "ebb ages rows by a column of type timestamp or timestamp with time zone.");
 		return false;
 	}
-	info->time_is_tz = c->type_oid == PG_OID_TIMESTAMPTZ;
+	info->time_name = ebb_strdup(time_column);
+	info->time_is_tz = info->time_type == PG_OID_TIMESTAMPTZ;
 	return true;
 }
 
@@ -177,6 +197,14 @@ pg_table_info_free(TableInfo *info)
 {
 	free(info->schema);
 	free(info->table);
+	free(info->time_name);
+	for (int i = 0; i < info->ngenerated; i++)
+	{
+		free(info->generated[i].name);
+		free(info->generated[i].type_name);
+		free(info->generated[i].expression);
+	}
+	free(info->generated);
 	table_shape_free(&info->shape);
 	memset(info, 0, sizeof(*info));
 }

@@ -15,6 +15,16 @@
 #define PG_OID_TIMESTAMP   1114
 #define PG_OID_TIMESTAMPTZ 1184
 
+/* A stored generated column: left out of archive objects (its value follows from the others,
+ * and COPY FROM without a column list expects it absent); the manifest records it. */
+typedef struct GeneratedColumn
+{
+	char *name;
+	char *type_name;
+	uint32_t type_oid; /* domains resolved to their base type */
+	char *expression;  /* pg_get_expr() of its generation expression */
+} GeneratedColumn;
+
 typedef struct TableInfo
 {
 	char *schema;
@@ -22,8 +32,11 @@ typedef struct TableInfo
 	uint32_t oid;
 	char oid_text[16]; /* the oid as a query parameter */
 	char relkind;
-	TableShape shape;
-	int time_index;       /* position of the time column in shape */
+	TableShape shape; /* the columns archived: every column but stored generated ones */
+	GeneratedColumn *generated;
+	int ngenerated;
+	char *time_name;      /* the time column */
+	uint32_t time_type;   /* its type: PG_OID_TIMESTAMP or PG_OID_TIMESTAMPTZ */
 	bool time_is_tz;      /* timestamptz (windows in UTC) vs timestamp (naive) */
 	bool time_indexed;    /* a valid, non-partial btree index leads with the time column */
 	double est_rows;      /* reltuples */

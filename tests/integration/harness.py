@@ -509,7 +509,8 @@ def archived_rows(cluster, db, qualified_table, scratch_schema='oracle'):
     scratch = '%s.scratch_%d' % (quote_ident(scratch_schema), next(_scratch_ids))
     script = ['CREATE SCHEMA IF NOT EXISTS %s;' % quote_ident(scratch_schema),
               'DROP TABLE IF EXISTS %s;' % scratch,
-              'CREATE TABLE %s (LIKE %s);' % (scratch, qualified_table)]
+              # generated columns stay generated: objects leave them out, COPY recomputes them
+              'CREATE TABLE %s (LIKE %s INCLUDING GENERATED);' % (scratch, qualified_table)]
     objects = _fetch_objects(ledger)
     with tempfile.TemporaryDirectory(prefix='ebb-oracle-') as tmp:
         parquet = []  # (csv path, parquet path)
