@@ -15,6 +15,8 @@ typedef struct Pending
 {
 	char key[1024];
 	uint64_t rows;
+	uint64_t bytes;
+	bool this_run; /* its object is in this run's counts (a replacement must not add twice) */
 	uint32_t oid;
 	char name[256];
 	char bound[512];
@@ -234,7 +236,16 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	snprintf(old, sizeof(old), "%s", p->key);
 	snprintf(p->key, sizeof(p->key), "%s", obj.key);
 	snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", print);
+	if (p->this_run && old[0])
+	{
+		/* The run's counts hold the replaced object too: the summary is what the ledger has. */
+		t->rows -= p->rows;
+		t->bytes -= p->bytes;
+		t->objects--;
+	}
 	p->rows = obj.rows;
+	p->bytes = obj.bytes;
+	p->this_run = true;
 	archive_flush_manifest(t);
 	/* The first object is in no ledger row now: remove it and its manifest (an empty
 	 * partition had none). */
@@ -419,6 +430,8 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	/* An empty partition stores nothing (the transaction rolled back): it is only dropped. */
 	p->oid = leaf->oid;
 	p->rows = obj.rows;
+	p->bytes = obj.bytes;
+	p->this_run = obj.rows > 0;
 	p->window = r;
 	snprintf(p->key, sizeof(p->key), "%s", obj.rows ? obj.key : "");
 	snprintf(p->bound, sizeof(p->bound), "%s", leaf->bound);

@@ -302,8 +302,14 @@ class PartitionTest(unittest.TestCase):
         proc.send_signal(18)  # SIGCONT
         rc, out, err = pu.finish(proc)
         self.assertEqual(rc, 0, err)
-        harness.assert_oracle(self, before, PG, self.db, TABLE)
+        self.assertIn('archiving it again', err)
+        harness.assert_oracle(self, before, PG, self.db, TABLE, archived=sum(before.values()) -
+                              pu.count_rows(PG, self.db, table=TABLE))
         self.assertEqual(sorted(set(leaves(self.db)) & set(gone)), [])
+        # the summary counts the replacing object, not the replaced one too
+        (rows, objects, size), = PG.query('SELECT sum(rows), count(*), sum(bytes)'
+                                          ' FROM ebb.archive_ledger', self.db)
+        self.assertIn(': archived %s rows in %s objects (%s bytes)' % (rows, objects, size), out)
 
 
 class PartitionCrashTest(unittest.TestCase):
