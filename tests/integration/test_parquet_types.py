@@ -56,7 +56,10 @@ EXTRA_ROWS = [
 
 # The one edge row Parquet cannot hold: timestamps past 294246 AD (see test_beyond_294246).
 TOO_LATE = [r for r in tat.EDGE_ROWS if r.get('c_timestamp', '').startswith("'294276")]
-EDGE_ROWS = [r for r in tat.EDGE_ROWS if r not in TOO_LATE] + EXTRA_ROWS
+# time '24:00:00' goes by the --parquet-infinity policy (test_time_24_00): in the rows that
+# round-trip, the latest time Arrow-based readers take
+EDGE_ROWS = [dict(r, c_time="'23:59:59.999999'") if r.get('c_time') == "'24:00:00'" else r
+             for r in tat.EDGE_ROWS if r not in TOO_LATE] + EXTRA_ROWS
 
 # (physical type, DuckDB type) of each column, as DuckDB's parquet_schema and DESCRIBE see them
 TEXT = ('BYTE_ARRAY', 'VARCHAR')
@@ -211,6 +214,33 @@ class ParquetTypesTest(unittest.TestCase):
         self.assertEqual(len(row), 1)
         for column in ('c_date', 'c_timestamptz', 'c_numeric_scaled'):
             self.assertIsNone(row[0][names.index(column)], column)
+
+    def test_time_24_00(self):
+        """time '24:00:00' (PostgreSQL's last) is past what Arrow-based readers take: an error
+        by default, NULL or 23:59:59.999999 (with a warning) on request."""
+        for policy, stored in (('error', None), ('null', None), ('sentinel', '23:59:59.999999')):
+            with self.subTest(policy=policy):
+                self.fresh_table(edge_rows=[{'c_time': "'24:00:00'", 'c_int4': '7'}])
+                before = harness.table_rows_csv(PG, DB, TABLE)
+                dest = ai.new_dest(self)
+                proc = self.archive(dest, '--parquet-infinity', policy)
+                if policy == 'error':
+                    self.assertEqual(proc.returncode, 1, proc.stderr)
+                    self.assertIn('could not encode column "c_time" as Parquet: the value is'
+                                  ' 24:00:00', proc.stderr)
+                    self.assertIn('ebb: hint: Use --parquet-infinity null to store NULL, or'
+                                  ' sentinel to store 23:59:59.999999; or archive this table as'
+                                  ' CSV.', proc.stderr)
+                    self.assertEqual(harness.table_rows_csv(PG, DB, TABLE), before)
+                    continue
+                ai.assert_ok(self, proc)
+                self.assertEqual('ebb: warning: column "c_time": time 24:00:00 stored as'
+                                 ' 23:59:59.999999 in Parquet (--parquet-infinity sentinel)'
+                                 in proc.stderr, policy == 'sentinel', proc.stderr)
+                names = [c for c, _ in COLUMNS]
+                row = [r for r in harness.archived_rows(PG, DB, TABLE)
+                       if r[names.index('c_int4')] == '7']
+                self.assertEqual(row[0][names.index('c_time')], stored)
 
     def test_beyond_294246(self):
         """PostgreSQL's last timestamps do not fit Parquet's int64 microseconds

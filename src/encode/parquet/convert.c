@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "common/endian.h"
+#include "common/log.h"
+#include "common/time.h"
 #include "encode/parquet/types.h"
 
 /* 2000-01-01 (PostgreSQL's epoch) after 1970-01-01, in days and in microseconds. */
@@ -88,6 +90,43 @@ convert_timestamp(const ColumnDesc *col, EncoderInfinity policy, const char *in,
 		error_detail(err, "Parquet timestamps count microseconds from 1970 in 64 bits.");
 		error_hint(err, "Archive this table as CSV.");
 		return false;
+	}
+	le64(out, (uint64_t) v);
+	return true;
+}
+
+/*
+ * PostgreSQL's time goes up to 24:00:00 inclusive; Arrow's time64 (and with it polars and
+ * pyarrow) ends just before it and reads 86,400,000,000 µs as NULL or fails. The policy decides:
+ * an error, NULL, or 23:59:59.999999 (the last time Arrow reads), which warns once a run.
+ */
+static bool
+convert_time(const ColumnDesc *col, EncoderInfinity policy, const char *in, uint8_t out[16],
+			 bool *isnull, EbbError *err)
+{
+	static bool warned;
+	int64_t v = (int64_t) read_be64(in);
+
+	if (v == USECS_PER_DAY)
+	{
+		if (policy == ENC_INFINITY_ERROR)
+		{
+			error_set(err, EBB_ERR_DATA,
+					  "could not encode column \"%s\" as Parquet: the value is 24:00:00",
+					  col->name);
+			error_detail(err, "Readers built on Arrow (polars, pyarrow) take TIME values only "
+							  "before 24:00:00.");
+			error_hint(err, "Use --parquet-infinity null to store NULL, or sentinel to store "
+							"23:59:59.999999; or archive this table as CSV.");
+			return false;
+		}
+		*isnull = policy == ENC_INFINITY_NULL;
+		v = USECS_PER_DAY - 1;
+		if (!*isnull && !warned)
+			log_warning("column \"%s\": time 24:00:00 stored as 23:59:59.999999 in Parquet "
+						"(--parquet-infinity sentinel)",
+						col->name);
+		warned = warned || !*isnull;
 	}
 	le64(out, (uint64_t) v);
 	return true;
@@ -210,8 +249,8 @@ convert_fixed(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity poli
 		case PQK_FLOAT4: le32(out, read_be32(in)); return true;
 		case PQK_OID: le64(out, read_be32(in)); return true;
 		case PQK_INT64:
-		case PQK_FLOAT8:
-		case PQK_TIME: le64(out, read_be64(in)); return true;
+		case PQK_FLOAT8: le64(out, read_be64(in)); return true;
+		case PQK_TIME: return convert_time(col, policy, in, out, isnull, err);
 		case PQK_DATE: return convert_date(col, policy, in, out, isnull, err);
 		case PQK_TIMESTAMP:
 		case PQK_TIMESTAMPTZ: return convert_timestamp(col, policy, in, out, isnull, err);
