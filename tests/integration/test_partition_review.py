@@ -1,6 +1,7 @@
 """Adversarial review of the partition features (ebb archive on range-partitioned
-tables, ebb status's partition listing, ebb partition). Each known bug is an
-@unittest.expectedFailure test whose comment gives the failure as observed;
+tables, ebb status's partition listing, ebb partition). The first tests are
+regression tests of the bugs that review found (all fixed): each comment says
+what the test protects, then the failure as it was observed before the fix;
 the other tests are probes that held and stay as regression tests: odd
 identifiers everywhere, timestamp keys under a non-UTC --timezone, infinite
 and MINVALUE/MAXVALUE bounds across DST, NULL keys in a sub-partitioned
@@ -112,9 +113,10 @@ class ReviewTest(unittest.TestCase):
             pass
         return holder
 
-    # --- bugs -----------------------------------------------------------------
+    # --- regressions of the bugs found (fixed) -------------------------------
 
-    # Was a bug (fixed): the CSV object of ev_old has the parent's header "id,ts,a,b" over the
+    # Protects: a partition attached with another column order is archived under its own values, by column name.
+    # Before the fix: the CSV object of ev_old has the parent's header "id,ts,a,b" over the
     # partition's own column order ("B,A,2020-01-05 00:00:00+00,1"); the partition is
     # dropped; the oracle cannot load it: 'invalid input syntax for type integer: "B"'.
     # partition.c archive_leaf (and rearchive) build "COPY (SELECT * FROM <leaf>)" for a
@@ -134,7 +136,8 @@ class ReviewTest(unittest.TestCase):
         pu.assert_ok(self, self.archive())
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # Was a bug (fixed): same column-order bug on the --whole-partitions-only path: table.c
+    # Protects: the same on the --whole-partitions-only path (the DEFAULT archived row by row).
+    # Before the fix: same column-order bug on the --whole-partitions-only path: table.c
     # archive_table_rows points t->qualified at the DEFAULT leaf, so piece.c
     # build_delete_sql emits "DELETE FROM <leaf> ... RETURNING *" (leaf order) under the
     # parent's CSV header; the row is deleted and its object reads 'invalid input syntax
@@ -153,7 +156,8 @@ class ReviewTest(unittest.TestCase):
         pu.assert_ok(self, self.archive('--whole-partitions-only'))
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # Was a bug (fixed; data loss): oracle '5 rows before, 1 left + 4 archived; 2 missing, 2 extra':
+    # Protects: rows changed between the archive and the drop (same count) are archived again, never dropped unarchived.
+    # Before the fix (data loss): oracle '5 rows before, 1 left + 4 archived; 2 missing, 2 extra':
     # the UPDATEd row ('updated') and the row INSERTed after a DELETE are lost; the
     # archive holds row 1 as it was at T1 and the deleted row 2. partition.c
     # remove_detached compares only count(*) with the ledger's row count before DROP, so
@@ -173,7 +177,8 @@ class ReviewTest(unittest.TestCase):
         self.assertNotIn('ev_a', [c[0] for c in children(self.db)])
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # Was a bug (fixed): the table is stuck for good. Run 1: ev_empty (no rows, so no ledger row) is
+    # Protects: an empty partition left detach-pending does not block the table for good.
+    # Before the fix: the table is stuck for good. Run 1: ev_empty (no rows, so no ledger row) is
     # left 'detach pending' by a DETACH CONCURRENTLY cut at lock_timeout. Every later run:
     # 'could not detach partition public.ev_a: query failed: partition "ev_empty"
     # already pending detach in partitioned table "public.ev"' (rc 1). load_pending only
@@ -197,7 +202,8 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual([c[0] for c in children(self.db)], ['ev_new'])
         harness.assert_oracle(self, before, PG, self.db, TABLE)
 
-    # Was a bug (fixed): rc 0, but ids 3 and 6 (old rows in ev_def_rest) stayed in the table:
+    # Protects: every leaf of a sub-partitioned DEFAULT is archived with --whole-partitions-only.
+    # Before the fix: rc 0, but ids 3 and 6 (old rows in ev_def_rest) stayed in the table:
     # with --whole-partitions-only, table.c archive_table_rows archives the rows of
     # plan.default_leaf only, the first leaf under the DEFAULT (ev_def_a); the DEFAULT's
     # other leaves are silently skipped.
@@ -208,7 +214,8 @@ class ReviewTest(unittest.TestCase):
         left, _ = harness.assert_oracle(self, before, PG, self.db, TABLE)
         self.assertEqual(sorted(int(r[0]) for r in left), [4, 5])
 
-    # Was a bug (fixed): 'AssertionError: 11 != 13' (rc 0, run on 2026-11-30): gaps and shifted
+    # Protects: premade timestamptz ranges are aligned on UTC, whatever the session TimeZone.
+    # Before the fix: 'AssertionError: 11 != 13' (rc 0, run on 2026-11-30): gaps and shifted
     # bounds. cmd/partition.c ranges() runs generate_series over timestamptz in the
     # session TimeZone: from UTC midnight, '1 month' and '1 week' are added in
     # America/New_York local time, so bounds drift (DST: 23:00Z; month-end clamping:
@@ -234,7 +241,8 @@ class ReviewTest(unittest.TestCase):
             % (harness.quote_literal(first), harness.quote_literal(first)), self.db)
         self.assertEqual(bounds, expected)
 
-    # Was a bug (fixed): rc 0, stdout '0 partitions created, 0 ahead wanted' and nothing else:
+    # Protects: a partition name taken by another relation is reported, not taken for the partition.
+    # Before the fix: rc 0, stdout '0 partitions created, 0 ahead wanted' and nothing else:
     # make_one() takes any relation named ev_p<today> (here a plain table) for the
     # partition ("left alone"), so today's range stays uncovered without a word.
     def test_premake_name_taken_by_a_plain_table(self):
@@ -246,7 +254,8 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual(children(self.db), [])
         self.assertTrue(proc.rc != 0 or 'skipped' in proc.stdout, proc.stdout)
 
-    # Was a bug (fixed): names over 63 bytes were truncated by PostgreSQL into one name,
+    # Protects: partition names over 63 bytes are refused before anything is created.
+    # Before the fix: names over 63 bytes were truncated by PostgreSQL into one name,
     # so one partition was made instead of 4 and the rest skipped silently. Such names
     # are now refused before anything is created.
     def test_premake_long_table_name(self):
@@ -261,7 +270,8 @@ class ReviewTest(unittest.TestCase):
                          ' bytes' % name)
         self.assertEqual(children(self.db, name), [])
 
-    # Was a bug (fixed): rc 1, 'query failed: column "d" in child table must be a generated column'.
+    # Protects: DEFAULT rows move into a new partition of a table with a generated column.
+    # Before the fix: rc 1, 'query failed: column "d" in child table must be a generated column'.
     # create_moving() builds the new table with LIKE ... INCLUDING DEFAULTS INCLUDING
     # CONSTRAINTS (no INCLUDING GENERATED), and ATTACH refuses it; without DEFAULT rows
     # (CREATE TABLE ... PARTITION OF) the same table works.
@@ -278,7 +288,8 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual(self.snapshot(), before)
         self.assertEqual(PG.query('SELECT count(*) FROM ev_default', self.db), [('0',)])
 
-    # Was a bug (fixed): rc 1, 'query failed: partition "ev_p202611" would overlap partition
+    # Protects: a range another partition covers is skipped, also when the DEFAULT holds rows.
+    # Before the fix: rc 1, 'query failed: partition "ev_p202611" would overlap partition
     # "ev_part"' (the current month's name), and next month's partition is never
     # created. A range another partition covers is "skipped" (rc 0, later ranges made)
     # when the DEFAULT has no row in it, but with DEFAULT rows make_one() takes the
@@ -297,7 +308,8 @@ class ReviewTest(unittest.TestCase):
         self.assertIn('skipped', proc.stdout)
         self.assertEqual(proc.stdout.count('created partition'), 1)
 
-    # Was a bug (fixed): stderr 'ebb: warning: could not remove "", replaced by "..._ev_a-again..."'.
+    # Protects: a late row in an empty archived partition is archived; nothing "replaces" an empty key.
+    # Before the fix: stderr 'ebb: warning: could not remove "", replaced by "..._ev_a-again..."'.
     # An empty partition has p->key "" (no ledger row); a row written before its detach
     # makes rearchive() "replace" the key "" with store_remove(""): on the file store an
     # unlink of the destination root; on S3 (read in the code, not run) a DELETE of the
@@ -315,7 +327,8 @@ class ReviewTest(unittest.TestCase):
         harness.assert_oracle(self, before, PG, self.db, TABLE)
         self.assertNotIn('could not remove', err)
 
-    # Was a bug (fixed): the dry run says 'would archive 4 rows in 3 objects', the real run archives
+    # Protects: the dry run counts partitions narrower than a window once.
+    # Before the fix: the dry run says 'would archive 4 rows in 3 objects', the real run archives
     # 2 rows in 2 objects. table.c in_expired_partition skips a window piece only when one
     # expired partition contains it; partitions narrower than the window (two 30-minute
     # partitions in a 1-hour piece) are counted twice: listed, and as a row piece.
@@ -338,7 +351,8 @@ class ReviewTest(unittest.TestCase):
         self.assertIn('archived 2 rows in 2 objects', real.stdout)
         self.assertIn('would archive 2 rows in 2 objects', dry.stdout)
 
-    # Was a bug (fixed): ev_a, archived by an interrupted run and then moved by hand under another
+    # Protects: an archived partition moved under another table is released, never dropped.
+    # Before the fix: ev_a, archived by an interrupted run and then moved by hand under another
     # partitioned table (public.other), is detached from public.other and dropped by
     # 'ebb archive --table public.ev'. partition.c finish()/query_state() act on whatever
     # relation has the ledger's partition_oid, wherever it now is (an OID reused after
