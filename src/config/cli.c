@@ -208,6 +208,9 @@ options_print_help(unsigned command, const char *command_name, const char *summa
 		}
 	}
 	printf(
+		"\nAn option (and a config key) may also be spelled with underscores: --time_column.\n"
+		"An option with a value may be given once; --database, --include and --exclude repeat.\n");
+	printf(
 		"\nEnvironment: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE and the other\n"
 		"libpq variables apply.\n");
 }

@@ -37,7 +37,7 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_WINDOW, "window", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "DURATION", "1h",
 	 "archive window, a divisor of one day (15min, 1h, 6h, 1d)"},
 	{OPT_DEST, "dest", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS | CMD_VERIFY, W_POLICY, "Policy", "URL", NULL,
-	 "where objects go: file:///absolute/path or s3://bucket/prefix (verify also looks for orphans there)"},
+	 "where objects go: file:///absolute/path or s3://bucket/prefix, %XX-decoded (verify also looks for orphans there)"},
 	{OPT_FORMAT, "format", 'F', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "FORMAT", "csv",
 	 "object format: csv or parquet"},
 	{OPT_COMPRESS, "compress", 'Z', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "METHOD", "zstd",
