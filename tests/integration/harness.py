@@ -34,6 +34,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -433,7 +434,8 @@ def _ledger(cluster, db, qualified_table):
 
 
 def _read_files(dest, keys):
-    root = dest[len('file://'):].rstrip('/')
+    # A file:// URL's path is percent-decoded, as ebb decodes it (file:///a%20b is "/a b").
+    root = urllib.parse.unquote(dest[len('file://'):]).rstrip('/')
     return [Path(root + '/' + key).read_bytes() for key in keys]
 
 
