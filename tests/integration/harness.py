@@ -16,7 +16,8 @@ Typical use in tests/integration/test_*.py:
 
 or, for one test:  `with harness.Cluster(timezone='Asia/Tokyo') as pg: ...`
 
-Environment: EBB_BIN (ebb binary, default <repo>/build/ebb), EBB_TEST_TMP
+Environment: EBB_BIN (ebb binary, default <repo>/build-asan/ebb: the build with the test
+hooks, which the crash and stop tests need; ctest sets it), EBB_TEST_TMP
 (parent of the clusters' temp dirs, default /dev/shm if roomy, else /tmp).
 """
 
@@ -350,7 +351,7 @@ class Result(subprocess.CompletedProcess):
 
 
 def ebb_bin():
-    return os.environ.get('EBB_BIN') or str(REPO_ROOT / 'build' / 'ebb')
+    return os.environ.get('EBB_BIN') or str(REPO_ROOT / 'build-asan' / 'ebb')
 
 
 def run_ebb(args, env=None, input=None, timeout=120):
