@@ -1,22 +1,56 @@
 #!/usr/bin/env bash
-# Install what ebb's build and tests need on Debian 12. Idempotent: when
-# everything is present it only checks (no apt-get, no root needed).
+# Install what ebb needs on Debian 12, for one purpose:
+#   setup.sh build   the C toolchain and libraries: all that building ebb needs (make build)
+#   setup.sh demo    build, plus a PostgreSQL server for the throwaway cluster (make demo)
+#   setup.sh check   demo, plus the tests' parts: cmocka, partman, zstd, node and npm with the
+#                    npm packages of tests/node (make check, make build-asan); the default
+#   setup.sh bench   check, plus what bench/ needs
+#   setup.sh --list PURPOSE   print the Debian packages of PURPOSE, install nothing
+# Idempotent: when everything is present it only checks (no apt-get, no root needed).
 # Runs unattended (CI, no terminal), as root when something must be installed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-required=(
-    build-essential cmake pkg-config
-    libpq-dev postgresql-15 postgresql-contrib postgresql-15-partman
-    libzstd-dev zstd zlib1g-dev gzip libsnappy-dev libssl-dev libinih-dev libcmocka-dev
-    libcurl4-openssl-dev libxml2-dev curl
-    python3
-)
-# `setup.sh bench`: also what bench/ needs (the hand-written reference archiver, timing).
-if [ "${1:-}" = bench ]; then
-    required+=(python3-psycopg2 python3-zstandard bc time procps)
+list_only=false
+if [ "${1:-}" = --list ]; then
+    list_only=true
+    shift
 fi
-optional=(clang-format) # formatting only; the build and tests work without it
+purpose=${1:-check}
+
+build=(
+    build-essential cmake pkg-config
+    libpq-dev libzstd-dev zlib1g-dev libsnappy-dev libssl-dev libinih-dev
+    libcurl4-openssl-dev libxml2-dev
+)
+demo=(postgresql-15)
+# The tests' independent readers (zstd -dc, gzip -dc), curl's own SigV4 signer, partman for
+# the partitioned-table tests, cmocka for the unit tests.
+check=(
+    postgresql-contrib postgresql-15-partman libcmocka-dev zstd gzip curl python3
+)
+# bench/: the hand-written reference archiver and the timing tools.
+bench=(python3-psycopg2 python3-zstandard bc time procps)
+
+case $purpose in
+    build) required=("${build[@]}") ;;
+    demo) required=("${build[@]}" "${demo[@]}") ;;
+    check) required=("${build[@]}" "${demo[@]}" "${check[@]}") ;;
+    bench) required=("${build[@]}" "${demo[@]}" "${check[@]}" "${bench[@]}") ;;
+    *)
+        echo "setup: error: unknown purpose \"$purpose\"" >&2
+        echo "setup: hint: use build, demo, check or bench" >&2
+        exit 2
+        ;;
+esac
+optional=()
+if [ "$purpose" != build ] && [ "$purpose" != demo ]; then
+    optional=(clang-format) # formatting only; the build and tests work without it
+fi
+if $list_only; then
+    printf '%s\n' "${required[@]}"
+    exit 0
+fi
 
 # One dpkg-query for all; it exits 1 when it knows a name not at all.
 status=$(dpkg-query -W -f='${Package}\t${Status}\n' "${required[@]}" "${optional[@]}" \
@@ -30,7 +64,7 @@ for p in "${optional[@]}"; do installed "$p" || missing_optional+=("$p"); done
 missing=("${missing_required[@]}" "${missing_optional[@]}")
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: all dependencies present"
+    echo "setup: all dependencies present ($purpose)"
 elif [ "$(id -u)" -ne 0 ]; then
     if [ ${#missing_required[@]} -gt 0 ]; then
         echo "setup: error: missing packages: ${missing[*]}" >&2
@@ -49,6 +83,11 @@ else
         apt-get install -y -q --no-install-recommends "$p" ||
             echo "setup: warning: optional package $p could not be installed" >&2
     done
+fi
+
+# Building ebb and the demo end here: node and npm serve the tests only.
+if [ "$purpose" = build ] || [ "$purpose" = demo ]; then
+    exit 0
 fi
 
 # --- npm packages --------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include "cmd/commands.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/text.h"
 
 static const struct
 {
@@ -53,7 +54,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	log_error("unrecognized command \"%s\"", argv[1]);
+	log_error("unrecognized command \"%s\"", text_escape(argv[1]).s);
 	log_hint("Try \"ebb --help\" for the list of commands.");
 	return 2;
 }

@@ -169,7 +169,13 @@ void archive_deallocate(ArchiveTarget *t);
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and
  * EBB_TEST_STOP_AT=stage[:n] stops it with SIGSTOP, the n-th (default first) time it reaches
  * that stage, so that crash and concurrency tests need no timing. Stages: locked (table lock
- * taken), copy (after each row), object-written, before-commit, after-commit. */
+ * taken), copy (after each row), object-written, before-commit, after-commit. Only a test
+ * build (cmake -DEBB_TEST_HOOKS=ON, make build-asan) has them; elsewhere a hook compiles to
+ * nothing, as PostgreSQL's injection points do, and the environment is never read. */
+#ifdef EBB_TEST_HOOKS
 void archive_crash_point(const char *stage);
+#else
+#define archive_crash_point(stage) ((void) 0)
+#endif
 
 #endif

@@ -14,6 +14,7 @@
 
 volatile sig_atomic_t archive_cancel_requested = 0;
 
+#ifdef EBB_TEST_HOOKS
 /* Does the spec "stage[:n]" name this stage, reached for the n-th time (default first)? */
 static bool
 test_point_hit(const char *spec, const char *stage, int hits)
@@ -42,6 +43,7 @@ archive_crash_point(const char *stage)
 	if (test_point_hit(getenv("EBB_TEST_STOP_AT"), stage, hits[k]))
 		raise(SIGSTOP);
 }
+#endif
 
 void
 archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)

@@ -11,6 +11,7 @@
 
 #include "archive/archive.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "pg/pg.h"
 
 bool
@@ -35,7 +36,7 @@ cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char
 	if (ctx->positional.count > 0)
 	{
 		error_set(err, EBB_ERR_USAGE, "too many command-line arguments (first is \"%s\")",
-				  ctx->positional.items[0]);
+				  text_escape(ctx->positional.items[0]).s);
 		error_hint(err, "Try \"ebb %s --help\" for more information.", name);
 		return false;
 	}

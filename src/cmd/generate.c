@@ -13,6 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
+#include "common/text.h"
 #include "cmd/generate_sql.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
@@ -119,7 +120,8 @@ resolve_range(PGconn *conn, const GenerateCmd *g, GenerateResult *out, EbbError 
 		{
 			char cause[sizeof(err->message)];
 			snprintf(cause, sizeof(cause), "%s", server_message(err));
-			error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --end", g->end);
+			error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --end",
+					  text_escape(g->end).s);
 			error_detail(err, "PostgreSQL could not read it: %s.", cause);
 			error_hint(err, "Use a timestamp such as \"2026-11-22 04:00:00\".");
 		}

@@ -15,6 +15,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
+#include "common/text.h"
 #include "pg/pg.h"
 
 typedef struct PartitionCmd
@@ -57,7 +58,8 @@ parse_interval(const char *text, PartitionCmd *p, EbbError *err)
 				p->format = units[i].format;
 				return true;
 			}
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --interval", text);
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --interval",
+			  text_escape(text).s);
 	error_hint(err, "Use \"1h\", \"1d\", \"1w\" or \"1mon\" (or hour, day, week, month).");
 	return false;
 }

@@ -4,7 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "config/options.h"
+
+/* Every long option with a dash has a second spelling with underscores (--time_column), as
+ * config keys have; the names live as long as the process. */
+static const char *
+underscore_name(int i)
+{
+	static char names[OPT_COUNT][32];
+
+	if (!strchr(option_table[i].name, '-'))
+		return NULL;
+	snprintf(names[i], sizeof(names[i]), "%s", option_table[i].name);
+	for (char *p = names[i]; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return names[i];
+}
 
 static int
 build_getopt(unsigned command, struct option *longopts, char *shortopts)
@@ -20,8 +37,13 @@ build_getopt(unsigned command, struct option *longopts, char *shortopts)
 		if (!(o->commands & command) || !(o->where & WHERE_CLI))
 			continue;
 		bool arg = o->kind != OPT_KIND_BOOL;
+		const char *alias = underscore_name(i);
 		longopts[n++] =
 			(struct option){o->name, arg ? required_argument : no_argument, NULL, 1000 + i};
+		/* Same val: getopt_long does not count the pair as ambiguous for an abbreviation. */
+		if (alias)
+			longopts[n++] =
+				(struct option){alias, arg ? required_argument : no_argument, NULL, 1000 + i};
 		if (o->short_name)
 		{
 			*s++ = o->short_name;
@@ -47,9 +69,9 @@ static bool
 usage_error(EbbError *err, const char *command_name, bool missing_arg, const char *arg)
 {
 	if (missing_arg)
-		error_set(err, EBB_ERR_USAGE, "option \"%s\" requires an argument", arg);
+		error_set(err, EBB_ERR_USAGE, "option \"%s\" requires an argument", text_escape(arg).s);
 	else
-		error_set(err, EBB_ERR_USAGE, "unrecognized option \"%s\"", arg);
+		error_set(err, EBB_ERR_USAGE, "unrecognized option \"%s\"", text_escape(arg).s);
 	error_hint(err, "Try \"ebb %s --help\" for more information.", command_name);
 	return false;
 }
@@ -59,6 +81,7 @@ getopt_failure(int c, char **argv, const char *command_name, EbbError *err)
 {
 	const char *arg = argv[optind - 1];
 	char shortname[3] = {'-', (char) optopt, '\0'};
+	char longname[40];
 
 	/* For a long option, glibc sets optopt to the option's value (>= 1000 here), not 0. */
 	if (optopt >= 1000 && c == '?')
@@ -68,18 +91,57 @@ getopt_failure(int c, char **argv, const char *command_name, EbbError *err)
 		error_hint(err, "Try \"ebb %s --help\" for more information.", command_name);
 		return false;
 	}
-	if (optopt > 0 && optopt < 1000)
+	/* The canonical name, whichever spelling or abbreviation was typed. */
+	if (optopt >= 1000)
+	{
+		snprintf(longname, sizeof(longname), "--%s", option_table[optopt - 1000].name);
+		arg = longname;
+	}
+	else if (optopt > 0)
 		arg = shortname;
 	if (c == ':')
 		return usage_error(err, command_name, true, arg);
 	return usage_error(err, command_name, false, arg);
 }
 
+/* -t A -t B would archive only B without a word: a value option may be given once. */
+static bool
+repeated_option(int id, EbbError *err)
+{
+	error_set(err, EBB_ERR_USAGE, "option --%s specified more than once", option_table[id].name);
+	error_hint(err, "Give each option once; only --database, --include and --exclude may be "
+					"repeated.");
+	return false;
+}
+
+/* One option from argv into the layer. */
+static bool
+store_option(int id, OptLayer *cli, EbbError *err)
+{
+	const OptionDef *o = &option_table[id];
+	char origin[64];
+
+	snprintf(origin, sizeof(origin), "option --%s", o->name);
+	if (o->kind == OPT_KIND_BOOL)
+	{
+		/* -v -v raises verbosity: count repeats in the value */
+		const char *prev = cli->slot[id].set ? cli->slot[id].value : "0";
+		char count[16];
+		snprintf(count, sizeof(count), "%d", atoi(prev) + 1);
+		opt_layer_set(cli, (OptId) id, count, origin);
+		return true;
+	}
+	if (o->kind != OPT_KIND_LIST && cli->slot[id].set)
+		return repeated_option(id, err);
+	opt_layer_set(cli, (OptId) id, optarg, origin);
+	return true;
+}
+
 bool
 options_parse_argv(unsigned command, const char *command_name, int argc, char **argv, OptLayer *cli,
 				   StrList *positional, EbbError *err)
 {
-	struct option longopts[OPT_COUNT + 1];
+	struct option longopts[2 * OPT_COUNT + 1];
 	char shortopts[3 * OPT_COUNT + 3];
 	int c;
 
@@ -93,18 +155,8 @@ options_parse_argv(unsigned command, const char *command_name, int argc, char **
 		int id = c >= 1000 ? c - 1000 : option_for_short(command, c);
 		if (id < 0)
 			return usage_error(err, command_name, false, argv[optind - 1]);
-		char origin[128];
-		snprintf(origin, sizeof(origin), "option --%s", option_table[id].name);
-		if (option_table[id].kind == OPT_KIND_BOOL)
-		{
-			/* -v -v raises verbosity: count repeats in the value */
-			const char *prev = cli->slot[id].set ? cli->slot[id].value : "0";
-			char count[16];
-			snprintf(count, sizeof(count), "%d", atoi(prev) + 1);
-			opt_layer_set(cli, (OptId) id, count, origin);
-		}
-		else
-			opt_layer_set(cli, (OptId) id, optarg, origin);
+		if (!store_option(id, cli, err))
+			return false;
 	}
 	for (int i = optind; i < argc; i++)
 		strlist_add(positional, argv[i]);
@@ -155,6 +207,9 @@ options_print_help(unsigned command, const char *command_name, const char *summa
 			printf("\n");
 		}
 	}
+	printf(
+		"\nAn option (and a config key) may also be spelled with underscores: --time_column.\n"
+		"An option with a value may be given once; --database, --include and --exclude repeat.\n");
 	printf(
 		"\nEnvironment: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE and the other\n"
 		"libpq variables apply.\n");

@@ -1,15 +1,26 @@
 #include "config/config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/text.h"
+
+/* A config file holds a few dozen lines; anything bigger is a mistake (a log, a dump, a
+ * device), and the whole file is read into memory. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
 
 typedef struct LoadState
 {
 	Config *cfg;
-	FILE *fp;
+	const char *path; /* escaped, for messages */
+	Buf text;         /* the whole file */
+	size_t pos;       /* the reader's position in text */
 	int line;
 	bool at_line_start;
 	EbbError *err;
@@ -41,23 +52,31 @@ config_register_section(LoadState *st, const char *line)
 	return ok;
 }
 
-/* Our own reader so that the handler knows the line it is called for. libinih may read a long
- * line in several pieces: only a piece that starts a line counts. */
+/* fgets over the file's text, so that the handler knows the line it is called for. libinih
+ * may read a long line in several pieces: only a piece that starts a line counts. */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	LoadState *st = stream;
-	char *r = fgets(str, num, st->fp);
+	size_t n = 0;
 
-	if (r && st->at_line_start)
+	if (st->pos >= st->text.len || num < 2)
+		return NULL;
+	while (n + 1 < (size_t) num && st->pos < st->text.len)
+	{
+		str[n] = st->text.data[st->pos++];
+		if (str[n++] == '\n')
+			break;
+	}
+	str[n] = '\0';
+	if (st->at_line_start)
 	{
 		st->line++;
-		if (!config_register_section(st, r))
+		if (!config_register_section(st, str))
 			return NULL;
 	}
-	if (r)
-		st->at_line_start = strchr(r, '\n') != NULL;
-	return r;
+	st->at_line_start = str[n - 1] == '\n';
+	return str;
 }
 
 static OptLayer *
@@ -87,11 +106,37 @@ config_section_layer(LoadState *st, const char *section, unsigned *where)
 static bool
 config_bad_section(LoadState *st, const char *section)
 {
-	error_set(st->err, EBB_ERR_CONFIG, "invalid section \"[%s]\" in file \"%s\" line %d", section,
-			  st->cfg->path, st->line);
+	error_set(st->err, EBB_ERR_CONFIG, "invalid section \"[%s]\" in file \"%s\" line %d",
+			  text_escape(section).s, st->path, st->line);
 	error_hint(st->err, "Sections are [defaults] and [table schema.name].");
 	st->failed_line = st->line;
 	return false;
+}
+
+static int
+config_unknown_key(LoadState *st, const char *name, const OptionDef *o, unsigned where)
+{
+	error_set(st->err, EBB_ERR_CONFIG,
+			  "unrecognized configuration parameter \"%s\" in file \"%s\" line %d",
+			  text_escape(name).s, st->path, st->line);
+	if (o)
+		error_detail(st->err, "\"%s\" is not allowed in a [%s] section.", o->name,
+					 where == WHERE_TABLE ? "table" : "defaults");
+	error_hint(st->err, "See \"ebb archive --help\" for the parameters and where they apply.");
+	return 0;
+}
+
+/* A key given twice in one section is a mistake whichever line was meant; a list key
+ * (database, include, exclude) collects one value per line. */
+static int
+config_duplicate_key(LoadState *st, const OptionDef *o, const OptSlot *first)
+{
+	error_set(st->err, EBB_ERR_CONFIG,
+			  "parameter \"%s\" specified more than once in file \"%s\" line %d", o->name, st->path,
+			  st->line);
+	error_detail(st->err, "Line %d of the same section sets it too.", first->line);
+	error_hint(st->err, "Keep one of the two lines.");
+	return 0;
 }
 
 static int
@@ -105,45 +150,95 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	st->failed_line = st->line; /* cleared on success below */
 	OptLayer *layer = config_section_layer(st, section, &where);
 	const OptionDef *o = option_by_name(name);
-	char origin[256];
+	char origin[sizeof(layer->slot[0].origin)];
 
 	if (!layer)
 		return config_bad_section(st, section) ? 1 : 0;
 	if (!o || !(o->where & where))
-	{
-		error_set(st->err, EBB_ERR_CONFIG,
-				  "unrecognized configuration parameter \"%s\" in file \"%s\" line %d", name,
-				  st->cfg->path, st->line);
-		if (o)
-			error_detail(st->err, "\"%s\" is not allowed in a [%s] section.", name,
-						 where == WHERE_TABLE ? "table" : "defaults");
-		error_hint(st->err, "See \"ebb archive --help\" for the parameters and where they apply.");
-		return 0;
-	}
-	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", name, st->cfg->path,
+		return config_unknown_key(st, name, o, where);
+	if (layer->slot[o->id].set && o->kind != OPT_KIND_LIST)
+		return config_duplicate_key(st, o, &layer->slot[o->id]);
+	snprintf(origin, sizeof(origin), "parameter \"%s\" in file \"%s\" line %d", o->name, st->path,
 			 st->line);
 	opt_layer_set(layer, o->id, value, origin);
+	layer->slot[o->id].line = st->line;
 	st->failed_line = 0;
 	return 1;
 }
 
-bool
-config_load(const char *path, Config *cfg, EbbError *err)
+static bool
+config_read_error(const LoadState *st, const char *reason)
 {
-	LoadState st = {.cfg = cfg, .line = 0, .at_line_start = true, .err = err};
+	return error_set(st->err, EBB_ERR_CONFIG, "could not read config file \"%s\": %s", st->path,
+					 reason);
+}
 
-	error_init(err);
+static bool
+config_too_large(const LoadState *st)
+{
+	error_set(st->err, EBB_ERR_CONFIG, "config file \"%s\" is too large", st->path);
+	error_detail(st->err, "A config file may hold at most 1MiB (%d bytes).", CONFIG_MAX_BYTES);
+	return false;
+}
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->path = ebb_strdup(path);
-	st.fp = fopen(path, "r");
-	if (!st.fp)
+/* Reads the opened file whole, at most CONFIG_MAX_BYTES (checked again while reading: the
+ * file may grow after fstat). */
+static bool
+config_read_fd(LoadState *st, int fd)
+{
+	buf_reserve(&st->text, 64 * 1024);
+	for (;;)
 	{
-		error_set(err, EBB_ERR_CONFIG, "could not open configuration file \"%s\": %s", path,
-				  strerror(errno));
-		config_free(cfg);
-		return false;
+		if (st->text.len > CONFIG_MAX_BYTES)
+			return config_too_large(st);
+		buf_reserve(&st->text, 64 * 1024);
+		ssize_t n = read(fd, st->text.data + st->text.len, st->text.cap - st->text.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return config_read_error(st, strerror(errno));
+		if (n == 0)
+			return true;
+		st->text.len += (size_t) n;
 	}
+}
+
+/*
+ * Only a regular file is read. The file is opened first and checked with fstat on that
+ * descriptor (no window between check and read); O_NONBLOCK makes opening a FIFO return at
+ * once instead of waiting for a writer. A directory opens fine and would read as empty.
+ */
+static bool
+config_read_file(LoadState *st, const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return error_set(st->err, EBB_ERR_CONFIG, "could not open config file \"%s\": %s", st->path,
+						 strerror(errno));
+	if (fstat(fd, &sb) != 0)
+		ok = config_read_error(st, strerror(errno));
+	else if (S_ISDIR(sb.st_mode))
+		ok = config_read_error(st, strerror(EISDIR));
+	else if (!S_ISREG(sb.st_mode))
+	{
+		ok = config_read_error(st, "not a regular file");
+		error_detail(st->err, "A config file must be a regular file, not a FIFO, a device or a "
+							  "socket.");
+	}
+	else if (sb.st_size > CONFIG_MAX_BYTES)
+		ok = config_too_large(st);
+	else
+		ok = config_read_fd(st, fd);
+	close(fd);
+	return ok;
+}
+
+static bool
+config_parse(LoadState *st)
+{
 	/* Debian's libinih takes its settings at run time: whole long lines (a long dsn), no
 	 * inline comments or continuation lines (a value may hold " ;"), stop at the first error. */
 	ini_use_stack = false;
@@ -153,18 +248,33 @@ config_load(const char *path, Config *cfg, EbbError *err)
 	ini_allow_inline_comments = false;
 	ini_allow_multiline = false;
 	ini_stop_on_first_error = true;
-	int rc = ini_parse_stream(config_reader, &st, config_handler, &st);
-	fclose(st.fp);
-	if (rc == 0 && st.failed_line == 0)
+	int rc = ini_parse_stream(config_reader, st, config_handler, st);
+	if (rc == 0 && st->failed_line == 0)
 		return true;
-	config_free(cfg);
-	if (rc > 0 && rc != st.failed_line)
-		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
+	if (rc > 0 && rc != st->failed_line)
+		error_set(st->err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", st->path, rc);
 	else if (rc < 0)
-		error_set(err, EBB_ERR_CONFIG, "could not read configuration file \"%s\"", path);
-	if (err->message[0] == '\0')
-		error_set(err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", path, rc);
+		config_read_error(st, "out of memory");
+	if (st->err->message[0] == '\0')
+		error_set(st->err, EBB_ERR_CONFIG, "syntax error in file \"%s\" line %d", st->path, rc);
 	return false;
+}
+
+bool
+config_load(const char *path, Config *cfg, EbbError *err)
+{
+	EscapedText shown = text_escape(path);
+	LoadState st = {.cfg = cfg, .path = shown.s, .line = 0, .at_line_start = true, .err = err};
+
+	error_init(err);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = ebb_strdup(path);
+	buf_init(&st.text);
+	bool ok = config_read_file(&st, path) && config_parse(&st);
+	buf_free(&st.text);
+	if (!ok)
+		config_free(cfg);
+	return ok;
 }
 
 void

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/text.h"
+
 #define W_ALL    (WHERE_CLI | WHERE_DEFAULTS)
 #define W_POLICY (WHERE_CLI | WHERE_DEFAULTS | WHERE_TABLE)
 
@@ -35,7 +37,7 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_WINDOW, "window", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "DURATION", "1h",
 	 "archive window, a divisor of one day (15min, 1h, 6h, 1d)"},
 	{OPT_DEST, "dest", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS | CMD_VERIFY, W_POLICY, "Policy", "URL", NULL,
-	 "where objects go: file:///absolute/path or s3://bucket/prefix (verify also looks for orphans there)"},
+	 "where objects go: file:///absolute/path or s3://bucket/prefix, %XX-decoded (verify also looks for orphans there)"},
 	{OPT_FORMAT, "format", 'F', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "FORMAT", "csv",
 	 "object format: csv or parquet"},
 	{OPT_COMPRESS, "compress", 'Z', OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "METHOD", "zstd",
@@ -127,11 +129,21 @@ const OptionDef option_table[OPT_COUNT] = {
 };
 /* clang-format on */
 
+/* Is `given` the option's name, with any dash written as an underscore? */
+static bool
+option_name_matches(const char *canonical, const char *given)
+{
+	for (; *canonical && *given; canonical++, given++)
+		if (*given != *canonical && !(*canonical == '-' && *given == '_'))
+			return false;
+	return *canonical == *given;
+}
+
 const OptionDef *
 option_by_name(const char *name)
 {
 	for (int i = 0; i < OPT_COUNT; i++)
-		if (strcmp(option_table[i].name, name) == 0)
+		if (option_name_matches(option_table[i].name, name))
 			return &option_table[i];
 	return NULL;
 }
@@ -174,7 +186,7 @@ opt_lookup(OptId id, const OptLayer *first, const OptLayer *second, const OptLay
 const char *
 opt_origin(OptId id, const OptSlot *slot)
 {
-	static char text[320];
+	static char text[80];
 
 	if (slot && slot->origin[0])
 		return slot->origin;
@@ -213,7 +225,8 @@ opt_get_bool(OptId id, const OptSlot *slot, bool *out, EbbError *err)
 		return !(*out = false);
 	if (opt_parse_bool(text, out))
 		return true;
-	error_set(err, EBB_ERR_CONFIG, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+	error_set(err, EBB_ERR_CONFIG, "invalid value \"%s\" for %s", text_escape(text).s,
+			  opt_origin(id, slot));
 	error_hint(err, "Use true or false.");
 	return false;
 }
@@ -234,7 +247,7 @@ opt_get_int(OptId id, const OptSlot *slot, long long min, long long max, long lo
 	{
 		error_set(err,
 				  slot && strncmp(slot->origin, "option", 6) != 0 ? EBB_ERR_CONFIG : EBB_ERR_USAGE,
-				  "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+				  "invalid value \"%s\" for %s", text_escape(text).s, opt_origin(id, slot));
 		error_hint(err, "Use a whole number from %lld to %lld.", min, max);
 		return false;
 	}
@@ -267,7 +280,8 @@ opt_get_size(OptId id, const OptSlot *slot, uint64_t *out, EbbError *err)
 			*out = (uint64_t) v * units[i].factor;
 			return true;
 		}
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(text).s,
+			  opt_origin(id, slot));
 	error_hint(err, "Use a whole number and a unit, such as \"16MiB\" or \"100MB\".");
 	return false;
 }

@@ -99,7 +99,7 @@ typedef enum OptKind
 typedef struct OptionDef
 {
 	OptId id;
-	const char *name; /* long option and config key */
+	const char *name; /* long option and config key, canonical (dashed) spelling */
 	char short_name;  /* 0 for none */
 	OptKind kind;
 	unsigned commands;
@@ -112,6 +112,8 @@ typedef struct OptionDef
 
 extern const OptionDef option_table[OPT_COUNT];
 
+/* The option of a config key or long flag; "time_column" finds "time-column" (every key is
+ * accepted with underscores for dashes). */
 const OptionDef *option_by_name(const char *name);
 
 /* One value of an option, with where it came from for error messages. */
@@ -120,7 +122,8 @@ typedef struct OptSlot
 	bool set;
 	char *value;  /* last value (string, int, bool as text) */
 	StrList list; /* every value, for OPT_KIND_LIST */
-	char origin[256];
+	char origin[512];
+	int line; /* the config file's line that set it; 0 for the command line */
 } OptSlot;
 
 typedef struct OptLayer
@@ -147,7 +150,9 @@ bool opt_parse_bool(const char *text, bool *out);
 /* "option --keep-days" or "parameter \"keep-days\" in file \"x\" line 3". */
 const char *opt_origin(OptId id, const OptSlot *slot);
 
-/* Parses argv (after the command word) into the CLI layer. */
+/* Parses argv (after the command word) into the CLI layer. A single-value option given twice
+ * is an error; list options (--database, --include, --exclude) collect every value and a
+ * repeated flag counts (-v -v). */
 bool options_parse_argv(unsigned command, const char *command_name, int argc, char **argv,
 						OptLayer *cli, StrList *positional, EbbError *err);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/time.h"
 #include "compress/compressor.h"
 #include "config/config.h"
@@ -28,13 +29,24 @@ resolve_window(const PolicyLayers *l, Policy *p, EbbError *err)
 	if (!time_parse_duration(text, &p->window_us, err) || p->window_us < USECS_PER_MINUTE ||
 		USECS_PER_DAY % p->window_us != 0)
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid window \"%s\" for %s", text,
+		error_set(err, EBB_ERR_USAGE, "invalid window \"%s\" for %s", text_escape(text).s,
 				  opt_origin(OPT_WINDOW, slot));
 		error_detail(err, "A window must be at least one minute and divide a day evenly.");
 		error_hint(err, "Use a value such as \"15min\", \"1h\", \"6h\" or \"1d\".");
 		return false;
 	}
 	return true;
+}
+
+/* A method without levels (none, Parquet's snappy): "from 0 to 0" would be no help. */
+static bool
+no_level(const char *method, const OptSlot *lvl, EbbError *err)
+{
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(lvl->value).s,
+			  opt_origin(OPT_COMPRESS_LEVEL, lvl));
+	error_detail(err, "Compression method \"%s\" takes no level.", method);
+	error_hint(err, "Remove the level, or choose a method that has levels (zstd or gzip).");
+	return false;
 }
 
 static bool
@@ -47,7 +59,7 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 	p->compress = ebb_strdup(opt_get_string(OPT_COMPRESS, cmp));
 	if (!encoder_find(p->format))
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid format \"%s\" for %s", p->format,
+		error_set(err, EBB_ERR_USAGE, "invalid format \"%s\" for %s", text_escape(p->format).s,
 				  opt_origin(OPT_FORMAT, fmt));
 		error_hint(err, "Supported formats: %s.", encoder_names());
 		return false;
@@ -60,8 +72,8 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 	/* A format that compresses inside (Parquet) knows its own codecs. */
 	if (enc->codecs ? !enc->codec_levels(p->compress, &min_level, &max_level) : !drv)
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid compression method \"%s\" for %s", p->compress,
-				  opt_origin(OPT_COMPRESS, cmp));
+		error_set(err, EBB_ERR_USAGE, "invalid compression method \"%s\" for %s",
+				  text_escape(p->compress).s, opt_origin(OPT_COMPRESS, cmp));
 		if (enc->codecs)
 			error_hint(err, "Supported methods with --format %s: %s.", p->format, enc->codecs);
 		else
@@ -73,6 +85,8 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 		min_level = drv->min_level;
 		max_level = drv->max_level;
 	}
+	if (lvl && max_level == 0)
+		return no_level(p->compress, lvl, err);
 	if (lvl && !opt_get_int(OPT_COMPRESS_LEVEL, lvl, min_level, max_level, &level, err))
 		return false;
 	p->compress_level = (int) level;
@@ -98,7 +112,7 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 	p->detach_retries = (int) n;
 	if (!time_parse_duration(text, &us, &ignored) || us < 1000)
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text,
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(text).s,
 				  opt_origin(OPT_DETACH_TIMEOUT, timeout));
 		error_hint(err, "Use a duration of at least 1ms, such as \"500ms\" or \"2s\".");
 		return false;
@@ -131,9 +145,10 @@ resolve_parquet(const PolicyLayers *l, Policy *p, EbbError *err)
 	p->row_group_rows = (uint64_t) rows;
 	if (p->row_group_bytes < 1024 * 1024 || p->row_group_bytes > (uint64_t) 1 << 40)
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
-				  opt_get_string(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES)),
-				  opt_origin(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES)));
+		error_set(
+			err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
+			text_escape(opt_get_string(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES))).s,
+			opt_origin(OPT_ROW_GROUP_BYTES, policy_slot(l, OPT_ROW_GROUP_BYTES)));
 		error_detail(err, "A row group's byte budget must be at least 1MiB.");
 		return false;
 	}
@@ -143,7 +158,7 @@ resolve_parquet(const PolicyLayers *l, Policy *p, EbbError *err)
 			p->parquet_infinity = i;
 			return true;
 		}
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", v,
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(v).s,
 			  opt_origin(OPT_PARQUET_INFINITY, inf));
 	error_hint(err, "Use \"error\", \"null\" or \"sentinel\".");
 	return false;
@@ -157,7 +172,7 @@ require(const PolicyLayers *l, OptId id, const Policy *p, char **out, EbbError *
 	if (!v || !*v)
 	{
 		error_set(err, EBB_ERR_USAGE, "no %s given for table \"%s.%s\"", option_table[id].name,
-				  p->schema, p->table);
+				  text_escape(p->schema).s, text_escape(p->table).s);
 		error_hint(err, "Use --%s, or \"%s\" in the table's section of the config file.",
 				   option_table[id].name, option_table[id].name);
 		return false;

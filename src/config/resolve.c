@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/time.h"
 #include "config/config.h"
 
@@ -36,7 +37,8 @@ duration_ms(OptId id, const OptSlot *slot, int64_t *ms, EbbError *err)
 
 	if (!time_parse_duration(text, &us, err))
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text, opt_origin(id, slot));
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(text).s,
+				  opt_origin(id, slot));
 		error_hint(
 			err, "Use a whole number and a unit, such as \"500ms\", \"5s\", \"10min\" or \"1h\".");
 		return false;
@@ -81,7 +83,8 @@ store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, E
 	if (o->s3_part_size < 5 * 1024 * 1024 || o->s3_part_size > 5ull * 1024 * 1024 * 1024)
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
-				  opt_get_string(OPT_S3_PART_SIZE, part), opt_origin(OPT_S3_PART_SIZE, part));
+				  text_escape(opt_get_string(OPT_S3_PART_SIZE, part)).s,
+				  opt_origin(OPT_S3_PART_SIZE, part));
 		error_detail(err, "S3 parts must be between 5MiB and 5GiB.");
 		return false;
 	}
@@ -208,7 +211,7 @@ config_parse_qualified_name(const char *text, char **schema, char **table, EbbEr
 	{
 		buf_free(&a);
 		buf_free(&b);
-		error_set(err, EBB_ERR_USAGE, "invalid table name \"%s\"", text);
+		error_set(err, EBB_ERR_USAGE, "invalid table name \"%s\"", text_escape(text).s);
 		error_hint(err, "Write schema.table; double-quote a part that holds a dot, such as "
 						"analytics.\"events.v2\".");
 		return false;

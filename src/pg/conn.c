@@ -3,8 +3,26 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/text.h"
+#include "pg/conninfo.h"
 #include "pg/pg.h"
 
+static bool
+password_refused(EbbError *err)
+{
+	error_set(err, EBB_ERR_USAGE,
+			  "the connection string given on the command line holds a password");
+	error_detail(err, "Other users of this machine can read command lines.");
+	error_hint(err, "Use PGPASSWORD, a password file (~/.pgpass or PGPASSFILE), or the dsn "
+					"parameter of the config file.");
+	return false;
+}
+
+/*
+ * The password check comes before libpq parses the string: libpq keeps only the last of
+ * repeated keys and may quote a value in its syntax errors. libpq's own reading is checked too,
+ * in case the scanner and libpq ever disagree.
+ */
 bool
 pg_check_dsn(const char *dsn, EbbError *err)
 {
@@ -13,30 +31,24 @@ pg_check_dsn(const char *dsn, EbbError *err)
 
 	if (!dsn)
 		return true;
+	if (pg_conninfo_has_password(dsn))
+		return password_refused(err);
 	opts = PQconninfoParse(dsn, &msg);
 	if (!opts)
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid connection string: %s",
-				  msg ? strtok(msg, "\n") : "out of memory");
+				  msg ? text_escape(strtok(msg, "\n")).s : "out of memory");
 		error_hint(err, "Use a libpq key=value string or a postgresql:// URI.");
 		PQfreemem(msg);
 		return false;
 	}
+	bool password = false;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
-	{
-		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
-		{
-			PQconninfoFree(opts);
-			error_set(err, EBB_ERR_USAGE,
-					  "the connection string given on the command line holds a password");
-			error_detail(err, "Other users of this machine can read command lines.");
-			error_hint(err, "Use PGPASSWORD, a password file (~/.pgpass or PGPASSFILE), or the dsn "
-							"parameter of the config file.");
-			return false;
-		}
-	}
+		if ((strcmp(o->keyword, "password") == 0 || strcmp(o->keyword, "sslpassword") == 0) &&
+			o->val && o->val[0])
+			password = true;
 	PQconninfoFree(opts);
-	return true;
+	return !password || password_refused(err);
 }
 
 /* libpq's messages end in newlines and may span lines: first line message, rest detail. */

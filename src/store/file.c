@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/text.h"
+#include "common/url.h"
 #include "store/store.h"
 
 typedef struct FileStore
@@ -36,15 +38,20 @@ file_open(const char *url, const StoreOptions *opts, void **state, EbbError *err
 	(void) opts;
 	const char *path = url + strlen("file://");
 
+	char *root;
+
 	if (path[0] != '/')
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid destination \"%s\"", url);
+		error_set(err, EBB_ERR_USAGE, "invalid destination \"%s\"", text_escape(url).s);
 		error_detail(err, "A file destination needs an absolute path.");
 		error_hint(err, "Write it with three slashes, such as file:///var/lib/ebb/archive.");
 		return false;
 	}
+	/* A URL: file:///srv/a%20b is the directory "/srv/a b". */
+	if (!url_decode_part(url, path, &root, err))
+		return false;
 	FileStore *fs = ebb_malloc(sizeof(*fs));
-	fs->root = ebb_strdup(path);
+	fs->root = root;
 	size_t n = strlen(fs->root);
 	while (n > 1 && fs->root[n - 1] == '/')
 		fs->root[--n] = '\0';

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/text.h"
 
 extern const StoreDriver store_file_driver;
 extern const StoreDriver store_s3_driver;
@@ -27,7 +28,7 @@ store_open(const char *url, const StoreOptions *opts, Store *store, EbbError *er
 			return store->driver->open(url, opts, &store->state, err);
 		}
 	}
-	error_set(err, EBB_ERR_USAGE, "unsupported destination \"%s\"", url);
+	error_set(err, EBB_ERR_USAGE, "unsupported destination \"%s\"", text_escape(url).s);
 	error_hint(err, "Use a URL such as file:///var/lib/ebb/archive or s3://bucket/prefix.");
 	return false;
 }

@@ -16,7 +16,8 @@ Typical use in tests/integration/test_*.py:
 
 or, for one test:  `with harness.Cluster(timezone='Asia/Tokyo') as pg: ...`
 
-Environment: EBB_BIN (ebb binary, default <repo>/build/ebb), EBB_TEST_TMP
+Environment: EBB_BIN (ebb binary, default <repo>/build-asan/ebb: the build with the test
+hooks, which the crash and stop tests need; ctest sets it), EBB_TEST_TMP
 (parent of the clusters' temp dirs, default /dev/shm if roomy, else /tmp).
 """
 
@@ -34,6 +35,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -349,7 +351,7 @@ class Result(subprocess.CompletedProcess):
 
 
 def ebb_bin():
-    return os.environ.get('EBB_BIN') or str(REPO_ROOT / 'build' / 'ebb')
+    return os.environ.get('EBB_BIN') or str(REPO_ROOT / 'build-asan' / 'ebb')
 
 
 def run_ebb(args, env=None, input=None, timeout=120):
@@ -433,7 +435,8 @@ def _ledger(cluster, db, qualified_table):
 
 
 def _read_files(dest, keys):
-    root = dest[len('file://'):].rstrip('/')
+    # A file:// URL's path is percent-decoded, as ebb decodes it (file:///a%20b is "/a b").
+    root = urllib.parse.unquote(dest[len('file://'):]).rstrip('/')
     return [Path(root + '/' + key).read_bytes() for key in keys]
 
 

@@ -252,6 +252,49 @@ keep-days = 4
         ai.assert_ok(self, proc)
         self.assert_kept({'analytics.views': 4})
 
+    def test_underscore_keys_and_flags(self):
+        """time_column, keep_days... (as other tools write them) work in the
+        file and as flags, and a flag still wins over the file."""
+        path = self.write_config("""[defaults]
+dest = file://%s
+time_column = triggered_at
+keep_days = 3
+max_rows_per_txn = 1000
+[table analytics.events]
+[table analytics.clicks]
+keep_days = 10
+window = 15min
+""" % self.dest)
+        proc = harness.run_ebb(['archive', '--database', DB, '--config', path,
+                                '--keep_days', '5', '--compress', 'gzip'], env=PG.env())
+        ai.assert_ok(self, proc)
+        self.assertEqual(self.stdout_tables(proc), ['analytics.clicks', 'analytics.events'])
+        self.assert_kept({'analytics.events': 5, 'analytics.clicks': 5})
+        self.assert_windows('analytics.events', 60, 'gzip')
+        self.assert_windows('analytics.clicks', 15, 'gzip')
+
+    def test_underscore_key_messages_name_the_canonical_key(self):
+        path = self.write_config('[defaults]\ndest = file://%s\ntime_column = triggered_at\n'
+                                 'keep_days = soon\n[table analytics.events]\n' % self.dest)
+        proc = harness.run_ebb(['archive', '--database', DB, '--config', path], env=PG.env())
+        harness.assert_error(self, proc, 2, 'ebb: error: invalid value "soon" for parameter'
+                             ' "keep-days" in file "%s" line 4' % path)
+        self.assert_kept({})
+
+    def test_percent_encoded_destination(self):
+        """file:///.../pct%20dir is the directory "pct dir", as any URL reader
+        takes it (a directory literally named "pct%20dir" was made)."""
+        proc = harness.run_ebb(['archive', '--database', DB, '--table', 'analytics.views',
+                                '--time-column', 'triggered_at', '--keep-days', '4',
+                                '--dest', 'file://%s/pct%%20dir/caf%%C3%%A9' % self.dest],
+                               env=PG.env())
+        ai.assert_ok(self, proc)
+        self.assertEqual(os.listdir(self.dest), ['pct dir'])
+        self.assertEqual(os.listdir(os.path.join(self.dest, 'pct dir')), ['caf\u00e9'])
+        keys = ai.objects(os.path.join(self.dest, 'pct dir', 'caf\u00e9'))
+        self.assertEqual(len(keys), ROWS - kept(4))
+        self.assert_kept({'analytics.views': 4})
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -105,9 +105,20 @@ class ErrorsTest(unittest.TestCase):
                    ' "nosuchparam"')
 
     def test_password_in_dsn_refused(self):
-        for dsn in ('host=%s port=%d password=s3cr3tpw' % (PG.sockdir, PG.port),
+        host = 'host=%s port=%d' % (PG.sockdir, PG.port)
+        uri = 'postgresql://127.0.0.1:%d/%s' % (PG.port, DB)
+        for dsn in ('%s password=s3cr3tpw' % host,
                     'postgresql://postgres:s3cr3tpw@127.0.0.1:%d/%s' % (PG.port, DB),
-                    'postgresql://127.0.0.1:%d/%s?password=s3cr3tpw' % (PG.port, DB)):
+                    '%s?password=s3cr3tpw' % uri,
+                    # libpq keeps the last of repeated keys: the first must not slip through
+                    '%s password=s3cr3tpw password=' % host,
+                    '%s password = \'s3cr3tpw\' password=\'\'' % host,
+                    'password=s3cr3tpw %s' % host,
+                    '%s?password=s3cr3tpw&password=' % uri,
+                    '%s?pass%%77ord=s3cr3tpw' % uri,
+                    '%s?sslmode=disable&PASSWORD=s3cr3tpw' % uri,
+                    'postgresql://postgres:s3cr3tpw%%zz@127.0.0.1/%s' % DB,
+                    '%s sslpassword=s3cr3tpw' % host):
             with self.subTest(dsn=dsn):
                 proc = self.check(['archive', '--dsn', dsn] + self.args()[1:], 2,
                                   'ebb: error: the connection string given on the command'
@@ -232,7 +243,7 @@ class ErrorsTest(unittest.TestCase):
     # --- options ---
 
     def test_unknown_option(self):
-        for opt in ('--frobnicate', '-x', '--keep_days=3'):
+        for opt in ('--frobnicate', '-x', '--keep_dayz=3', '--keep__days=3'):
             with self.subTest(opt=opt):
                 self.check(self.args() + [opt], 2, 'ebb: error: unrecognized option "%s"' % opt,
                            ['ebb: hint: Try "ebb archive --help" for more information.'])
@@ -275,6 +286,44 @@ class ErrorsTest(unittest.TestCase):
                    'ebb: error: invalid value "10" for option --compress-level',
                    ['ebb: hint: Use a whole number from 1 to 9.'])
 
+    def test_method_without_levels_takes_no_level(self):
+        """The hint was "Use a whole number from 0 to 0": say that the method has no levels."""
+        for extra, method in ((['-Z', 'none'], 'none'),
+                              (['--format', 'parquet', '-Z', 'none'], 'none')):
+            with self.subTest(method=method, extra=extra):
+                self.check(self.args() + extra + ['--compress-level', '5'], 2,
+                           'ebb: error: invalid value "5" for option --compress-level',
+                           ['ebb: detail: Compression method "%s" takes no level.' % method,
+                            'ebb: hint: Remove the level, or choose a method that has levels'
+                            ' (zstd or gzip).'])
+
+    def test_repeated_option_refused(self):
+        """-t A -t B archived only B; now no value option may be given twice,
+        in whatever spelling."""
+        hint = ('ebb: hint: Give each option once; only --database, --include and --exclude'
+                ' may be repeated.')
+        for extra, name in ((['-t', 'analytics.noidx'], 'table'),
+                            (['--table=analytics.events'], 'table'),
+                            (['--keep-days', '0', '--keep_days', '0'], 'keep-days'),
+                            (['--dest', 'file://' + self.dest], 'dest'),
+                            (['--time_column', 'triggered_at'], 'time-column')):
+            with self.subTest(extra=extra):
+                self.check(self.args() + extra, 2,
+                           'ebb: error: option --%s specified more than once' % name, [hint])
+
+    def test_user_bytes_escaped_in_messages(self):
+        """A control character from argv or the file reaches stderr as \\xNN,
+        never raw (an escape sequence would drive the terminal)."""
+        proc = self.check(self.args() + ['--window', '1h\x1b[2J\x07'], 2,
+                          'ebb: error: invalid window "1h\\x1b[2J\\x07" for option --window')
+        self.assertNotIn('\x1b', proc.stderr)
+        path = self.write_config('[defaults]\ndest = file://%s\nkeep\x1b[31mdays = 3\n'
+                                 % self.dest)
+        proc = self.check(['archive', '--database', DB, '--table', ai.EVENTS, '--config', path],
+                          2, 'ebb: error: unrecognized configuration parameter'
+                          ' "keep\\x1b[31mdays" in file "%s" line 3' % path)
+        self.assertNotIn('\x1b', proc.stderr)
+
     def test_unknown_format(self):
         self.check(self.args() + ['--format', 'xlsx'], 2,
                    'ebb: error: invalid format "xlsx" for option --format',
@@ -291,7 +340,9 @@ class ErrorsTest(unittest.TestCase):
                    ['ebb: hint: Use a whole number from 1 to 9.'])
         self.check(pq + ['--compress', 'snappy', '--compress-level', '3'], 2,
                    'ebb: error: invalid value "3" for option --compress-level',
-                   ['ebb: hint: Use a whole number from 0 to 0.'])
+                   ['ebb: detail: Compression method "snappy" takes no level.',
+                    'ebb: hint: Remove the level, or choose a method that has levels (zstd or'
+                    ' gzip).'])
         # snappy exists only inside Parquet
         self.check(self.args() + ['--compress', 'snappy'], 2,
                    'ebb: error: invalid compression method "snappy" for option --compress',
@@ -401,6 +452,20 @@ class ErrorsTest(unittest.TestCase):
                                    ' file:///var/lib/ebb/archive.'])
                 self.assertEqual(proc.stderr.count('invalid destination'), 1)
 
+    def test_destination_bad_percent_escape(self):
+        """file:// paths are percent-decoded: a '%' that starts no escape, or
+        %00, is refused before anything runs."""
+        hint = 'ebb: hint: Write a byte as % and two hex digits, a percent sign itself as %25.'
+        for path, detail in (('/a/%zz', '"%zz" is not a percent-encoded byte.'),
+                             ('/a/100%', '"%" is not a percent-encoded byte.'),
+                             ('/a/%00b', '%00 would put a NUL byte in the path.')):
+            with self.subTest(path=path):
+                url = 'file://' + self.dest + path
+                self.check(self.args(dest=False) + ['--dest', url], 2,
+                           'ebb: error: invalid destination "%s"' % url,
+                           ['ebb: detail: ' + detail, hint])
+                self.assertEqual(os.listdir(self.dest), [])
+
     def test_unsupported_destination(self):
         for url in ('/var/lib/ebb', 'ftp://host/x', 'File:///tmp/x'):
             with self.subTest(url=url):
@@ -469,8 +534,40 @@ class ErrorsTest(unittest.TestCase):
     def test_config_missing_file(self):
         path = os.path.join(self.dest, 'missing.conf')
         self.check(['archive', '--database', DB, '--config', path], 2,
-                   'ebb: error: could not open configuration file "%s": No such file or'
+                   'ebb: error: could not open config file "%s": No such file or'
                    ' directory' % path)
+
+    def test_config_not_a_regular_file(self):
+        """A directory read as an empty file; /dev/zero and a FIFO hung. Only a
+        regular file is read (a hang here fails by the run's timeout)."""
+        fifo = os.path.join(ai.new_dest(self), 'fifo.conf')
+        os.mkfifo(fifo)
+        detail = ('ebb: detail: A config file must be a regular file, not a FIFO, a device or a'
+                  ' socket.')
+        for path, reason, more in ((self.dest, 'Is a directory', []),
+                                   ('/dev/zero', 'not a regular file', [detail]),
+                                   (fifo, 'not a regular file', [detail])):
+            with self.subTest(path=path):
+                self.check(['archive', '--database', DB, '--table', ai.EVENTS, '--config', path],
+                           2, 'ebb: error: could not read config file "%s": %s' % (path, reason),
+                           more)
+
+    def test_config_too_large(self):
+        path = self.write_config('[defaults]\nkeep-days = 0\n' + '#' * (1024 * 1024) + '\n')
+        self.check(['archive', '--database', DB, '--table', ai.EVENTS, '--config', path], 2,
+                   'ebb: error: config file "%s" is too large' % path,
+                   ['ebb: detail: A config file may hold at most 1MiB (1048576 bytes).'])
+
+    def test_config_key_given_twice(self):
+        """Which of two lines was meant is unknown: both are named, nothing runs."""
+        path = self.write_config('[defaults]\ndest = file://%s\n[table analytics.events]\n'
+                                 'time-column = triggered_at\nkeep-days = 0\nkeep_days = 0\n'
+                                 % self.dest)
+        self.check(['archive', '--database', DB, '--config', path], 2,
+                   'ebb: error: parameter "keep-days" specified more than once in file "%s"'
+                   ' line 6' % path,
+                   ['ebb: detail: Line 5 of the same section sets it too.',
+                    'ebb: hint: Keep one of the two lines.'])
 
     def test_config_bad_table_section_name(self):
         path = self.write_config('[table a.b.c]\ntime-column = triggered_at\n'

@@ -115,9 +115,8 @@ test_missing_argument_short(void **state)
 }
 
 /*
- * BUG (src/config/cli.c, getopt_failure): for a long option glibc sets optopt to the option's
- * val (1000 + index), not 0, so the message shows "-" plus a garbage byte instead of the
- * option: `option "-\xef" requires an argument` for --table.
+ * The message names the long option. For a long option glibc sets optopt to the option's val
+ * (1000 + index here), not 0: read as a short option it printed "-" and a garbage byte.
  */
 static void
 test_missing_argument_long(void **state)
@@ -129,8 +128,7 @@ test_missing_argument_long(void **state)
 	assert_usage_error(p, "option \"--table\" requires an argument", "archive");
 }
 
-/* BUG (src/config/cli.c, getopt_failure): same cause; the message is `unrecognized option "-\x01"`.
- */
+/* The same for a flag given a value: the message names the flag, not "-" and a stray byte. */
 static void
 test_flag_given_an_argument(void **state)
 {
@@ -221,10 +219,10 @@ test_double_dash_ends_options(void **state)
 }
 
 /*
- * BUG (src/config/cli.c, options_parse_argv): `optind = 1` does not reset glibc's getopt when
- * the previous scan stopped inside a cluster of short options (here at q in -qv): the next
- * call resumes at the stale "v" of the old argv, sets --verbose, then skips "--table" and
- * takes "t" as a positional argument. glibc documents `optind = 0` for a full reset.
+ * Each parse starts afresh, even after one that stopped inside a cluster of short options
+ * (here at q in -qv). `optind = 1` does not reset glibc's getopt there: the next call would
+ * resume at the stale "v", set --verbose, skip "--table" and take "t" as a positional
+ * argument. glibc documents `optind = 0` for a full reset.
  */
 static void
 test_parses_are_independent(void **state)
@@ -245,6 +243,149 @@ test_parses_are_independent(void **state)
 	assert_int_equal(p->positional.count, 0);
 }
 
+/* ---- repeated options ---- */
+
+static void
+assert_repeated(const Parsed *p, const char *name)
+{
+	char message[128];
+
+	assert_false(p->ok);
+	snprintf(message, sizeof(message), "option --%s specified more than once", name);
+	assert_string_equal(p->err.message, message);
+	assert_string_equal(p->err.hint, "Give each option once; only --database, --include and "
+									 "--exclude may be repeated.");
+	assert_int_equal(error_exit_status(p->err.code), 2);
+}
+
+/* -t A -t B archived only B, silently. */
+static void
+test_repeated_table_refused(void **state)
+{
+	Parsed *p = *state;
+	char *argv[] = {"archive", "-t", "a", "-t", "b", NULL};
+
+	parse(p, CMD_ARCHIVE, "archive", argv);
+	assert_repeated(p, "table");
+}
+
+static void
+test_repeated_value_options_refused_in_any_spelling(void **state)
+{
+	char *cases[][6] = {
+		{"archive", "--table=a", "-tb", NULL},
+		{"archive", "--keep-days", "3", "--keep_days=3", NULL}, /* same value: still twice */
+		{"archive", "--dest", "file:///a", "--dest=file:///b", NULL},
+		{"archive", "-Z", "gzip", "--compress", "gzip", NULL},
+		{"archive", "--time-column", "a", "--time_col", "b", NULL}, /* an abbreviation */
+	};
+	const char *names[] = {"table", "keep-days", "dest", "compress", "time-column"};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		Parsed *p = calloc(1, sizeof(Parsed));
+		assert_non_null(p);
+		parse(p, CMD_ARCHIVE, "archive", cases[i]);
+		assert_repeated(p, names[i]);
+		opt_layer_free(&p->cli);
+		strlist_clear(&p->positional);
+		free(p);
+	}
+	(void) state;
+}
+
+/* Flags repeat harmlessly and list options collect (see also the verbose and database tests). */
+static void
+test_repeated_flags_and_lists_allowed(void **state)
+{
+	Parsed *p = *state;
+	char *argv[] = {"archive",
+					"--all-databases",
+					"-a",
+					"--include",
+					"a*",
+					"--include",
+					"b*",
+					"--exclude",
+					"c",
+					"--exclude",
+					"d",
+					"--dry-run",
+					"--dry-run",
+					"--allow-seqscan",
+					"--allow_seqscan",
+					NULL};
+
+	assert_true(parse(p, CMD_ARCHIVE, "archive", argv));
+	assert_int_equal(p->cli.slot[OPT_INCLUDE].list.count, 2);
+	assert_int_equal(p->cli.slot[OPT_EXCLUDE].list.count, 2);
+	assert_true(p->cli.slot[OPT_ALL_DATABASES].set);
+	assert_true(p->cli.slot[OPT_ALLOW_SEQSCAN].set);
+}
+
+/* ---- underscore spellings ---- */
+
+static void
+test_underscore_flags(void **state)
+{
+	Parsed *p = *state;
+	char *argv[] = {"archive",
+					"--time_column",
+					"ts",
+					"--max_rows_per_txn=10",
+					"--allow_seqscan",
+					"--s3_part_size",
+					"8MiB",
+					"--dry_run",
+					"--keep-days",
+					"4",
+					NULL};
+
+	assert_true(parse(p, CMD_ARCHIVE, "archive", argv));
+	assert_string_equal(p->cli.slot[OPT_TIME_COLUMN].value, "ts");
+	/* Messages name the canonical spelling. */
+	assert_string_equal(p->cli.slot[OPT_TIME_COLUMN].origin, "option --time-column");
+	assert_string_equal(p->cli.slot[OPT_MAX_ROWS_PER_TXN].value, "10");
+	assert_true(p->cli.slot[OPT_ALLOW_SEQSCAN].set);
+	assert_string_equal(p->cli.slot[OPT_S3_PART_SIZE].value, "8MiB");
+	assert_true(p->cli.slot[OPT_DRY_RUN].set);
+	assert_string_equal(p->cli.slot[OPT_KEEP_DAYS].value, "4");
+}
+
+static void
+test_underscore_flag_errors_name_canonical_option(void **state)
+{
+	Parsed *p = *state;
+	char *missing[] = {"archive", "--time_column", NULL};
+	char *flag_arg[] = {"archive", "--dry_run=yes", NULL};
+
+	parse(p, CMD_ARCHIVE, "archive", missing);
+	assert_usage_error(p, "option \"--time-column\" requires an argument", "archive");
+	parse(p, CMD_ARCHIVE, "archive", flag_arg);
+	assert_usage_error(p, "option \"--dry-run\" does not take an argument", "archive");
+}
+
+/* ---- bytes from argv are escaped in messages ---- */
+
+static void
+test_control_bytes_escaped_in_option_messages(void **state)
+{
+	Parsed *p = *state;
+	char *argv[] = {"archive", "--bo\x1b[31mgus", NULL};
+	char *argv2[] = {"archive", "-\x01", NULL};
+	EbbError err;
+	long long v;
+
+	parse(p, CMD_ARCHIVE, "archive", argv);
+	assert_usage_error(p, "unrecognized option \"--bo\\x1b[31mgus\"", "archive");
+	parse(p, CMD_ARCHIVE, "archive", argv2);
+	assert_usage_error(p, "unrecognized option \"-\\x01\"", "archive");
+	opt_layer_free(&p->cli);
+	opt_layer_set(&p->cli, OPT_KEEP_DAYS, "3\n\xc3(", "option --keep-days");
+	assert_false(opt_get_int(OPT_KEEP_DAYS, &p->cli.slot[OPT_KEEP_DAYS], -1, 36500, &v, &err));
+	assert_string_equal(err.message, "invalid value \"3\\x0a\\xc3(\" for option --keep-days");
+}
+
 /* ---- the option table and typed reads ---- */
 
 static void
@@ -252,7 +393,15 @@ test_option_by_name(void **state)
 {
 	assert_int_equal(option_by_name("keep-days")->id, OPT_KEEP_DAYS);
 	assert_int_equal(option_by_name("max-rows-per-txn")->id, OPT_MAX_ROWS_PER_TXN);
-	assert_null(option_by_name("keep_days"));
+	/* Underscores for dashes, in any mix; nothing else is loosened. */
+	assert_int_equal(option_by_name("keep_days")->id, OPT_KEEP_DAYS);
+	assert_int_equal(option_by_name("max_rows-per_txn")->id, OPT_MAX_ROWS_PER_TXN);
+	assert_null(option_by_name("keepdays"));
+	assert_null(option_by_name("keep_days_"));
+	assert_null(option_by_name("keep"));
+	assert_null(option_by_name("Keep-Days"));
+	assert_null(option_by_name("dsn_"));
+	assert_null(option_by_name("_dsn"));
 	assert_null(option_by_name("bogus"));
 	/* The table is indexed by id. */
 	for (int i = 0; i < OPT_COUNT; i++)
@@ -371,15 +520,30 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		P_TEST(test_unknown_long_option),           P_TEST(test_unknown_short_option),
-		P_TEST(test_option_of_another_command),     P_TEST(test_missing_argument_short),
-		P_TEST(test_missing_argument_long),         P_TEST(test_flag_given_an_argument),
-		P_TEST(test_repeated_database_accumulates), P_TEST(test_values_and_forms),
-		P_TEST(test_repeated_verbose_counts),       P_TEST(test_positional_stops_option_parsing),
-		P_TEST(test_double_dash_ends_options),      P_TEST(test_parses_are_independent),
-		cmocka_unit_test(test_option_by_name),      cmocka_unit_test(test_opt_lookup_order),
-		cmocka_unit_test(test_opt_get_int),         cmocka_unit_test(test_opt_bools),
-		cmocka_unit_test(test_opt_get_bool_error),  cmocka_unit_test(test_opt_origin),
+		P_TEST(test_unknown_long_option),
+		P_TEST(test_unknown_short_option),
+		P_TEST(test_option_of_another_command),
+		P_TEST(test_missing_argument_short),
+		P_TEST(test_missing_argument_long),
+		P_TEST(test_flag_given_an_argument),
+		P_TEST(test_repeated_database_accumulates),
+		P_TEST(test_values_and_forms),
+		P_TEST(test_repeated_verbose_counts),
+		P_TEST(test_positional_stops_option_parsing),
+		P_TEST(test_double_dash_ends_options),
+		P_TEST(test_parses_are_independent),
+		P_TEST(test_repeated_table_refused),
+		cmocka_unit_test(test_repeated_value_options_refused_in_any_spelling),
+		P_TEST(test_repeated_flags_and_lists_allowed),
+		P_TEST(test_underscore_flags),
+		P_TEST(test_underscore_flag_errors_name_canonical_option),
+		P_TEST(test_control_bytes_escaped_in_option_messages),
+		cmocka_unit_test(test_option_by_name),
+		cmocka_unit_test(test_opt_lookup_order),
+		cmocka_unit_test(test_opt_get_int),
+		cmocka_unit_test(test_opt_bools),
+		cmocka_unit_test(test_opt_get_bool_error),
+		cmocka_unit_test(test_opt_origin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,6 +113,10 @@ test_addressing(void **state)
 	assert_string_equal(c.prefix, "arch/x/");
 	assert_string_equal(c.sigv4, "aws:amz:eu-west-1:s3");
 	store_s3_config_free(&c);
+	/* The prefix is percent-decoded as a file:// path is (a key is encoded again in requests). */
+	assert_true(config("s3://my-bucket/pct%20dir/caf%C3%A9%2F/", &o, &c, &err));
+	assert_string_equal(c.prefix, "pct dir/caf\xc3\xa9/");
+	store_s3_config_free(&c);
 
 	/* A custom endpoint: path-style unless told otherwise; no prefix. */
 	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/", 1);
@@ -152,6 +156,13 @@ test_bad_destinations(void **state)
 	assert_string_equal(err.message, "invalid destination \"s3://Upper/x\"");
 	store_s3_config_free(&c);
 	assert_false(config("s3://", &o, &c, &err));
+	store_s3_config_free(&c);
+	assert_false(config("s3://bkt/a%zz", &o, &c, &err));
+	assert_string_equal(err.message, "invalid destination \"s3://bkt/a%zz\"");
+	assert_string_equal(err.detail, "\"%zz\" is not a percent-encoded byte.");
+	store_s3_config_free(&c);
+	assert_false(config("s3://bkt/a%00", &o, &c, &err));
+	assert_string_equal(err.detail, "%00 would put a NUL byte in the path.");
 	store_s3_config_free(&c);
 
 	o.s3_endpoint = "minio:9000";

@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/text.h"
+#include "common/url.h"
 #include "store/s3/s3.h"
 
 static char *
@@ -46,25 +48,32 @@ parse_url(const char *url, S3Client *c, EbbError *err)
 	const char *slash = strchr(b, '/');
 	size_t n = slash ? (size_t) (slash - b) : strlen(b);
 
+	char *decoded;
+
 	if (!valid_bucket(b, n))
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid destination \"%s\"", url);
+		error_set(err, EBB_ERR_USAGE, "invalid destination \"%s\"", text_escape(url).s);
 		error_detail(err, "A bucket name has 3 to 63 characters: lowercase letters, digits, dots "
 						  "and hyphens.");
 		error_hint(err, "Write it as s3://bucket/prefix.");
 		return false;
 	}
+	/* Percent-decoded as file:// paths are: s3://b/a%20b is the prefix "a b/" (a key is
+	 * encoded again when it goes into a request's URL). */
+	if (!url_decode_part(url, slash ? slash : "", &decoded, err))
+		return false;
 	c->bucket = ebb_asprintf("%.*s", (int) n, b);
 	Buf prefix;
 	buf_init(&prefix);
 	/* Collapse repeated and trailing slashes: "a//b/" and "a/b" are one prefix. */
-	for (const char *p = slash; p && *p; p++)
+	for (const char *p = decoded; *p; p++)
 		if (*p != '/' || (prefix.len > 0 && prefix.data[prefix.len - 1] != '/'))
 			buf_append_char(&prefix, *p);
 	if (prefix.len > 0 && prefix.data[prefix.len - 1] != '/')
 		buf_append_char(&prefix, '/');
 	c->prefix = ebb_strdup(buf_cstr(&prefix));
 	buf_free(&prefix);
+	free(decoded);
 	return true;
 }
 

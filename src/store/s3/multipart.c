@@ -18,15 +18,20 @@
 
 #define S3_MAX_PARTS 10000
 
-/* S3's limit, or a lower one from EBB_TEST_S3_MAX_PARTS: the tests reach the check with a few
- * parts instead of 50 GB (a test hook, like EBB_TEST_CRASH_AT; documented in the README). */
+/* S3's limit, or in a test build a lower one from EBB_TEST_S3_MAX_PARTS: the tests reach the
+ * check with a few parts instead of 50 GB (a test hook, like EBB_TEST_CRASH_AT; see
+ * archive.h and the README). */
 static int
 max_parts(void)
 {
+#ifdef EBB_TEST_HOOKS
 	const char *v = getenv("EBB_TEST_S3_MAX_PARTS");
 	int n = v ? atoi(v) : 0;
 
 	return n > 0 && n < S3_MAX_PARTS ? n : S3_MAX_PARTS;
+#else
+	return S3_MAX_PARTS;
+#endif
 }
 
 typedef struct S3Writer
