@@ -98,7 +98,7 @@ typedef struct VerifyTarget
 	FindingFn report;
 	void *report_arg;
 	char *prefix;  /* <database>/<schema>.<table>/ */
-	StrList named; /* every object key the ledger has for the table, sorted */
+	StrList named; /* the ledger's object keys of the table, and any under prefix; sorted */
 	StrList dests; /* destinations to look for orphans in */
 	bool has_ledger;
 	bool gc; /* --gc, and there is a ledger to vouch for what stays */
@@ -118,5 +118,7 @@ void verify_report(VerifyTarget *t, const Finding *f);
 
 /* gc.c: orphans and uploads in every destination; removal when settings->gc. */
 bool verify_orphans(VerifyTarget *t, EbbError *err);
+/* gc.c: the youngest an object may be to be removed, from the session settings (see there). */
+int64_t verify_gc_floor_ms(const Settings *s);
 
 #endif

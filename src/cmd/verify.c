@@ -323,6 +323,53 @@ verify_database(void *arg, const char *dbname)
 	return outcomes;
 }
 
+/* --idle-timeout as resolved, and where it came from when the user did not give it. */
+static void
+format_idle_timeout(const Settings *s, char *out, size_t outlen)
+{
+	char idle[32], s3[32];
+
+	time_format_duration(s->idle_timeout_ms * 1000, idle, sizeof(idle));
+	time_format_duration(s->store.s3_timeout_ms * 1000, s3, sizeof(s3));
+	if (s->idle_timeout_derived)
+		snprintf(out, outlen, "%s, which is --s3-timeout %s plus 1min", idle, s3);
+	else
+		snprintf(out, outlen, "%s", idle);
+}
+
+/* With --gc, --older-than is never below the floor (gc.c): given shorter, it is refused;
+ * not given, the default rises to it. */
+static bool
+check_older_than(Settings *s, EbbError *err)
+{
+	int64_t floor_ms = verify_gc_floor_ms(s);
+	char given[32], floor[32], statement[32], idle[96];
+
+	if (!s->gc || s->older_than_ms >= floor_ms)
+		return true;
+	if (!s->older_than_set)
+	{
+		s->older_than_ms = floor_ms;
+		return true;
+	}
+	format_older_than(s, given, sizeof(given));
+	time_format_duration(floor_ms * 1000, floor, sizeof(floor));
+	time_format_duration(s->statement_timeout_ms * 1000, statement, sizeof(statement));
+	format_idle_timeout(s, idle, sizeof(idle));
+	error_set(err, EBB_ERR_USAGE, "--older-than %s is shorter than an archive window may stay open",
+			  given);
+	error_detail(err,
+				 "An archive run may write a window's object up to %s before the window commits "
+				 "(3 x --statement-timeout %s + 2 x --idle-timeout %s); a younger orphan may "
+				 "be an object in flight.",
+				 floor, statement, idle);
+	error_hint(err,
+			   "Use --older-than %s or more, or give verify the --statement-timeout and "
+			   "--idle-timeout that the archive runs use (in [defaults] of a shared config file).",
+			   floor);
+	return false;
+}
+
 /* Destinations given with --dest or in the config file are checked before any database. */
 static bool
 check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
@@ -359,7 +406,8 @@ cmd_verify(int argc, char **argv)
 		cmd_context_free(&ctx);
 		return code;
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
+	if (!check_older_than(&ctx.settings, &err) ||
+		!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
 						  &v.npolicies, &err) ||
 		!check_destinations(v.policies, v.npolicies, &ctx.settings.store, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
