@@ -8,6 +8,9 @@
  * parent's lock, with the leaf's name in the key; a leaf archived as a table of its own has its
  * own prefix and lock. The lock taken here is therefore every lock of the writers of the prefix.
  *
+ * An entry that is no object (a symbolic link, a FIFO... in a file:// destination) is reported
+ * and never followed, read or removed.
+ *
  * What is never removed: a key that any table's ledger in the database names, as object or as
  * manifest (checked against the ledger read under the lock, and once more, key by key, just
  * before the removal); anything younger than --older-than, which is never less than
@@ -21,6 +24,7 @@
 #include <time.h>
 
 #include "archive/verify.h"
+#include "common/log.h"
 #include "pg/pg.h"
 
 #define MANIFEST_SUFFIX ".manifest.json"
@@ -31,6 +35,7 @@ typedef struct Listed
 	char *upload_id; /* uploads only */
 	uint64_t bytes;
 	int64_t time_us;
+	const char *unexpected; /* StoreEntry.unexpected (a static string) */
 } Listed;
 
 typedef struct Listing
@@ -44,7 +49,7 @@ listing_add(Listing *l, const char *key, const char *upload_id, uint64_t bytes, 
 {
 	l->items = ebb_realloc(l->items, sizeof(Listed) * (size_t) (l->count + 1));
 	l->items[l->count++] =
-		(Listed){ebb_strdup(key), upload_id ? ebb_strdup(upload_id) : NULL, bytes, time_us};
+		(Listed){ebb_strdup(key), upload_id ? ebb_strdup(upload_id) : NULL, bytes, time_us, NULL};
 }
 
 static void
@@ -62,8 +67,25 @@ listing_free(Listing *l)
 static bool
 collect_entry(void *arg, const StoreEntry *e, EbbError *err)
 {
-	listing_add(arg, e->key, NULL, e->bytes, e->mtime_us);
+	Listing *l = arg;
+
+	listing_add(l, e->key, NULL, e->bytes, e->mtime_us);
+	l->items[l->count - 1].unexpected = e->unexpected;
 	return true;
+}
+
+/* Not an object at all (a symbolic link...): reported, named by the ledger or not, and left. */
+static void
+unexpected(VerifyTarget *t, const char *dest, const Listed *e)
+{
+	Finding f = {.kind = FINDING_UNEXPECTED,
+				 .dest = dest,
+				 .key = e->key,
+				 .error = e->unexpected,
+				 .action = GC_NONE};
+
+	t->counts->unexpected++;
+	verify_report(t, &f);
 }
 
 static bool
@@ -234,6 +256,33 @@ upload(VerifyTarget *t, Store *store, const char *dest, const Listed *u, EbbErro
 	return true;
 }
 
+/* The unfinished uploads, where the server can list them: where it cannot (some S3-compatible
+ * services), the objects are still checked, and the user told what was not. */
+static bool
+list_uploads(VerifyTarget *t, Store *store, const char *dest, Listing *uploads, EbbError *err)
+{
+	EbbError why;
+	bool listed;
+
+	error_init(&why);
+	if (!store_uploads(store, t->prefix, collect_upload, uploads, &listed, &why))
+	{
+		*err = why;
+		return false;
+	}
+	if (!listed)
+	{
+		log_warning("database \"%s\": destination \"%s\": could not list unfinished uploads: the "
+					"server does not support it",
+					t->dbname, dest);
+		if (why.detail[0])
+			log_detail("%s", why.detail);
+		log_hint("Unfinished uploads are neither reported nor aborted here; a lifecycle rule "
+				 "of the bucket (AbortIncompleteMultipartUpload) can remove them.");
+	}
+	return true;
+}
+
 /* Lists first, then removes: a listing is not walked while it changes. */
 static bool
 orphans_in(VerifyTarget *t, const char *dest, EbbError *err)
@@ -244,13 +293,15 @@ orphans_in(VerifyTarget *t, const char *dest, EbbError *err)
 	if (!verify_store(t, dest, &store, err))
 		return false;
 	bool ok = store_list(store, t->prefix, collect_entry, &objects, err) &&
-			  store_uploads(store, t->prefix, collect_upload, &uploads, err);
+			  list_uploads(t, store, dest, &uploads, err);
 	if (ok && objects.count > 0)
 		qsort(objects.items, (size_t) objects.count, sizeof(Listed), compare_listed);
 	if (ok && uploads.count > 0)
 		qsort(uploads.items, (size_t) uploads.count, sizeof(Listed), compare_listed);
 	for (int i = 0; ok && i < objects.count; i++)
-		if (!verify_is_named(t, objects.items[i].key))
+		if (objects.items[i].unexpected)
+			unexpected(t, dest, &objects.items[i]);
+		else if (!verify_is_named(t, objects.items[i].key))
 			ok = orphan(t, store, dest, &objects, &objects.items[i], err);
 	for (int i = 0; ok && i < uploads.count; i++)
 		ok = upload(t, store, dest, &uploads.items[i], err);

@@ -33,7 +33,8 @@ typedef enum FindingKind
 	FINDING_PENDING_MANIFEST, /* not yet written: the next archive run writes it (no problem) */
 	FINDING_CORRUPT_MANIFEST,
 	FINDING_ORPHAN,
-	FINDING_UPLOAD /* an unfinished multipart upload */
+	FINDING_UPLOAD,    /* an unfinished multipart upload */
+	FINDING_UNEXPECTED /* no object: a symbolic link... (error says what); left alone */
 } FindingKind;
 
 /* What --gc did with an orphan or an upload. */
@@ -71,6 +72,7 @@ typedef struct VerifyCounts
 	uint64_t missing_manifests, corrupt_manifests, pending_manifests;
 	uint64_t orphans, orphans_removed;
 	uint64_t uploads, uploads_aborted;
+	uint64_t unexpected;
 } VerifyCounts;
 
 typedef struct VerifyOutcome

@@ -9,8 +9,11 @@ it and the row oracle holds. `--gc` skips a table whose advisory lock another se
 import hashlib
 import json
 import os
+import shutil
 import signal
+import stat
 import subprocess
+import tempfile
 import sys
 import time
 import unittest
@@ -389,6 +392,41 @@ class VerifyOrphansTest(VerifyBase):
             self.line('orphan object "%s.manifest.json"%s' % (key, reason)),
             self.summary(orphans=2, removed=0)])
         self.assertTrue(os.path.exists(os.path.join(self.path, key)))
+
+    def test_symlinks_and_other_entries_are_reported_never_followed_or_removed(self):
+        """ebb writes regular files only: a symbolic link (to a file, to a directory of files
+        that would be orphans) or a FIFO in the table's folder is reported as what it is, and
+        neither verify nor --gc follows, reads or removes it."""
+        outside = tempfile.mkdtemp(prefix='ebb-outside-', dir=os.path.dirname(self.path))
+        self.addCleanup(shutil.rmtree, outside, True)
+        with open(os.path.join(outside, 'precious.csv.zst'), 'wb') as f:
+            f.write(b'not the archive\'s')
+        folder = os.path.dirname(self.entries[0]['object_key'])
+        links = {folder + '/link_to_file.csv.zst': os.path.join(outside, 'precious.csv.zst'),
+                 folder + '/link_to_dir': outside}
+        for key, target in links.items():
+            os.symlink(target, os.path.join(self.path, key))
+            os.utime(os.path.join(self.path, key), (0, 0), follow_symlinks=False)
+        fifo = folder + '/fifo'
+        os.mkfifo(os.path.join(self.path, fifo))
+        backdate(os.path.join(self.path, fifo))
+        found = [self.line('unexpected entry "%s": %s, left alone' % (key, what))
+                 for key, what in sorted([(fifo, 'a FIFO')] + [
+                     (k, 'a symbolic link') for k in links])]
+        self.assert_output(self.verify(), 0, found + [self.summary() + ', 3 unexpected entries'])
+        self.assert_output(self.verify(*GC), 0, found + [
+            self.summary(removed=0) + ', 3 unexpected entries'])
+        for key, target in links.items():
+            self.assertEqual(os.readlink(os.path.join(self.path, key)), target)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(os.path.join(self.path, fifo)).st_mode))
+        self.assertEqual(os.listdir(outside), ['precious.csv.zst'])
+        proc = self.verify('--json')
+        events = [json.loads(l) for l in proc.stdout.splitlines()]
+        self.assertEqual(sorted((e['event'], e['key'], e['what']) for e in events[:-1]),
+                         sorted([('unexpected_entry', k, 'a symbolic link') for k in links]
+                                + [('unexpected_entry', fifo, 'a FIFO')]))
+        self.assertEqual((events[-1]['unexpected'], events[-1]['orphans']), (3, 0))
+        self.assert_ledger_intact()
 
     def test_gc_skips_a_locked_table(self):
         self.plant()
