@@ -248,6 +248,24 @@ class PermanentFaultTest(FaultMixin):
         self.assertEqual(pu.count_rows(PG, self.db), 23)
         self.assertEqual(self.keys(), [])
 
+    def test_session_ended_by_the_idle_timeout_during_a_slow_upload(self):
+        """The upload's last request runs while the session is idle in its transaction: a
+        stalled PUT (retried after --s3-stall-timeout) outlasts a short --idle-timeout, the
+        server ends the session, the window rolls back, and the error says which options."""
+        proc, counts = self.run_with_faults(
+            [{'match': 'put', 'fault': 'stall', 'ms': 5000}], extra=('--idle-timeout', '1s'))
+        self.assertEqual(counts['rules'][0]['fired'], 1)
+        lines = proc.stderr.splitlines()
+        self.assertEqual((proc.rc, lines[0]), (1, 'ebb: error: database "%s": could not prepare a'
+                                               ' statement: FATAL:  terminating connection due to'
+                                               ' idle-in-transaction timeout' % self.db))
+        self.assertEqual(lines[-1], 'ebb: hint: The session was idle in its transaction longer'
+                         ' than --idle-timeout while ebb waited for the object store: make'
+                         ' --idle-timeout longer than --s3-timeout, or leave it unset (it is then'
+                         ' --s3-timeout plus 1min).')
+        self.assertEqual(pu.count_rows(PG, self.db), 23)  # the window rolled back
+        self.assertEqual(self.keys(), [])  # and its object was removed
+
     def test_5xx_that_says_the_same_each_time_is_not_retried(self):
         """501 NotImplemented, 505 and the like answer every attempt alike: one attempt, a
         failed run, nothing deleted (only 500, 502, 503 and 504 are retried)."""
