@@ -249,7 +249,7 @@ class VerifyObjectsTest(VerifyBase):
             head, event='table', status='problems', objects=3, rows=15,
             bytes=self.bytes - e['bytes'], missing=1, corrupt=0, missing_objects=1,
             corrupt_objects=0, missing_manifests=0, corrupt_manifests=0, pending_manifests=0,
-            orphans=1, orphans_removed=0, uploads=0, uploads_aborted=0))
+            orphans=1, orphans_removed=0, uploads=0, uploads_aborted=0, unexpected=0))
         self.assertEqual(len(lines), 3)
 
     def test_no_ledger_in_a_database(self):
