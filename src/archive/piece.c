@@ -445,28 +445,35 @@ archive_finish_manifests(ArchiveTarget *t)
 	strlist_clear(&t->manifests_done);
 }
 
-/* Path segments keep names readable; only what breaks a path is percent-encoded. */
+/*
+ * Path segments keep names readable; only what breaks a path is percent-encoded, and what would
+ * make two names one key: '%' (the escape itself) and, inside a schema or table name (dots),
+ * the '.' that joins them, so that "a.b".c and a."b.c" get keys of their own (a.b%2Ec and
+ * a%2Eb.c). Keys written before dots were encoded stay as they are: the ledger holds them whole.
+ */
 static void
-append_key_segment(Buf *out, const char *name)
+append_key_segment(Buf *out, const char *name, bool dots)
 {
 	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
 	{
 		if (*p == '/' || *p == '%' || *p == '\\' || *p < 0x20 || *p == 0x7f ||
-			(p == (const unsigned char *) name && *p == '.'))
+			(*p == '.' && (dots || p == (const unsigned char *) name)))
 			buf_printf(out, "%%%02X", *p);
 		else
 			buf_append_char(out, (char) *p);
 	}
 }
 
+/* <database>/<schema>.<table>: the one '.' left unencoded is the separator, so the prefix
+ * <database>/<schema>.<table>/ of one table is never that of another, nor a part of one. */
 void
 archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out)
 {
-	append_key_segment(out, dbname);
+	append_key_segment(out, dbname, false);
 	buf_append_char(out, '/');
-	append_key_segment(out, schema);
+	append_key_segment(out, schema, true);
 	buf_append_char(out, '.');
-	append_key_segment(out, table);
+	append_key_segment(out, table, true);
 }
 
 void
@@ -484,7 +491,7 @@ archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char
 	if (name)
 	{
 		buf_append_char(&tail, '_');
-		append_key_segment(&tail, name);
+		append_key_segment(&tail, name, false);
 	}
 	buf_printf(&tail, ".%s%s%s", t->encoder->extension, *cext ? "." : "", cext);
 	if (start == TIME_NEG_INFINITY)

@@ -106,22 +106,28 @@ ledger_present(PGconn *conn, bool *present, EbbError *err)
 	return true;
 }
 
-/* Every object key of the table (any destination, any time), and the destinations to list. */
+/*
+ * Every object key of the table (any destination, any time), and the destinations to list; and
+ * the keys under the table's prefix that any other table's ledger rows name (a table renamed
+ * with its ledger rows, or keys written before names' dots were encoded): never orphans.
+ */
 static bool
 read_named(VerifyTarget *t, EbbError *err)
 {
-	const char *params[2] = {t->policy->schema, t->policy->table};
+	const char *params[3] = {t->policy->schema, t->policy->table, t->prefix};
 	PGresult *res;
 
 	if (!pg_query(t->conn,
-				  "SELECT object_key, dest FROM ebb.archive_ledger"
-				  " WHERE table_schema = $1 AND table_name = $2",
-				  2, params, &res, err))
+				  "SELECT object_key, dest, table_schema = $1 AND table_name = $2"
+				  " FROM ebb.archive_ledger WHERE (table_schema = $1 AND table_name = $2)"
+				  " OR pg_catalog.left(object_key, pg_catalog.length($3)) = $3",
+				  3, params, &res, err))
 		return false;
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		strlist_add(&t->named, PQgetvalue(res, i, 0));
-		if (!strlist_contains(&t->dests, PQgetvalue(res, i, 1)))
+		if (strcmp(PQgetvalue(res, i, 2), "t") == 0 &&
+			!strlist_contains(&t->dests, PQgetvalue(res, i, 1)))
 			strlist_add(&t->dests, PQgetvalue(res, i, 1));
 	}
 	PQclear(res);

@@ -33,7 +33,8 @@ typedef enum FindingKind
 	FINDING_PENDING_MANIFEST, /* not yet written: the next archive run writes it (no problem) */
 	FINDING_CORRUPT_MANIFEST,
 	FINDING_ORPHAN,
-	FINDING_UPLOAD /* an unfinished multipart upload */
+	FINDING_UPLOAD,    /* an unfinished multipart upload */
+	FINDING_UNEXPECTED /* no object: a symbolic link... (error says what); left alone */
 } FindingKind;
 
 /* What --gc did with an orphan or an upload. */
@@ -71,6 +72,7 @@ typedef struct VerifyCounts
 	uint64_t missing_manifests, corrupt_manifests, pending_manifests;
 	uint64_t orphans, orphans_removed;
 	uint64_t uploads, uploads_aborted;
+	uint64_t unexpected;
 } VerifyCounts;
 
 typedef struct VerifyOutcome
@@ -98,7 +100,7 @@ typedef struct VerifyTarget
 	FindingFn report;
 	void *report_arg;
 	char *prefix;  /* <database>/<schema>.<table>/ */
-	StrList named; /* every object key the ledger has for the table, sorted */
+	StrList named; /* the ledger's object keys of the table, and any under prefix; sorted */
 	StrList dests; /* destinations to look for orphans in */
 	bool has_ledger;
 	bool gc; /* --gc, and there is a ledger to vouch for what stays */
@@ -118,5 +120,7 @@ void verify_report(VerifyTarget *t, const Finding *f);
 
 /* gc.c: orphans and uploads in every destination; removal when settings->gc. */
 bool verify_orphans(VerifyTarget *t, EbbError *err);
+/* gc.c: the youngest an object may be to be removed, from the session settings (see there). */
+int64_t verify_gc_floor_ms(const Settings *s);
 
 #endif

@@ -5,7 +5,8 @@
  *
  * Output: a line per finding as it is made, then a summary line per table, on stdout; with
  * --json one object per line, whose keys are an interface (add keys, never rename). Errors go
- * to stderr. Missing or corrupt objects or manifests make the exit status 1; orphans do not.
+ * to stderr. Missing or corrupt objects or manifests make the exit status 1; orphans and
+ * unexpected entries (a symbolic link in a file:// destination...) do not.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ static const char *const finding_events[] = {
 	[FINDING_CORRUPT_MANIFEST] = "corrupt_manifest",
 	[FINDING_ORPHAN] = "orphan",
 	[FINDING_UPLOAD] = "unfinished_upload",
+	[FINDING_UNEXPECTED] = "unexpected_entry",
 };
 
 /* --older-than as the user would write it ("1h", "90s", "250ms"). */
@@ -84,6 +86,8 @@ print_finding_text(const PrintContext *pc, const Finding *f)
 
 	if (f->field)
 		snprintf(what, sizeof(what), ": %s is %s, ledger says %s", f->field, f->found, f->expected);
+	else if (f->kind == FINDING_UNEXPECTED)
+		snprintf(what, sizeof(what), ": %s, left alone", f->error);
 	else if (f->error)
 		snprintf(what, sizeof(what), ": %s", f->error);
 	else if (kept)
@@ -104,6 +108,7 @@ print_finding_text(const PrintContext *pc, const Finding *f)
 		case FINDING_UPLOAD:
 			printf("unfinished upload \"%s\" (upload id %s)%s\n", f->key, f->upload_id, what);
 			break;
+		case FINDING_UNEXPECTED: printf("unexpected entry \"%s\"%s\n", f->key, what); break;
 	}
 }
 
@@ -142,6 +147,8 @@ print_finding_json(const PrintContext *pc, const Finding *f)
 	json_head(&b, finding_events[f->kind], pc->db, pc->policy);
 	json_kv_str(&b, "dest", f->dest);
 	json_kv_str(&b, "key", f->key);
+	if (f->kind == FINDING_UNEXPECTED)
+		json_kv_str(&b, "what", f->error);
 	if (f->kind == FINDING_CORRUPT_OBJECT || f->kind == FINDING_CORRUPT_MANIFEST)
 	{
 		json_kv_str(&b, "field", f->field);
@@ -225,6 +232,7 @@ print_table_json(const PrintContext *pc, const VerifyOutcome *o)
 	json_kv_int(&b, "orphans_removed", (int64_t) c->orphans_removed);
 	json_kv_int(&b, "uploads", (int64_t) c->uploads);
 	json_kv_int(&b, "uploads_aborted", (int64_t) c->uploads_aborted);
+	json_kv_int(&b, "unexpected", (int64_t) c->unexpected);
 	if (o->skip_reason)
 		json_kv_str(&b, "reason", o->skip_reason);
 	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
@@ -237,7 +245,7 @@ print_table_json(const PrintContext *pc, const VerifyOutcome *o)
 static void
 print_summary_text(const PrintContext *pc, const VerifyCounts *c)
 {
-	char orphans[64], uploads[64], pending[64] = "";
+	char orphans[64], uploads[64], pending[64] = "", odd[64] = "";
 
 	snprintf(orphans, sizeof(orphans), "%" PRIu64 " orphans", c->orphans);
 	snprintf(uploads, sizeof(uploads), "%" PRIu64 " unfinished uploads", c->uploads);
@@ -250,11 +258,13 @@ print_summary_text(const PrintContext *pc, const VerifyCounts *c)
 	}
 	if (c->pending_manifests)
 		snprintf(pending, sizeof(pending), ", %" PRIu64 " pending manifests", c->pending_manifests);
+	if (c->unexpected)
+		snprintf(odd, sizeof(odd), ", %" PRIu64 " unexpected entries", c->unexpected);
 	printf("%s: %s.%s: checked %" PRIu64 " objects (%" PRIu64 " rows, %" PRIu64 " bytes): %" PRIu64
-		   " missing, %" PRIu64 " corrupt, %s, %s%s\n",
+		   " missing, %" PRIu64 " corrupt, %s, %s%s%s\n",
 		   pc->db, pc->policy->schema, pc->policy->table, c->objects, c->rows, c->bytes,
 		   c->missing_objects + c->missing_manifests, c->corrupt_objects + c->corrupt_manifests,
-		   orphans, uploads, pending);
+		   orphans, uploads, pending, odd);
 }
 
 static void
@@ -323,6 +333,53 @@ verify_database(void *arg, const char *dbname)
 	return outcomes;
 }
 
+/* --idle-timeout as resolved, and where it came from when the user did not give it. */
+static void
+format_idle_timeout(const Settings *s, char *out, size_t outlen)
+{
+	char idle[32], s3[32];
+
+	time_format_duration(s->idle_timeout_ms * 1000, idle, sizeof(idle));
+	time_format_duration(s->store.s3_timeout_ms * 1000, s3, sizeof(s3));
+	if (s->idle_timeout_derived)
+		snprintf(out, outlen, "%s, which is --s3-timeout %s plus 1min", idle, s3);
+	else
+		snprintf(out, outlen, "%s", idle);
+}
+
+/* With --gc, --older-than is never below the floor (gc.c): given shorter, it is refused;
+ * not given, the default rises to it. */
+static bool
+check_older_than(Settings *s, EbbError *err)
+{
+	int64_t floor_ms = verify_gc_floor_ms(s);
+	char given[32], floor[32], statement[32], idle[96];
+
+	if (!s->gc || s->older_than_ms >= floor_ms)
+		return true;
+	if (!s->older_than_set)
+	{
+		s->older_than_ms = floor_ms;
+		return true;
+	}
+	format_older_than(s, given, sizeof(given));
+	time_format_duration(floor_ms * 1000, floor, sizeof(floor));
+	time_format_duration(s->statement_timeout_ms * 1000, statement, sizeof(statement));
+	format_idle_timeout(s, idle, sizeof(idle));
+	error_set(err, EBB_ERR_USAGE, "--older-than %s is shorter than an archive window may stay open",
+			  given);
+	error_detail(err,
+				 "An archive run may write a window's object up to %s before the window commits "
+				 "(3 x --statement-timeout %s + 2 x --idle-timeout %s); a younger orphan may "
+				 "be an object in flight.",
+				 floor, statement, idle);
+	error_hint(err,
+			   "Use --older-than %s or more, or give verify the --statement-timeout and "
+			   "--idle-timeout that the archive runs use (in [defaults] of a shared config file).",
+			   floor);
+	return false;
+}
+
 /* Destinations given with --dest or in the config file are checked before any database. */
 static bool
 check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
@@ -359,7 +416,8 @@ cmd_verify(int argc, char **argv)
 		cmd_context_free(&ctx);
 		return code;
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
+	if (!check_older_than(&ctx.settings, &err) ||
+		!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
 						  &v.npolicies, &err) ||
 		!check_destinations(v.policies, v.npolicies, &ctx.settings.store, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))

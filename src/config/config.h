@@ -45,6 +45,7 @@ typedef struct Settings
 	int64_t lock_timeout_ms;
 	int64_t statement_timeout_ms;
 	int64_t idle_timeout_ms;
+	bool idle_timeout_derived; /* --idle-timeout unset: derived from --s3-timeout */
 	bool dry_run;
 	bool json;
 	int verbose;
@@ -54,6 +55,7 @@ typedef struct Settings
 	char *to;
 	bool gc;
 	int64_t older_than_ms;
+	bool older_than_set; /* given, not the default */
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

@@ -98,6 +98,25 @@ store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, E
 	return true;
 }
 
+/*
+ * Unset, --idle-timeout is 5min, or --s3-timeout plus a minute when that is longer: after the
+ * COPY of a window ends, the last requests of its upload (the last part, CompleteMultipartUpload)
+ * run while the session is idle in its transaction, and each may take up to --s3-timeout; a
+ * server that ended the session then would roll back a window whose object is stored.
+ */
+static bool
+idle_timeout_resolve(const OptSlot *slot, Settings *out, EbbError *err)
+{
+	const int64_t fallback_ms = 5 * 60 * 1000, margin_ms = 60 * 1000;
+
+	if (slot)
+		return duration_ms(OPT_IDLE_TIMEOUT, slot, &out->idle_timeout_ms, err);
+	out->idle_timeout_derived = out->store.s3_timeout_ms + margin_ms > fallback_ms;
+	out->idle_timeout_ms =
+		out->idle_timeout_derived ? out->store.s3_timeout_ms + margin_ms : fallback_ms;
+	return true;
+}
+
 static bool
 verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 {
@@ -106,6 +125,7 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	out->to =
 		dup_or_null(opt_get_string(OPT_TO, cli->slot[OPT_TO].set ? &cli->slot[OPT_TO] : NULL));
 	out->gc = cli->slot[OPT_GC].set;
+	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;
 	return duration_ms(OPT_OLDER_THAN,
 					   cli->slot[OPT_OLDER_THAN].set ? &cli->slot[OPT_OLDER_THAN] : NULL,
 					   &out->older_than_ms, err);
@@ -131,14 +151,13 @@ settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Setti
 	if (!duration_ms(OPT_LOCK_TIMEOUT, global_slot(OPT_LOCK_TIMEOUT, cli, cfg),
 					 &out->lock_timeout_ms, err) ||
 		!duration_ms(OPT_STATEMENT_TIMEOUT, global_slot(OPT_STATEMENT_TIMEOUT, cli, cfg),
-					 &out->statement_timeout_ms, err) ||
-		!duration_ms(OPT_IDLE_TIMEOUT, global_slot(OPT_IDLE_TIMEOUT, cli, cfg),
-					 &out->idle_timeout_ms, err))
+					 &out->statement_timeout_ms, err))
 		return false;
 	out->dry_run = cli->slot[OPT_DRY_RUN].set;
 	out->json = cli->slot[OPT_JSON].set;
 	out->verbose = cli->slot[OPT_VERBOSE].set ? atoi(cli->slot[OPT_VERBOSE].value) : 0;
 	if (!store_options_resolve(cli, cfg, &out->store, err) ||
+		!idle_timeout_resolve(global_slot(OPT_IDLE_TIMEOUT, cli, cfg), out, err) ||
 		!verify_settings_resolve(cli, out, err))
 		return false;
 	out->store.verbose = out->verbose;

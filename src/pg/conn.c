@@ -164,6 +164,23 @@ pg_connect(const char *dsn, const char *dbname, const PgSessionOptions *opts, PG
 	return true;
 }
 
+/*
+ * The server ended the session for idling in its transaction (SQLSTATE 25P03; when libpq has
+ * only the text of the FATAL that came before the connection closed, its words): ebb was
+ * waiting for the store, usually the last requests of an upload, each up to --s3-timeout.
+ */
+static void
+hint_idle_timeout(const PGresult *res, const char *text, EbbError *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if ((state && strcmp(state, "25P03") == 0) ||
+		(text && strstr(text, "idle-in-transaction timeout")))
+		error_hint(err, "The session was idle in its transaction longer than --idle-timeout while "
+						"ebb waited for the object store: make --idle-timeout longer than "
+						"--s3-timeout, or leave it unset (it is then --s3-timeout plus 1min).");
+}
+
 bool
 pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbError *err)
 {
@@ -174,6 +191,7 @@ pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbErr
 	if (!primary)
 	{
 		error_from_text(err, EBB_ERR_QUERY, prefix, PQerrorMessage(conn));
+		hint_idle_timeout(res, PQerrorMessage(conn), err);
 		return false;
 	}
 	error_set(err, EBB_ERR_QUERY, "%s%s", prefix, primary);
@@ -185,6 +203,8 @@ pg_error_from_result(PGconn *conn, const PGresult *res, const char *what, EbbErr
 		error_detail(err, "%s", detail);
 	if (hint)
 		error_hint(err, "%s", hint);
+	else
+		hint_idle_timeout(res, primary, err);
 	return false;
 }
 

@@ -348,6 +348,24 @@ typedef struct FileWalk
 
 static bool file_walk(FileWalk *walk, const char *dir, EbbError *err);
 
+/* ebb writes regular files only: anything else is listed as what it is, and never followed
+ * (lstat), read or removed by the listing's users. */
+static const char *
+file_entry_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return NULL;
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
 static bool
 file_walk_entry(FileWalk *walk, const char *path, EbbError *err)
 {
@@ -366,11 +384,12 @@ file_walk_entry(FileWalk *walk, const char *path, EbbError *err)
 			return true;
 		return file_walk(walk, path, err);
 	}
-	if (!S_ISREG(st.st_mode) || strncmp(key, walk->prefix, strlen(walk->prefix)) != 0)
+	if (strncmp(key, walk->prefix, strlen(walk->prefix)) != 0)
 		return true;
 	StoreEntry e = {.key = key,
 					.bytes = (uint64_t) st.st_size,
-					.mtime_us = (int64_t) st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000};
+					.mtime_us = (int64_t) st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000,
+					.unexpected = file_entry_kind(st.st_mode)};
 	return walk->fn(walk->arg, &e, err);
 }
 

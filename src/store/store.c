@@ -109,10 +109,13 @@ store_list(Store *store, const char *prefix, StoreListFn fn, void *arg, EbbError
 }
 
 bool
-store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err)
+store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, bool *listed,
+			  EbbError *err)
 {
-	return store->driver->uploads ? store->driver->uploads(store->state, prefix, fn, arg, err)
-								  : true;
+	*listed = true;
+	return store->driver->uploads
+			   ? store->driver->uploads(store->state, prefix, fn, arg, listed, err)
+			   : true;
 }
 
 bool

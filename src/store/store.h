@@ -37,6 +37,9 @@ typedef struct StoreEntry
 	const char *key;
 	uint64_t bytes;
 	int64_t mtime_us; /* last modified, microseconds since the Unix epoch */
+	/* NULL for an object; else what is there instead, never followed (file: a symbolic link,
+	 * a FIFO...), as a static string such as "a symbolic link" */
+	const char *unexpected;
 } StoreEntry;
 
 /* One unfinished multipart upload. */
@@ -74,8 +77,10 @@ typedef struct StoreDriver
 	bool (*remove)(void *state, const char *key, EbbError *err);
 	/* Every object whose key starts with prefix, in no particular order. */
 	bool (*list)(void *state, const char *prefix, StoreListFn fn, void *arg, EbbError *err);
-	/* Unfinished multipart uploads under prefix; NULL when the store has no such thing. */
-	bool (*uploads)(void *state, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err);
+	/* Unfinished multipart uploads under prefix; NULL when the store has no such thing. A
+	 * server that cannot list them is no failure: *listed is false and err says why. */
+	bool (*uploads)(void *state, const char *prefix, StoreUploadFn fn, void *arg, bool *listed,
+					EbbError *err);
 	bool (*upload_abort)(void *state, const char *key, const char *upload_id, EbbError *err);
 } StoreDriver;
 
@@ -105,8 +110,10 @@ bool store_read(Store *store, const char *key, Sink *into, EbbError *err);
 bool store_put(Store *store, const char *key, const void *data, size_t len, EbbError *err);
 bool store_remove(Store *store, const char *key, EbbError *err);
 bool store_list(Store *store, const char *prefix, StoreListFn fn, void *arg, EbbError *err);
-/* A store without multipart uploads lists none. */
-bool store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err);
+/* A store without multipart uploads lists none; *listed is false (err says why) when the server
+ * does not support listing them. */
+bool store_uploads(Store *store, const char *prefix, StoreUploadFn fn, void *arg, bool *listed,
+				   EbbError *err);
 bool store_upload_abort(Store *store, const char *key, const char *upload_id, EbbError *err);
 /* True when a committed writer has already checked its object as stored. */
 bool store_commit_verifies(const Store *store);

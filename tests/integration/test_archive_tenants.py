@@ -3,6 +3,7 @@
 not stop the others, and names that need quoting (databases, schemas,
 tables, columns). Every archive is checked with the row oracle."""
 
+import json
 import os
 import re
 import sys
@@ -235,7 +236,7 @@ class TenantsTest(unittest.TestCase):
     def test_tables_needing_quotes(self):
         """Schema "Analytics", table we"ird, time column "Triggered At";
         a table "Events" next to analytics.events (case kept); a table
-        whose name holds a dot."""
+        whose name holds a dot (encoded in its folder's name as %2E)."""
         db = 'names'
         recreate_db(db)  # analytics.events: must stay untouched
         PG.psql('''
@@ -254,7 +255,7 @@ class TenantsTest(unittest.TestCase):
             ('"Analytics"."we""ird"', 'Analytics.we"ird', 'Triggered At', 'Analytics.we"ird'),
             ('analytics."Events"', 'analytics.Events', 'triggered_at', 'analytics.Events'),
             ('analytics."events.v2"', 'analytics."events.v2"', 'triggered_at',
-             'analytics.events.v2'),
+             'analytics.events%2Ev2'),
         ]
         untouched = harness.table_rows_csv(PG, db, ai.EVENTS)
         for qualified, arg, time_col, path_part in cases:
@@ -279,6 +280,52 @@ class TenantsTest(unittest.TestCase):
                                   % harness.quote_literal(db + '/' + path_part + '/%'), db)
                 self.assertEqual(len(schema), 1)
         self.assertEqual(harness.table_rows_csv(PG, db, ai.EVENTS), untouched)
+
+    # Pairs of tables whose names differ only in where a dot or a percent sign sits:
+    # (SQL name, --table argument, folder of its objects). Under the keys of ebb before dots
+    # were encoded, the first two pairs shared one folder ("x.a.b", "x..b").
+    COLLIDING_NAMES = [
+        ('"x.a".b', '"x.a".b', 'x%2Ea.b'),
+        ('x."a.b"', 'x."a.b"', 'x.a%2Eb'),
+        ('"x.".b', '"x.".b', 'x%2E.b'),
+        ('x.".b"', 'x.".b"', 'x.%2Eb'),
+        ('x."a%2Eb"', 'x.a%2Eb', 'x.a%252Eb'),
+        ('"x%2Ea".b', 'x%2Ea.b', 'x%252Ea.b'),
+    ]
+
+    def test_names_that_differ_only_where_a_dot_or_percent_sits(self):
+        """Each table of the pairs gets a folder of its own in one destination: its rows are
+        archived (oracle), and verify finds its objects and no other's (no orphans)."""
+        db = 'dots'
+        recreate_db(db)
+        PG.psql('CREATE SCHEMA x; CREATE SCHEMA "x.a"; CREATE SCHEMA "x."; CREATE SCHEMA "x%2Ea";'
+                + ''.join('CREATE TABLE %s (LIKE analytics.events INCLUDING ALL);'
+                          ' INSERT INTO %s SELECT * FROM analytics.events;' % (q, q)
+                          for q, _, _ in self.COLLIDING_NAMES), db=db)
+        dest = ai.new_dest(self)
+        nkeys = {}
+        for qualified, arg, folder in self.COLLIDING_NAMES:
+            before = harness.table_rows_csv(PG, db, qualified)
+            ai.assert_ok(self, ai.archive(PG, db, dest, table=arg))
+            harness.assert_oracle(self, before, PG, db, qualified, archived=ROWS)
+            keys = PG.query('SELECT object_key FROM ebb.archive_ledger l WHERE'
+                            ' pg_catalog.format(\'%%I.%%I\', table_schema, table_name)::regclass'
+                            ' = %s::regclass' % harness.quote_literal(qualified), db)
+            self.assertTrue(keys, qualified)
+            nkeys[qualified] = len(keys)
+            for (key,) in keys:
+                self.assertTrue(key.startswith('%s/%s/dt=' % (db, folder)), key)
+        self.assertEqual(sorted(os.listdir(os.path.join(dest, db))),
+                         sorted(f for _, _, f in self.COLLIDING_NAMES))
+        for qualified, arg, _ in self.COLLIDING_NAMES:
+            with self.subTest(table=arg):
+                proc = harness.run_ebb(['verify', '--table', arg, '--json'], env=PG.env(db))
+                self.assertEqual((proc.rc, proc.stderr), (0, ''), proc.stdout)
+                summary = json.loads(proc.stdout.splitlines()[-1])
+                self.assertEqual(
+                    [summary[k] for k in ('event', 'status', 'objects', 'rows', 'orphans')],
+                    ['table', 'ok', nkeys[qualified], ROWS, 0], proc.stdout)
+        self.assertEqual(ai.count(PG, db), ROWS)  # analytics.events, the source, untouched
 
     def test_unqualified_table_means_public(self):
         db = 'pub'

@@ -137,8 +137,9 @@ class ArchiveTest(S3Test):
         harness.assert_error(
             self, proc, 1, 'ebb: error: database "%s": could not list "%s/": server replied 403 '
             'SignatureDoesNotMatch' % (self.db, self.url))
-        self.assertIn('ebb: detail: SignatureDoesNotMatch: The request signature we calculated '
-                      'does not match the signature you provided.', proc.stderr)
+        self.assertIn('ebb: detail: The server said: "SignatureDoesNotMatch: The request signature'
+                      ' we calculated does not match the signature you provided. Check your key'
+                      ' and signing method.".', proc.stderr.splitlines())
         self.assertIn('ebb: hint: Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
                       proc.stderr)
         self.assertNotIn(S3.secret[::-1], proc.stdout + proc.stderr)
@@ -241,10 +242,49 @@ class PermanentFaultTest(FaultMixin):
               'message': 'Access Denied', 'count': 'always'}])
         self.assertEqual(proc.rc, 1, proc.stderr)
         self.assertIn('server replied 403 AccessDenied', proc.stderr.splitlines()[0])
-        self.assertIn('ebb: detail: AccessDenied: Access Denied', proc.stderr)
+        self.assertIn('ebb: detail: The server said: "AccessDenied: Access Denied".',
+                      proc.stderr.splitlines())
         self.assertEqual(counts['rules'][0]['fired'], 1)  # no retry of a 403
         self.assertEqual(pu.count_rows(PG, self.db), 23)
         self.assertEqual(self.keys(), [])
+
+    def test_session_ended_by_the_idle_timeout_during_a_slow_upload(self):
+        """The upload's last request runs while the session is idle in its transaction: a
+        stalled PUT (retried after --s3-stall-timeout) outlasts a short --idle-timeout, the
+        server ends the session, the window rolls back, and the error says which options."""
+        proc, counts = self.run_with_faults(
+            [{'match': 'put', 'fault': 'stall', 'ms': 5000}], extra=('--idle-timeout', '1s'))
+        self.assertEqual(counts['rules'][0]['fired'], 1)
+        lines = proc.stderr.splitlines()
+        self.assertEqual((proc.rc, lines[0]), (1, 'ebb: error: database "%s": could not prepare a'
+                                               ' statement: FATAL:  terminating connection due to'
+                                               ' idle-in-transaction timeout' % self.db))
+        self.assertEqual(lines[-1], 'ebb: hint: The session was idle in its transaction longer'
+                         ' than --idle-timeout while ebb waited for the object store: make'
+                         ' --idle-timeout longer than --s3-timeout, or leave it unset (it is then'
+                         ' --s3-timeout plus 1min).')
+        self.assertEqual(pu.count_rows(PG, self.db), 23)  # the window rolled back
+        self.assertEqual(self.keys(), [])  # and its object was removed
+
+    def test_5xx_that_says_the_same_each_time_is_not_retried(self):
+        """501 NotImplemented, 505 and the like answer every attempt alike: one attempt, a
+        failed run, nothing deleted (only 500, 502, 503 and 504 are retried)."""
+        for status, code, message in (
+                (501, 'NotImplemented',
+                 'A header you provided implies functionality that is not implemented.'),
+                (505, 'InternalError', 'We encountered an internal error. Please try again.')):
+            with self.subTest(status=status):
+                self.setUp()
+                proc, counts = self.run_with_faults(
+                    [{'match': 'put', 'fault': 'status', 'status': status, 'count': 'always'}])
+                self.assertEqual(proc.rc, 1, proc.stderr)
+                lines = proc.stderr.splitlines()
+                self.assertRegex(lines[0], r'^ebb: error: database "%s": could not upload "%s/.*":'
+                                 r' server replied %d %s$' % (self.db, self.url, status, code))
+                self.assertIn('ebb: detail: The server said: "%s: %s".' % (code, message), lines)
+                self.assertEqual(counts['rules'][0]['fired'], 1)
+                self.assertEqual(pu.count_rows(PG, self.db), 23)
+                self.assertEqual(self.keys(), [])
 
     def test_deadline(self):
         """Stalls on every attempt: --s3-timeout ends the request, not --s3-retries."""

@@ -9,8 +9,11 @@ it and the row oracle holds. `--gc` skips a table whose advisory lock another se
 import hashlib
 import json
 import os
+import shutil
 import signal
+import stat
 import subprocess
+import tempfile
 import sys
 import time
 import unittest
@@ -30,6 +33,8 @@ def tearDownModule():
 
 
 PENDING = 'not written yet; the next archive run writes it'
+# --gc with the shortest --older-than that these session settings allow (3 x 1s + 2 x 1s)
+GC = ('--gc', '--statement-timeout', '1s', '--idle-timeout', '1s', '--older-than', '5s')
 ZSTD_CHECKSUM = 'could not decompress with zstd: Restored data doesn\'t match checksum'
 
 
@@ -244,7 +249,7 @@ class VerifyObjectsTest(VerifyBase):
             head, event='table', status='problems', objects=3, rows=15,
             bytes=self.bytes - e['bytes'], missing=1, corrupt=0, missing_objects=1,
             corrupt_objects=0, missing_manifests=0, corrupt_manifests=0, pending_manifests=0,
-            orphans=1, orphans_removed=0, uploads=0, uploads_aborted=0))
+            orphans=1, orphans_removed=0, uploads=0, uploads_aborted=0, unexpected=0))
         self.assertEqual(len(lines), 3)
 
     def test_no_ledger_in_a_database(self):
@@ -351,17 +356,16 @@ class VerifyOrphansTest(VerifyBase):
 
     def test_gc_keeps_young_orphans(self):
         self.plant()
-        self.assert_output(self.verify('--gc'), 0, self.orphan_lines(': kept, not older than 1h') +
+        self.assert_output(self.verify('--gc'), 0, self.orphan_lines(': kept, not older than 112min') +
                            [self.summary(orphans=3, removed=0)])
         self.assertTrue(all(os.path.exists(os.path.join(self.path, k)) for k in self.orphans))
 
     def test_gc_removes_orphans_and_nothing_else(self):
         self.plant()
         for key in self.orphans:
-            backdate(os.path.join(self.path, key), 2)  # --older-than 1ms: old by any clock
+            backdate(os.path.join(self.path, key))
         backdate(self.other)
-        # 1ms is the smallest --older-than the duration parser takes ("0s" is refused)
-        self.assert_output(self.verify('--gc', '--older-than', '1ms'), 0,
+        self.assert_output(self.verify(*GC), 0,
                            self.orphan_lines(': removed') + [self.summary(orphans=3, removed=3)])
         self.assertFalse(any(os.path.exists(os.path.join(self.path, k)) for k in self.orphans))
         self.assertTrue(os.path.exists(self.other))
@@ -383,11 +387,46 @@ class VerifyOrphansTest(VerifyBase):
                 f.write(data)
             backdate(os.path.join(self.path, dst))
         reason = ': kept, a manifest says it was committed'
-        self.assert_output(self.verify('--gc', '--older-than', '1ms'), 0, [
+        self.assert_output(self.verify(*GC), 0, [
             self.line('orphan object "%s"%s' % (key, reason)),
             self.line('orphan object "%s.manifest.json"%s' % (key, reason)),
             self.summary(orphans=2, removed=0)])
         self.assertTrue(os.path.exists(os.path.join(self.path, key)))
+
+    def test_symlinks_and_other_entries_are_reported_never_followed_or_removed(self):
+        """ebb writes regular files only: a symbolic link (to a file, to a directory of files
+        that would be orphans) or a FIFO in the table's folder is reported as what it is, and
+        neither verify nor --gc follows, reads or removes it."""
+        outside = tempfile.mkdtemp(prefix='ebb-outside-', dir=os.path.dirname(self.path))
+        self.addCleanup(shutil.rmtree, outside, True)
+        with open(os.path.join(outside, 'precious.csv.zst'), 'wb') as f:
+            f.write(b'not the archive\'s')
+        folder = os.path.dirname(self.entries[0]['object_key'])
+        links = {folder + '/link_to_file.csv.zst': os.path.join(outside, 'precious.csv.zst'),
+                 folder + '/link_to_dir': outside}
+        for key, target in links.items():
+            os.symlink(target, os.path.join(self.path, key))
+            os.utime(os.path.join(self.path, key), (0, 0), follow_symlinks=False)
+        fifo = folder + '/fifo'
+        os.mkfifo(os.path.join(self.path, fifo))
+        backdate(os.path.join(self.path, fifo))
+        found = [self.line('unexpected entry "%s": %s, left alone' % (key, what))
+                 for key, what in sorted([(fifo, 'a FIFO')] + [
+                     (k, 'a symbolic link') for k in links])]
+        self.assert_output(self.verify(), 0, found + [self.summary() + ', 3 unexpected entries'])
+        self.assert_output(self.verify(*GC), 0, found + [
+            self.summary(removed=0) + ', 3 unexpected entries'])
+        for key, target in links.items():
+            self.assertEqual(os.readlink(os.path.join(self.path, key)), target)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(os.path.join(self.path, fifo)).st_mode))
+        self.assertEqual(os.listdir(outside), ['precious.csv.zst'])
+        proc = self.verify('--json')
+        events = [json.loads(l) for l in proc.stdout.splitlines()]
+        self.assertEqual(sorted((e['event'], e['key'], e['what']) for e in events[:-1]),
+                         sorted([('unexpected_entry', k, 'a symbolic link') for k in links]
+                                + [('unexpected_entry', fifo, 'a FIFO')]))
+        self.assertEqual((events[-1]['unexpected'], events[-1]['orphans']), (3, 0))
+        self.assert_ledger_intact()
 
     def test_gc_skips_a_locked_table(self):
         self.plant()
@@ -409,7 +448,7 @@ class VerifyOrphansTest(VerifyBase):
             " WHERE datname = current_database())" % pu.LOCK_CLASS, self.db) == [('1',)],
             'psql holds the lock')
 
-        proc = self.verify('--gc', '--older-than', '1ms')
+        proc = self.verify(*GC)
         self.assertEqual((proc.rc, proc.stdout, proc.stderr.splitlines()), (3, '', [
             'ebb: warning: database "%s": table "analytics.events" is being archived by another'
             ' ebb' % self.db,
@@ -422,9 +461,147 @@ class VerifyOrphansTest(VerifyBase):
         holder.stdin.close()
         self.assertEqual(holder.wait(timeout=60), 0)
         pu.wait_backends_gone(PG, self.db)
-        self.assert_output(self.verify('--gc', '--older-than', '1ms'), 0,
+        self.assert_output(self.verify(*GC), 0,
                            self.orphan_lines(': removed') + [self.summary(orphans=3, removed=3)])
         self.assert_ledger_intact()
+
+
+class GcAgeFloorTest(VerifyBase):
+    """--older-than never goes below the longest a window's object may wait for its COMMIT:
+    3 x --statement-timeout + 2 x --idle-timeout, the settings the archive runs use."""
+
+    def assert_stderr(self, proc, rc, first, rest):
+        self.assertEqual((proc.rc, proc.stderr.splitlines()), (rc, [first] + rest), proc.stdout)
+
+    def plant_old_orphan(self):
+        key = os.path.dirname(self.entries[0]['object_key']) + '/orphan_run.csv.zst'
+        with open(os.path.join(self.path, key), 'wb') as f:
+            f.write(b'planted')
+        backdate(os.path.join(self.path, key), 3600 * 24)
+        return key
+
+    def test_shorter_older_than_is_refused(self):
+        key = self.plant_old_orphan()
+        proc = self.verify('--gc', '--older-than', '1ms')
+        self.assert_stderr(
+            proc, 2, 'ebb: error: --older-than 1ms is shorter than an archive window may'
+            ' stay open',
+            ['ebb: detail: An archive run may write a window\'s object up to 112min before the'
+             ' window commits (3 x --statement-timeout 30min + 2 x --idle-timeout 11min, which'
+             ' is --s3-timeout 10min plus 1min); a younger orphan may be an object in flight.',
+             'ebb: hint: Use --older-than 112min or more, or give verify the --statement-timeout'
+             ' and --idle-timeout that the archive runs use (in [defaults] of a shared config'
+             ' file).'])
+        self.assertEqual(proc.stdout, '')
+        proc = self.verify('--gc', '--older-than', '4999ms', '--statement-timeout', '1s',
+                           '--idle-timeout', '1s')
+        self.assert_stderr(
+            proc, 2, 'ebb: error: --older-than 4999ms is shorter than an archive window'
+            ' may stay open',
+            ['ebb: detail: An archive run may write a window\'s object up to 5s before the window'
+             ' commits (3 x --statement-timeout 1s + 2 x --idle-timeout 1s); a younger orphan'
+             ' may be an object in flight.',
+             'ebb: hint: Use --older-than 5s or more, or give verify the --statement-timeout and'
+             ' --idle-timeout that the archive runs use (in [defaults] of a shared config'
+             ' file).'])
+        self.assertTrue(os.path.exists(os.path.join(self.path, key)))
+        self.assert_ledger_intact()
+
+    def test_settings_from_a_shared_config_file(self):
+        """archive and verify read the session settings from one [defaults]: the floor follows
+        them (and --s3-timeout, from which an unset --idle-timeout is derived)."""
+        key = self.plant_old_orphan()
+        cfg = os.path.join(self.path, 'ebb.conf')
+        with open(cfg, 'w') as f:
+            f.write('[defaults]\nstatement-timeout = 2s\ns3-timeout = 4min\n')
+        proc = self.verify('--config', cfg, '--gc', '--older-than', '10min')
+        self.assert_stderr(
+            proc, 2, 'ebb: error: --older-than 10min is shorter than an archive window'
+            ' may stay open',
+            ['ebb: detail: An archive run may write a window\'s object up to 606s before the'
+             ' window commits (3 x --statement-timeout 2s + 2 x --idle-timeout 5min); a younger'
+             ' orphan may be an object in flight.',
+             'ebb: hint: Use --older-than 606s or more, or give verify the --statement-timeout'
+             ' and --idle-timeout that the archive runs use (in [defaults] of a shared config'
+             ' file).'])
+        with open(cfg, 'a') as f:
+            f.write('idle-timeout = 1s\n')
+        self.assert_output(self.verify('--config', cfg, '--gc', '--older-than', '8s'), 0, [
+            self.line('orphan object "%s": removed' % key), self.summary(orphans=1, removed=1)])
+        self.assert_ledger_intact()
+
+    def test_keys_that_another_tables_ledger_names_are_not_orphans(self):
+        """A table renamed with its ledger rows leaves its objects under its old name's folder:
+        the new table of that name sees them, but they are the other table's, never orphans,
+        and --gc leaves them (only the real orphan beside them goes)."""
+        PG.psql("ALTER TABLE analytics.events RENAME TO events_old;"
+                " UPDATE ebb.archive_ledger SET table_name = 'events_old';", self.db)
+        pu.create_events(PG, self.db)
+        key = self.plant_old_orphan()
+        for e in self.entries:
+            backdate(self.object_path(e), 3600 * 24)
+            backdate(self.manifest_path(e), 3600 * 24)
+        line = '%s: analytics.events: ' % self.db
+        done = 'checked 0 objects (0 rows, 0 bytes): 0 missing, 0 corrupt, 1 orphans'
+        self.assert_output(self.verify('--dest', self.dest), 0, [
+            line + 'orphan object "%s"' % key, line + done + ', 0 unfinished uploads'])
+        self.assert_output(self.verify('--dest', self.dest, *GC), 0, [
+            line + 'orphan object "%s": removed' % key,
+            line + done + ' (1 removed), 0 unfinished uploads (0 aborted)'])
+        self.assertEqual(pu.leftovers(self.path, self.entries), set())
+        proc = self.verify(table='analytics.events_old')
+        self.assertEqual((proc.rc, proc.stderr), (0, ''))
+        self.assertIn('checked 4 objects (20 rows, %d bytes): 0 missing, 0 corrupt, 0 orphans'
+                      % self.bytes, proc.stdout)
+        harness.assert_oracle(self, self.before, PG, self.db, 'analytics.events_old',
+                              archived=20)
+
+
+class GcWindowInFlightTest(unittest.TestCase):
+    """"public.analytics".events and public."analytics.events" once shared a folder: verify
+    --gc of one removed the object of the other's window in flight, which then committed,
+    and its rows were lost. Now each has its own folder, and gc of one never sees the other's
+    objects, however old they look."""
+
+    A = 'public."analytics.events"'
+    B = '"public.analytics".events'
+
+    def test_gc_of_one_table_leaves_the_others_window_in_flight(self):
+        db = pu.new_db(PG)
+        dest, path = pu.make_dest(self)
+        PG.psql('CREATE SCHEMA "public.analytics";', db)
+        for table in (self.A, self.B):
+            pu.create_events(PG, db, table=table)
+            pu.four_old_hours(PG, db, table=table)
+        pu.assert_ok(self, pu.archive(PG, db, dest, table=self.B))
+        before = pu.snapshot(PG, db, table=self.A)
+        proc = pu.start_ebb(PG, db, dest, table=self.A,
+                            env={'EBB_TEST_STOP_AT': 'before-commit'})
+        self.addCleanup(pu.kill_if_running, proc)
+        pu.wait_stopped(proc)
+        # the first window's object is stored, its ledger row inserted, not committed
+        committed = {k for (k,) in PG.query('SELECT object_key FROM ebb.archive_ledger', db)}
+        (in_flight,) = {p for p in pu.files_under(path)
+                        if not p.endswith('.manifest.json')} - committed
+        self.assertTrue(in_flight.startswith(db + '/public.analytics%2Eevents/'), in_flight)
+        backdate(os.path.join(path, in_flight), 3600 * 24 * 7)  # old by any --older-than
+
+        gc = harness.run_ebb(['verify', '--table', self.B, '--json', '--gc'], env=PG.env(db))
+        self.assertEqual((gc.rc, gc.stderr), (0, ''), gc.stdout)
+        summary = json.loads(gc.stdout.splitlines()[-1])
+        self.assertEqual([summary[k] for k in ('status', 'objects', 'orphans')], ['ok', 4, 0])
+        self.assertTrue(os.path.exists(os.path.join(path, in_flight)))
+
+        proc.send_signal(signal.SIGCONT)
+        rc, out, err = pu.finish(proc)
+        self.assertEqual(rc, 0, out + err)
+        harness.assert_oracle(self, before, PG, db, self.A, archived=20)
+        for table in (self.A, self.B):
+            check = harness.run_ebb(['verify', '--table', table, '--json'], env=PG.env(db))
+            self.assertEqual((check.rc, check.stderr), (0, ''), check.stdout)
+            summary = json.loads(check.stdout.splitlines()[-1])
+            self.assertEqual([summary[k] for k in ('status', 'objects', 'rows', 'orphans')],
+                             ['ok', 4, 20, 0], table)
 
 
 class VerifyTimestamptzTest(unittest.TestCase):
@@ -490,7 +667,7 @@ class VerifyAfterCrashTest(unittest.TestCase):
             '%s: analytics.events: orphan object "%s"' % (self.db, leftover),
             done + '1 orphans, 0 unfinished uploads'], ''))
         backdate(os.path.join(self.path, leftover))
-        proc = self.verify('--gc', '--older-than', '1ms')
+        proc = self.verify(*GC)
         self.assertEqual((proc.rc, proc.stdout.splitlines(), proc.stderr), (0, [
             '%s: analytics.events: orphan object "%s": removed' % (self.db, leftover),
             done + '1 orphans (1 removed), 0 unfinished uploads (0 aborted)'], ''))

@@ -1,8 +1,8 @@
 /*
  * http.c: one S3 request over libcurl, signed by libcurl's SigV4, with retries.
  *
- * Retries happen only where a second attempt can help: network errors, 408, 429 and 5xx
- * (SlowDown is a 503), and an <Error> inside a 200 where the caller says one may come. Each
+ * Retries happen only where a second attempt can help: network errors, 408, 429, 500, 502,
+ * 503 (SlowDown) and 504, and an <Error> inside a 200 where the caller says one may come. Each
  * waits a full-jitter exponential backoff; a request gives up after --s3-retries retries or at
  * its --s3-timeout deadline, whichever comes first. Anything else (400, 403, 404...) fails at
  * once with the server's code and message in the DETAIL. A GET cut mid-body resumes where it
@@ -381,10 +381,13 @@ curl_transient(CURLcode rc)
 	}
 }
 
+/* 500, 502, 503 (SlowDown), 504: the server or a gateway may answer the next attempt; 501
+ * NotImplemented, 505 and the other 5xx say the same each time. */
 static bool
 status_transient(long status)
 {
-	return status == 408 || status == 429 || status >= 500;
+	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+		   status == 504;
 }
 
 typedef enum AttemptResult
@@ -414,9 +417,12 @@ attempt_error(S3Client *c, S3Request *req, S3Response *resp, CURLcode rc, const 
 								  sizeof(message));
 	error_set(err, EBB_ERR_IO, "could not %s \"%s\": server replied %ld%s%s", req->what, what,
 			  resp->status, xml ? " " : "", xml ? code : "");
-	if (xml)
-		error_detail(err, "%s: %s%s%s", code, message, resp->request_id[0] ? " Request ID: " : "",
+	/* The server's words quoted, so that they are not read as ebb's. */
+	if (xml && resp->request_id[0])
+		error_detail(err, "The server said: \"%s: %s\" (request ID %s).", code, message,
 					 resp->request_id);
+	else if (xml)
+		error_detail(err, "The server said: \"%s: %s\".", code, message);
 	if (strcmp(code, "SignatureDoesNotMatch") == 0 || strcmp(code, "InvalidAccessKeyId") == 0)
 		error_hint(err, "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the credentials "
 						"file), --s3-region, and this machine's clock.");

@@ -251,8 +251,20 @@ upload_markers(S3Request *req, S3Response *resp)
 	free(u);
 }
 
+/* 501 NotImplemented: some S3-compatible servers have no ListMultipartUploads. */
 static bool
-s3_uploads(void *state, const char *prefix, StoreUploadFn fn, void *arg, EbbError *err)
+not_implemented(const S3Response *resp)
+{
+	char code[128], message[512];
+
+	return resp->status == 501 || (store_s3_xml_error(resp->body.data, resp->body.len, code,
+													  sizeof(code), message, sizeof(message)) &&
+								   strcmp(code, "NotImplemented") == 0);
+}
+
+static bool
+s3_uploads(void *state, const char *prefix, StoreUploadFn fn, void *arg, bool *listed,
+		   EbbError *err)
 {
 	S3Client *c = state;
 	ListWalk lw = {c, NULL, fn, arg};
@@ -271,7 +283,14 @@ s3_uploads(void *state, const char *prefix, StoreUploadFn fn, void *arg, EbbErro
 		if (last.body.len > 0)
 			upload_markers(&req, &last);
 		ok = list_page(c, &req, "Upload", "UploadId", "Initiated", upload_item, &lw, &resp, err);
-		more = ok && page_truncated(&resp);
+		if (!ok && last.body.len == 0 && not_implemented(&resp))
+		{
+			*listed = false;
+			ok = true;
+			more = false;
+		}
+		else
+			more = ok && page_truncated(&resp);
 		store_s3_response_free(&last);
 		last = resp;
 	}
