@@ -22,7 +22,8 @@
 #include "pg/pg.h"
 #include "store/store.h"
 
-/* Set by SIGINT/SIGTERM: the current window rolls back and no new one starts. */
+/* Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE (cmd.c): the current window rolls back (unless
+ * its COMMIT was already sent) and no new one starts. */
 extern volatile sig_atomic_t archive_cancel_requested;
 
 typedef struct ArchivedObject
@@ -143,12 +144,13 @@ bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const
 void archive_column_list(const TableShape *shape, Buf *sql);
 
 /* ledger.c */
-bool ledger_ensure(PGconn *conn, EbbError *err);
 bool ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 bool ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
 bool ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
 bool ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
 bool ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
+/* Older 'running' rows of the table whose lock is free become 'interrupted' (lock held). */
+bool ledger_mark_interrupted(ArchiveTarget *t, EbbError *err);
 bool ledger_run_start(ArchiveTarget *t, EbbError *err);
 void ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
 

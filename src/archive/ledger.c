@@ -1,72 +1,14 @@
-/* ledger.c: ebb.archive_ledger (one row per committed object) and ebb.archive_run. */
+/* ledger.c: ebb.archive_ledger (one row per committed object) and ebb.archive_run. Their
+ * schema is src/catalog/'s: a run reads its version (catalog_ensure) before it writes them. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive/archive.h"
+#include "catalog/catalog.h"
 #include "common/log.h"
 #include "common/time.h"
-
-/* Serializes concurrent first runs creating the schema (CREATE ... IF NOT EXISTS can race). */
-static const char ledger_ddl[] = "BEGIN;"
-								 "SELECT pg_catalog.pg_advisory_xact_lock(7373061, 0);"
-								 "CREATE SCHEMA IF NOT EXISTS ebb;"
-								 "CREATE TABLE IF NOT EXISTS ebb.archive_ledger ("
-								 " id bigserial PRIMARY KEY,"
-								 " run_id text NOT NULL,"
-								 " table_schema text NOT NULL,"
-								 " table_name text NOT NULL,"
-								 " time_column text NOT NULL,"
-								 " window_utc boolean NOT NULL,"
-								 " window_start timestamp NOT NULL,"
-								 " window_end timestamp NOT NULL,"
-								 " dest text NOT NULL,"
-								 " object_key text NOT NULL UNIQUE,"
-								 " rows bigint NOT NULL,"
-								 " bytes bigint NOT NULL,"
-								 " sha256 text NOT NULL,"
-								 " format text NOT NULL,"
-								 " compression text NOT NULL,"
-								 " columns jsonb NOT NULL,"
-								 " ebb_version text NOT NULL,"
-								 " archived_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-								 " manifest_written boolean NOT NULL DEFAULT false);"
-								 "CREATE INDEX IF NOT EXISTS archive_ledger_table_window"
-								 " ON ebb.archive_ledger (table_schema, table_name, window_start);"
-								 "CREATE TABLE IF NOT EXISTS ebb.archive_run ("
-								 " run_id text NOT NULL,"
-								 " table_schema text NOT NULL,"
-								 " table_name text NOT NULL,"
-								 " started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-								 " finished_at timestamptz,"
-								 " status text NOT NULL,"
-								 " rows bigint NOT NULL DEFAULT 0,"
-								 " bytes bigint NOT NULL DEFAULT 0,"
-								 " objects bigint NOT NULL DEFAULT 0,"
-								 " message text,"
-								 " PRIMARY KEY (run_id, table_schema, table_name));"
-								 /* A whole partition's object: which partition (its oid and
-								  * name when archived), its bound, and how far its removal
-								  * got: 'archived' (still attached or detached, not yet
-								  * dropped), 'dropped', or 'kept' (detached and kept). */
-								 "ALTER TABLE ebb.archive_ledger"
-								 " ADD COLUMN IF NOT EXISTS partition_oid oid,"
-								 " ADD COLUMN IF NOT EXISTS partition_name text,"
-								 " ADD COLUMN IF NOT EXISTS partition_bound text,"
-								 " ADD COLUMN IF NOT EXISTS partition_fingerprint text,"
-								 " ADD COLUMN IF NOT EXISTS partition_state text;"
-								 "COMMIT";
-
-bool
-ledger_ensure(PGconn *conn, EbbError *err)
-{
-	if (pg_exec(conn, ledger_ddl, err))
-		return true;
-	pg_exec(conn, "ROLLBACK", &(EbbError){0});
-	error_prefix(err, "could not create the ledger: ");
-	return false;
-}
 
 static void ledger_text_array(const StrList *keys, Buf *arr);
 
@@ -249,16 +191,49 @@ ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
 	return ok;
 }
 
+/*
+ * Runs of this table that still say 'running' although their lock is free (the caller holds
+ * it now): killed, or their session lost, before they recorded an outcome. Called once the
+ * table's lock is held, before this run's own row exists.
+ */
+bool
+ledger_mark_interrupted(ArchiveTarget *t, EbbError *err)
+{
+	const char *params[4] = {t->policy->schema, t->policy->table, t->run_id, t->info.oid_text};
+	PGresult *res;
+	Buf sql;
+
+	buf_init(&sql);
+	buf_append_str(&sql, "UPDATE ebb.archive_run r SET status = 'interrupted',"
+						 " message = 'ended without recording its outcome; found by run ' || $3"
+						 " WHERE r.table_schema = $1 AND r.table_name = $2"
+						 " AND r.status = 'running' AND NOT ");
+	catalog_run_alive_sql(&sql, CATALOG_VERSION, "r", "$4::oid");
+	buf_append_str(&sql, " RETURNING r.run_id");
+	bool ok = pg_query(t->conn, buf_cstr(&sql), 4, params, &res, err);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	for (int i = 0; i < PQntuples(res); i++)
+		log_info("run %s of table \"%s.%s\" ended without recording its outcome: marked "
+				 "interrupted",
+				 PQgetvalue(res, i, 0), t->policy->schema, t->policy->table);
+	PQclear(res);
+	return true;
+}
+
+/* The table's oid and this session's pid say whose advisory lock the run holds. */
 bool
 ledger_run_start(ArchiveTarget *t, EbbError *err)
 {
-	const char *params[3] = {t->run_id, t->policy->schema, t->policy->table};
+	const char *params[4] = {t->run_id, t->policy->schema, t->policy->table, t->info.oid_text};
 	PGresult *res;
 
 	if (!pg_query(t->conn,
-				  "INSERT INTO ebb.archive_run (run_id, table_schema, table_name, status)"
-				  " VALUES ($1, $2, $3, 'running')",
-				  3, params, &res, err))
+				  "INSERT INTO ebb.archive_run (run_id, table_schema, table_name, status,"
+				  " table_oid, backend_pid)"
+				  " VALUES ($1, $2, $3, 'running', $4::oid, pg_catalog.pg_backend_pid())",
+				  4, params, &res, err))
 		return false;
 	PQclear(res);
 	return true;

@@ -9,6 +9,7 @@
 #include "archive/archive.h"
 #include "archive/partition.h"
 #include "archive/safety.h"
+#include "catalog/catalog.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -504,7 +505,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 {
 	bool locked;
 
-	if (!ledger_ensure(t->conn, &out->err) ||
+	if (!catalog_ensure(t->conn, &out->err) ||
 		!archive_lock_table(t->conn, t->info.oid, &locked, &out->err))
 	{
 		out->status = TABLE_FAILED;
@@ -519,7 +520,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 		return;
 	}
 	archive_crash_point("locked");
-	bool ok = ledger_repair_manifests(t, &out->err) && ledger_run_start(t, &out->err);
+	bool ok = ledger_mark_interrupted(t, &out->err) && ledger_repair_manifests(t, &out->err) &&
+			  ledger_run_start(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);

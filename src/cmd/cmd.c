@@ -1,7 +1,9 @@
 #include "cmd/cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,25 +107,76 @@ cmd_target_databases(const Settings *s, StrList *out, EbbError *err)
 	return ok;
 }
 
+/*
+ * SIGINT, SIGTERM, SIGHUP (the terminal or a supervisor went away) and SIGPIPE (the reader of
+ * our output went away: `ebb archive -v 2>&1 | head -2`) all cancel: the current window rolls
+ * back, the run is marked failed ("canceled by a signal"), the next table or database does not
+ * start. A parent forwards the signal to its workers as SIGTERM (wait_worker).
+ *
+ * SIGPIPE: a closed stdout or stderr is pointed at /dev/null so that nothing more goes to the
+ * pipe (every later message would raise SIGPIPE again), and a worker tells its parent, which
+ * shares that output. A SIGPIPE the kernel raised for a socket while both outputs are fine
+ * (libpq and libcurl see EPIPE and report it) cancels nothing.
+ */
 static volatile sig_atomic_t parent_signal = 0;
+static pid_t worker_parent = 0; /* in a worker: its parent's pid */
+static int devnull_fd = -1;
+
+/* Async-signal-safe: poll, dup2. A pipe whose reader is gone polls as POLLERR. */
+static bool
+silence_closed_outputs(void)
+{
+	bool closed = false;
+
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+	{
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		{
+			closed = true;
+			if (devnull_fd >= 0)
+				dup2(devnull_fd, fd);
+		}
+	}
+	return closed;
+}
 
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *info, void *context)
 {
+	int saved_errno = errno;
+
+	if (sig == SIGPIPE)
+	{
+		bool closed = silence_closed_outputs();
+		/* Raised by our own write to a socket (si_pid is ours), with our outputs fine. */
+		if (!closed && info && info->si_pid == getpid())
+		{
+			errno = saved_errno;
+			return;
+		}
+		if (closed && worker_parent > 0 && getppid() == worker_parent)
+			kill(worker_parent, SIGPIPE);
+	}
 	archive_cancel_requested = 1;
 	parent_signal = sig;
+	errno = saved_errno;
 }
 
 void
 cmd_install_signal_handlers(void)
 {
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 	struct sigaction sa;
 
+	if (devnull_fd < 0)
+		devnull_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
 }
 
 static int
@@ -171,12 +224,16 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 		{
 			outcomes |= wait_worker(pids, dbs->count, &forwarded);
 			running--;
+			if (archive_cancel_requested) /* a signal came while waiting: start no more */
+				break;
 		}
 		fflush(stdout);
 		fflush(stderr);
+		pid_t parent = getpid();
 		pid_t pid = fork();
 		if (pid == 0)
 		{
+			worker_parent = parent;
 			int r = fn(arg, dbs->items[i]);
 			fflush(stdout);
 			fflush(stderr);

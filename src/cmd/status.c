@@ -2,9 +2,10 @@
  * status.c: `ebb status`, per database and table: the rows still in the table, how far they
  * lag behind the policy, what the ledger says was archived, and the last run's outcome.
  *
- * It only reads. Times travel as microseconds since the epoch (the naive value for timestamp
- * columns, UTC for timestamptz) and are printed as archive prints them. The ledger and run
- * tables may not exist yet (no archive has run in this database): then nothing was archived.
+ * It only reads: never creates or migrates ebb's tables (catalog_read). Times travel as
+ * microseconds since the epoch (the naive value for timestamp columns, UTC for timestamptz)
+ * and are printed as archive prints them. The ledger and run tables may not exist yet (no
+ * archive has run in this database): then nothing was archived.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "archive/partition.h"
+#include "catalog/catalog.h"
 #include "cmd/status.h"
 #include "common/time.h"
 #include "common/log.h"
@@ -59,6 +61,7 @@ get_text(const PGresult *res, int row, int col)
 static void
 report_free(TableReport *r)
 {
+	free(r->time_column);
 	free(r->run.run_id);
 	free(r->run.status);
 	free(r->run.message);
@@ -75,13 +78,15 @@ fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, Ebb
 	PartPlan plan;
 	const char *params[2] = {r->policy->schema, r->policy->table};
 	PGresult *res;
+	Policy policy = *r->policy;
 
 	if (info->relkind != 'p')
 		return true;
+	policy.time_column = r->time_column;
 	memset(&t, 0, sizeof(t));
 	t.conn = conn;
 	t.info = *info;
-	t.policy = r->policy;
+	t.policy = &policy;
 	t.cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
 	if (!partition_plan(&t, &plan, err))
 	{
@@ -158,7 +163,7 @@ fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 	buf_init(&col);
 	buf_init(&sql);
 	pg_quote_qualified(&tbl, info->schema, info->table);
-	pg_quote_ident(&col, r->policy->time_column);
+	pg_quote_ident(&col, r->time_column);
 	const char *t = buf_cstr(&tbl), *c = buf_cstr(&col);
 	buf_printf(&sql,
 			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US(
@@ -182,22 +187,6 @@ fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 	PQclear(res);
 	if (r->cutoff.set && r->oldest.set && r->oldest.us < r->cutoff.us)
 		r->lag_us = r->cutoff.us - r->oldest.us;
-	return true;
-}
-
-static bool
-ebb_tables_exist(PGconn *conn, bool *ledger, bool *runs, EbbError *err)
-{
-	PGresult *res;
-
-	if (!pg_query(conn,
-				  "SELECT pg_catalog.to_regclass('ebb.archive_ledger') IS NOT NULL,"
-				  " pg_catalog.to_regclass('ebb.archive_run') IS NOT NULL",
-				  0, NULL, &res, err))
-		return false;
-	*ledger = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	*runs = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	PQclear(res);
 	return true;
 }
 
@@ -242,19 +231,26 @@ fetch_ledger(PGconn *conn, TableReport *r, EbbError *err)
 	return true;
 }
 
+/* The newest run; 'running' whose table lock is free is shown as 'interrupted' (the next
+ * archive run of the table records it so). */
 static bool
-fetch_last_run(PGconn *conn, TableReport *r, EbbError *err)
+fetch_last_run(PGconn *conn, const TableInfo *info, int version, TableReport *r, EbbError *err)
 {
-	const char *params[2] = {r->policy->schema, r->policy->table};
+	const char *params[3] = {r->policy->schema, r->policy->table, info->oid_text};
 	PGresult *res;
+	Buf sql;
 
-	if (!pg_query(conn,
-				  "SELECT run_id, status, " EPOCH_US("started_at") ", " EPOCH_US(
-					  "finished_at") ","
-									 " rows, bytes, objects, message FROM ebb.archive_run"
-									 " WHERE table_schema = $1 AND table_name = $2"
-									 " ORDER BY started_at DESC, run_id DESC LIMIT 1",
-				  2, params, &res, err))
+	buf_init(&sql);
+	buf_append_str(&sql, "SELECT run_id, CASE WHEN status = 'running' AND NOT ");
+	catalog_run_alive_sql(&sql, version, "r", "$3::oid");
+	buf_append_str(&sql, " THEN 'interrupted' ELSE status END, ");
+	buf_append_str(&sql, EPOCH_US("started_at") ", " EPOCH_US("finished_at"));
+	buf_append_str(&sql, ", rows, bytes, objects, message FROM ebb.archive_run r"
+						 " WHERE table_schema = $1 AND table_name = $2"
+						 " ORDER BY started_at DESC, run_id DESC LIMIT 1");
+	bool ok = pg_query(conn, buf_cstr(&sql), 3, params, &res, err);
+	buf_free(&sql);
+	if (!ok)
 		return false;
 	r->run.found = PQntuples(res) == 1;
 	if (r->run.found)
@@ -272,23 +268,65 @@ fetch_last_run(PGconn *conn, TableReport *r, EbbError *err)
 	return true;
 }
 
+/* Without --time-column: the one the table's newest ledger row records (archive wrote it). */
 static bool
-fetch_report(PGconn *conn, TableReport *r, EbbError *err)
+resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
+{
+	const Policy *p = r->policy;
+	const char *params[2] = {p->schema, p->table};
+	PGresult *res;
+	bool exists;
+
+	if (p->time_column)
+	{
+		r->time_column = ebb_strdup(p->time_column);
+		return true;
+	}
+	if (!pg_table_exists(conn, p->schema, p->table, &exists, err))
+		return false;
+	if (!exists)
+		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", p->schema,
+						 p->table);
+	if (cat->ledger)
+	{
+		if (!pg_query(conn,
+					  "SELECT time_column FROM ebb.archive_ledger"
+					  " WHERE table_schema = $1 AND table_name = $2 ORDER BY id DESC LIMIT 1",
+					  2, params, &res, err))
+			return false;
+		if (PQntuples(res) == 1)
+			r->time_column = ebb_strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	r->time_column_from_ledger = r->time_column != NULL;
+	if (r->time_column)
+		return true;
+	error_set(err, EBB_ERR_USAGE, "no time-column given for table \"%s.%s\"", p->schema, p->table);
+	error_detail(err, "The ledger of this database records none: no archive run has archived "
+					  "the table here.");
+	error_hint(err,
+			   "Use --time-column, or \"time-column\" in the table's section of the config file.");
+	return false;
+}
+
+static bool
+fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
 	const Policy *p = r->policy;
 	TableInfo info;
-	bool ledger, runs;
 
-	if (!pg_table_info(conn, p->schema, p->table, p->time_column, &info, err))
+	if (!resolve_time_column(conn, cat, r, err))
+		return false;
+	if (!pg_table_info(conn, p->schema, p->table, r->time_column, &info, err))
 	{
 		pg_table_info_free(&info);
 		return false;
 	}
 	r->tz = info.time_is_tz;
 	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
-			  ebb_tables_exist(conn, &ledger, &runs, err) &&
-			  (!ledger || fetch_ledger(conn, r, err)) && (!runs || fetch_last_run(conn, r, err)) &&
-			  fetch_partitions(conn, &info, r, ledger, err);
+			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
+			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&
+			  fetch_partitions(conn, &info, r, cat->ledger, err);
 	pg_table_info_free(&info);
 	return ok;
 }
@@ -304,7 +342,7 @@ print_failure(const StatusCmd *st, const char *db, const Policy *p, const EbbErr
 /* One table in one database; returns the outcome bits. Under --all-databases a database
  * without the table is listed as skipped: not every tenant has every table. */
 static int
-status_table(StatusCmd *st, PGconn *conn, const char *db, const Policy *p)
+status_table(StatusCmd *st, PGconn *conn, const CatalogState *cat, const char *db, const Policy *p)
 {
 	const Settings *s = &st->ctx->settings;
 	const char *reason = "the table does not exist in this database";
@@ -324,7 +362,7 @@ status_table(StatusCmd *st, PGconn *conn, const char *db, const Policy *p)
 		printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, reason);
 	if (!exists)
 		return 0;
-	bool ok = fetch_report(conn, &r, &err);
+	bool ok = fetch_report(conn, cat, &r, &err);
 	if (ok && s->json)
 		status_print_json(&r);
 	else if (ok)
@@ -336,17 +374,44 @@ status_table(StatusCmd *st, PGconn *conn, const char *db, const Policy *p)
 	return ok ? OUTCOME_OK : cmd_outcome_of(&err);
 }
 
+/* ebb's tables as they are: a version newer than this ebb's is reported, never touched. */
+static bool
+read_catalog(StatusCmd *st, PGconn *conn, CatalogState *cat)
+{
+	const char *db = PQdb(conn);
+	EbbError err;
+
+	error_init(&err);
+	if (!catalog_read(conn, cat, &err))
+	{
+		for (int i = 0; i < st->npolicies; i++)
+			print_failure(st, db, &st->policies[i], &err);
+		return false;
+	}
+	if (cat->version > CATALOG_VERSION)
+		log_warning("database \"%s\": ebb's tables are at schema version %d, newer than this ebb "
+					"knows (%d); status reports what it knows of them",
+					db, cat->version, CATALOG_VERSION);
+	return true;
+}
+
 static int
 status_database(void *arg, const char *dbname)
 {
 	StatusCmd *st = arg;
 	int outcomes = 0;
 	PGconn *conn = cmd_connect(&st->ctx->settings, dbname, -1, &outcomes);
+	CatalogState cat;
 
 	if (!conn)
 		return outcomes;
+	if (!read_catalog(st, conn, &cat))
+	{
+		PQfinish(conn);
+		return OUTCOME_CONFIG_FAILED;
+	}
 	for (int i = 0; i < st->npolicies && PQstatus(conn) == CONNECTION_OK; i++)
-		outcomes |= status_table(st, conn, PQdb(conn), &st->policies[i]);
+		outcomes |= status_table(st, conn, &cat, PQdb(conn), &st->policies[i]);
 	if (PQstatus(conn) != CONNECTION_OK)
 		outcomes |= OUTCOME_RUNTIME_FAILED;
 	PQfinish(conn);

@@ -1,7 +1,7 @@
 /*
  * status.h: what `ebb status` learns about one table in one database (status.c fills a
  * TableReport from the catalog, the table and the ledger; status_print.c prints it). The
- * report owns the strings of its LastRun.
+ * report owns its time_column and the strings of its LastRun.
  */
 #ifndef EBB_CMD_STATUS_H
 #define EBB_CMD_STATUS_H
@@ -42,6 +42,8 @@ typedef struct TableReport
 {
 	const char *db;
 	const Policy *policy;
+	char *time_column; /* the policy's, or the ledger's when it gives none */
+	bool time_column_from_ledger;
 	bool tz; /* timestamptz column: its times are UTC */
 	int64_t estimated_rows;
 	Stamp oldest, newest;

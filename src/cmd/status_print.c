@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/status.h"
 #include "common/json.h"
@@ -84,7 +85,7 @@ status_print_json(const TableReport *r)
 	json_kv_str(&b, "schema", p->schema);
 	json_kv_str(&b, "table", p->table);
 	json_kv_str(&b, "status", "ok");
-	json_kv_str(&b, "time_column", p->time_column);
+	json_kv_str(&b, "time_column", r->time_column);
 	json_kv_int(&b, "keep_days", p->keep_days);
 	json_kv_str(&b, "dest", p->dest);
 	json_kv_int(&b, "estimated_rows", r->estimated_rows);
@@ -220,7 +221,9 @@ print_text_archive(const TableReport *r)
 	printf("  last run:         %s: %s, started %s, finished %s, %" PRId64 " rows in %" PRId64
 		   " objects\n",
 		   run->run_id, run->status, stamp_text(run->started, true, a, "?"),
-		   stamp_text(run->finished, true, b, "not yet"), run->rows, run->objects);
+		   stamp_text(run->finished, true, b,
+					  strcmp(run->status, "running") == 0 ? "not yet" : "unknown"),
+		   run->rows, run->objects);
 	if (run->message)
 		printf("  last run message: %s\n", run->message);
 }
@@ -256,8 +259,9 @@ status_print_text(const TableReport *r, bool *first)
 		printf("\n");
 	*first = false;
 	printf("%s: %s.%s\n", r->db, r->policy->schema, r->policy->table);
-	printf("  time column:      %s (%s)\n", r->policy->time_column,
-		   r->tz ? "timestamp with time zone" : "timestamp");
+	printf("  time column:      %s (%s%s)\n", r->time_column,
+		   r->tz ? "timestamp with time zone" : "timestamp",
+		   r->time_column_from_ledger ? ", from the ledger" : "");
 	printf("  estimated rows:   %" PRId64 "\n", r->estimated_rows);
 	printf("  oldest:           %s\n", stamp_text(r->oldest, r->tz, a, "none (no rows)"));
 	printf("  newest:           %s\n", stamp_text(r->newest, r->tz, b, "none (no rows)"));

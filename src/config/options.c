@@ -31,7 +31,7 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_TABLE, "table", 't', OPT_KIND_STRING, CMD_ALL, WHERE_CLI, "Policy", "SCHEMA.TABLE", NULL,
 	 "the table (exact names; double-quote a part holding a dot); default schema: public; generate: analytics.events"},
 	{OPT_TIME_COLUMN, "time-column", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "COLUMN", NULL,
-	 "timestamp or timestamptz column that ages the rows"},
+	 "timestamp or timestamptz column that ages the rows; status: the ledger's when not given"},
 	{OPT_KEEP_DAYS, "keep-days", 'k', OPT_KIND_INT, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "Policy", "N", "2",
 	 "keep rows newer than now() minus N days; -1 keeps everything"},
 	{OPT_WINDOW, "window", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Policy", "DURATION", "1h",

@@ -371,9 +371,51 @@ class StatusTest(unittest.TestCase):
         harness.assert_error(self, proc, 2,
                              'ebb: error: database "%s": table "public.nope" does not exist' % db)
         self.assertEqual(proc.stdout, '')
-        proc = ebb('status', '-d', db, '-t', 'nope')
+        proc = ebb('status', '-d', db, '-t', 'nope')  # nor from a ledger
         harness.assert_error(self, proc, 2,
-                             'ebb: error: no time-column given for table "public.nope"')
+                             'ebb: error: database "%s": table "public.nope" does not exist' % db)
+
+    def test_time_column_defaults_to_the_ledgers(self):
+        db = new_db()
+        self.assertEqual(ebb('generate', '-d', db, '--days', '3').rc, 0)
+        settle_stats(db, TABLE, 72)
+        # no ledger row names the table: the existing error, for this database
+        proc = ebb('status', '-d', db, '-t', TABLE)
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": no time-column given'
+                             ' for table "analytics.events"' % db)
+        self.assertEqual(proc.stderr.splitlines()[1:], [
+            'ebb: detail: The ledger of this database records none: no archive run has'
+            ' archived the table here.',
+            'ebb: hint: Use --time-column, or "time-column" in the table\'s section of the'
+            ' config file.'])
+        self.assertEqual(proc.stdout, '')
+        # an older ledger row with another column: the newest row's column wins
+        proc = ebb('archive', '-d', db, '-t', TABLE, '--time-column', 'triggered_at',
+                   '--dest', 'file://' + self.dest, '--keep-days', '3650')
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        PG.psql("""
+            INSERT INTO ebb.archive_ledger (run_id, table_schema, table_name, time_column,
+              window_utc, window_start, window_end, dest, object_key, rows, bytes, sha256,
+              format, compression, columns, ebb_version) VALUES
+             ('r0', 'analytics', 'events', 'created_at', false, '2020-01-01 00:00',
+              '2020-01-01 01:00', 'file:///a', 'k0', 1, 10, 'x', 'csv', 'zstd', '[]', '0')""",
+                db)
+        proc = ebb('archive', '-d', db, '-t', TABLE, '--time-column', 'triggered_at',
+                   '--dest', 'file://' + self.dest)
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        settle_stats(db, TABLE, 48)
+        given = self.status(db)
+        proc = ebb('status', '-d', db, '-t', TABLE, '--json')
+        self.assertEqual((proc.rc, proc.stderr), (0, ''))
+        taken = json.loads(proc.stdout)
+        self.assertEqual(taken['time_column'], 'triggered_at')
+        self.assertEqual(taken, dict(given, cutoff=taken['cutoff']))  # cutoff: from now()
+        self.assertEqual((taken['rows_behind'], taken['archived_rows'], taken['oldest']),
+                         (0, 24 + 1, given['oldest']))
+        proc = ebb('status', '-d', db, '-t', TABLE)
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertIn('  time column:      triggered_at (timestamp, from the ledger)\n',
+                      proc.stdout)
 
 
 if __name__ == '__main__':
