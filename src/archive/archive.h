@@ -61,6 +61,11 @@ typedef struct ArchiveTarget
 	/* What statements read and delete: ONLY "schema"."table" for a table (never a child's
 	 * rows, even one that appears during the run), the parent itself for a partitioned one. */
 	char *from;
+	char *table_rel; /* "schema"."table", the table itself whatever is being archived */
+	/* Fingerprints taken when the checks passed (safety.h): of the table and its dependents,
+	 * and of its columns alone (what a whole partition's copy must hold). */
+	char digest[33];
+	char cols_digest[33];
 	const char *piece_name; /* NULL, or that leaf's schema.name, in row objects' keys */
 	char *time_col;         /* "column" */
 	char *key_prefix;       /* <database>/<schema>.<table> */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "archive/partition.h"
+#include "archive/safety.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "common/time.h"
@@ -20,7 +21,7 @@ typedef struct Pending
 	uint32_t oid;
 	char name[256];
 	char bound[512];
-	char fingerprint[96]; /* "" when the ledger has none (then the row count alone decides) */
+	char fingerprint[160]; /* "" when the ledger has none (then the row count alone decides) */
 	TimeRange window;
 } Pending;
 
@@ -107,7 +108,9 @@ set_state(ArchiveTarget *t, const char *key, const char *state, EbbError *err)
  * an INSERT, each leaves row versions with other ctids and newer xmins. DETACH and SET SCHEMA
  * do not rewrite the heap; a rewrite (VACUUM FULL, CLUSTER) makes equal rows differ, which
  * archives the partition again: never a loss. Hashing the row versions, not the rows' text,
- * keeps it cheap: no output function runs.
+ * keeps it cheap: no output function runs. The relation's columns (safety.h's fingerprint of
+ * them) are part of it: a column added after T1 (no rewrite, so no row version changes) is in
+ * no object, and makes the partition archived again too.
  */
 static bool
 fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, EbbError *err)
@@ -124,9 +127,11 @@ fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen, E
 	buf_free(&sql);
 	if (!ok)
 		return false;
-	snprintf(out, outlen, "%s:%s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	char cols[ARCHIVE_DIGEST_LEN];
+	ok = archive_digest(t->conn, qualified, 0, false, cols, err);
+	snprintf(out, outlen, "%s:%s:%s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), cols);
 	PQclear(res);
-	return true;
+	return ok;
 }
 
 /* Full jitter over an exponential backoff from 100 ms, capped at 5 s (common/retry.h). */
@@ -186,6 +191,24 @@ finalize(ArchiveTarget *t, const PartState *st, char sqlstate[6], EbbError *err)
 	return ok;
 }
 
+/* Removes an object (and its manifest) that no ledger row names any more; gc does it later if
+ * this fails. */
+static void
+remove_unlisted(ArchiveTarget *t, const char *key)
+{
+	EbbError ignored;
+	Buf manifest;
+
+	buf_init(&manifest);
+	buf_printf(&manifest, "%s.manifest.json", key);
+	if (!store_remove(&t->store, key, &ignored) ||
+		!store_remove(&t->store, buf_cstr(&manifest), &ignored))
+		log_warning("could not remove \"%s\", which the ledger no longer names (ebb verify --gc "
+					"removes it)",
+					key);
+	buf_free(&manifest);
+}
+
 /* The rows written into a partition after T1 (late rows) are in the detached table too: it is
  * archived again, whole, as a new object that replaces the first in the ledger. */
 static bool
@@ -205,9 +228,11 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	obj.partition_bound = p->bound;
 	buf_init(&sql);
 	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", st->qualified);
-	char print[96];
+	char print[160];
 	obj.partition_fingerprint = print;
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  archive_check_unchanged(t->conn, "", st->qualified, 0, false, t->cols_digest,
+									  t->policy, err) &&
 			  fingerprint(t, st->qualified, print, sizeof(print), err) &&
 			  pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params,
 					   &res, err);
@@ -249,17 +274,33 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	archive_flush_manifest(t);
 	/* The first object is in no ledger row now: remove it and its manifest (an empty
 	 * partition had none). */
-	if (!old[0])
+	if (old[0])
+		remove_unlisted(t, old);
+	return true;
+}
+
+/*
+ * A partition archived by an earlier run that can no longer be detached: a foreign key added
+ * since references one of its rows. Its rows are still in the table, so its object is
+ * withdrawn (ledger row deleted, then the object removed) and the rows go by the row protocol,
+ * whose DELETE the foreign key checks row by row.
+ */
+static bool
+withdraw(ArchiveTarget *t, Pending *p, const PartState *st, const EbbError *why, EbbError *err)
+{
+	const char *params[1] = {p->key};
+	PGresult *res;
+
+	log_warning("partition %s cannot be detached (%s): its archived copy is withdrawn, its rows "
+				"stay in the table and are archived row by row",
+				st->qualified, why->message);
+	if (!p->key[0])
 		return true;
-	EbbError ignored;
-	Buf manifest;
-	buf_init(&manifest);
-	buf_printf(&manifest, "%s.manifest.json", old);
-	if (!store_remove(&t->store, old, &ignored) ||
-		!store_remove(&t->store, buf_cstr(&manifest), &ignored))
-		log_warning("could not remove \"%s\", replaced by \"%s\" (ebb verify --gc removes it)", old,
-					p->key);
-	buf_free(&manifest);
+	if (!pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params, &res,
+				  err))
+		return false;
+	PQclear(res);
+	remove_unlisted(t, p->key);
 	return true;
 }
 
@@ -277,7 +318,7 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 	buf_init(&sql);
 	buf_printf(&sql, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", st->qualified);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err);
-	char print[96];
+	char print[160];
 	ok = ok && fingerprint(t, st->qualified, print, sizeof(print), err);
 	count = ok ? strtoll(print, NULL, 10) : 0;
 	if (ok && ((uint64_t) count != p->rows || (p->fingerprint[0] && strcmp(print, p->fingerprint))))
@@ -345,6 +386,8 @@ finish(ArchiveTarget *t, Pending *p, EbbError *err)
 			archive_crash_point("partition-detached");
 			continue;
 		}
+		if (strcmp(sqlstate, "23503") == 0 && st.kind == PART_ATTACHED)
+			return withdraw(t, p, &st, err, err);
 		if (strcmp(sqlstate, "55P03") != 0 || attempt >= t->policy->detach_retries)
 		{
 			error_prefix(err, "could not detach partition %s: ", st.qualified);
@@ -402,7 +445,11 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	/* SHARE: the partition's writers wait (its rows must not change under the COPY); its
 	 * readers, and every other partition, do not. */
 	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", leaf->qualified);
+	/* its columns must be the ones the object is written with (a column added to the parent
+	 * after the run's checks is added to the partition too) */
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  archive_check_unchanged(t->conn, "", leaf->qualified, 0, false, t->cols_digest,
+									  t->policy, err) &&
 			  newest_row(t, leaf, &newest, &empty, err) &&
 			  fingerprint(t, leaf->qualified, p->fingerprint, sizeof(p->fingerprint), err);
 	obj.partition_fingerprint = p->fingerprint;
@@ -510,6 +557,12 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 		bool resumed = false;
 		for (int k = 0; k < n; k++)
 			resumed |= pending[k].oid == leaf->oid;
+		if (!resumed && leaf->pinned && !leaf->is_default && leaf->upper <= t->cutoff)
+			log_warning("partition %s is referenced by a foreign key or read by a view: it is "
+						"not detached; its rows are archived %s",
+						leaf->qualified,
+						t->policy->whole_partitions_only ? "only without --whole-partitions-only"
+														 : "row by row");
 		if (resumed || !partition_expired(t, leaf))
 			continue;
 		if (leaf->detach_pending)

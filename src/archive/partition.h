@@ -33,6 +33,7 @@ typedef struct PartLeaf
 	bool is_default;      /* it, or an ancestor, is the DEFAULT of a range on the time column */
 	bool parent_has_default;
 	bool detach_pending;
+	bool pinned;   /* referenced by a foreign key or read by a view: never detached whole */
 	int64_t bytes; /* pg_total_relation_size */
 	double est_rows;
 } PartLeaf;
@@ -48,7 +49,8 @@ typedef struct PartPlan
  * time column. */
 bool partition_plan(ArchiveTarget *t, PartPlan *plan, EbbError *err);
 void partition_plan_free(PartPlan *plan);
-/* Is the leaf wholly before the cutoff (archived whole, or its pending detach finished)? */
+/* Is the leaf wholly before the cutoff, and not pinned (archived whole, or its pending detach
+ * finished)? A pinned leaf's old rows go by the row protocol. */
 bool partition_expired(const ArchiveTarget *t, const PartLeaf *leaf);
 
 /* Resumes the partitions the ledger says are archived but not yet removed, then archives and

@@ -31,7 +31,15 @@ tree_sql(const ArchiveTarget *t, Buf *sql)
 	archive_epoch_us_sql(lo, sql);
 	buf_append_str(sql, " END, CASE WHEN r.hi IS NOT NULL AND r.hi <> 'MAXVALUE' THEN ");
 	archive_epoch_us_sql(hi, sql);
-	buf_append_str(sql, " END FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid"
+	/* Pinned: a foreign key references it (the clone of one that references the parent too:
+	 * DETACH would fail on a referenced row) or a view reads it (DROP would fail). */
+	buf_append_str(sql, " END, EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
+						" WHERE k.contype = 'f' AND k.confrelid = c.oid)"
+						" OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+						" JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
+						" WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+						" AND d.refobjid = c.oid AND w.ev_class <> c.oid)");
+	buf_append_str(sql, " FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid"
 						" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 						" CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid)"
 						" AS expr) b"
@@ -133,6 +141,7 @@ add_leaf(PartPlan *plan, PGresult *res, const Node *nodes, int n, int i)
 	l->detach_pending = strcmp(PQgetvalue(res, i, 6), "t") == 0;
 	l->bytes = strtoll(PQgetvalue(res, i, 8), NULL, 10);
 	l->est_rows = atof(PQgetvalue(res, i, 9));
+	l->pinned = strcmp(PQgetvalue(res, i, 12), "t") == 0;
 }
 
 static int
@@ -226,5 +235,6 @@ partition_plan_free(PartPlan *plan)
 bool
 partition_expired(const ArchiveTarget *t, const PartLeaf *leaf)
 {
-	return !leaf->is_default && leaf->upper != TIME_POS_INFINITY && leaf->upper <= t->cutoff;
+	return !leaf->is_default && !leaf->pinned && leaf->upper != TIME_POS_INFINITY &&
+		   leaf->upper <= t->cutoff;
 }

@@ -337,7 +337,16 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	archive_object_init(t, piece, window, t->piece_name, obj);
 	buf_init(&sql);
 	build_delete_sql(t, piece, &sql);
-	bool ok = pg_exec(t->conn, "BEGIN", err) && archive_in_transaction(t, buf_cstr(&sql), obj, err);
+	/* The lock the DELETE would take, taken first: DDL that would change what the DELETE
+	 * touches waits for COMMIT, and the fingerprint says nothing changed before it. */
+	char *begin = ebb_asprintf("BEGIN; LOCK TABLE %s IN ROW EXCLUSIVE MODE", t->from);
+	bool ok = archive_check_unchanged(t->conn, begin, t->table_rel, t->info.oid, true, t->digest,
+									  t->policy, err);
+	free(begin);
+	if (ok)
+		ok = archive_in_transaction(t, buf_cstr(&sql), obj, err);
+	else
+		archive_rollback(t);
 	buf_free(&sql);
 	if (!ok)
 		archive_fk_hint(err); /* rows of the window are still referenced */

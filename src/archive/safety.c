@@ -1,11 +1,13 @@
 /* safety.c: the refusals of safety.h. */
 #include "archive/safety.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "pg/dependents.h"
+#include "pg/pg.h"
 
 /* ", and also: a on b, c on d" for the items after the first (detail lines stay readable). */
 static void
@@ -106,6 +108,17 @@ refuse_triggers(const Policy *p, const PgDependentList *triggers, EbbError *err)
 	return false;
 }
 
+static bool
+refuse_foreign(const Policy *p, const PgDependentList *foreign, EbbError *err)
+{
+	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has a foreign table as a partition (%s)",
+			  p->schema, p->table, foreign->items[0].name);
+	error_detail(err, "A DELETE through it runs on another server, where ebb cannot check what "
+					  "else it deletes.");
+	error_hint(err, "Archive that table's rows on its own server.");
+	return false;
+}
+
 bool
 archive_check_dependents(PGconn *conn, const TableInfo *info, const Policy *policy, EbbError *err)
 {
@@ -113,11 +126,13 @@ archive_check_dependents(PGconn *conn, const TableInfo *info, const Policy *poli
 
 	if (!pg_dependents(conn, info->oid, &d, err))
 		return false;
-	bool ok = (d.children.count == 0 || refuse_children(policy, &d.children, err)) &&
-			  refuse_cascades(policy, &d.foreign_keys, err) &&
-			  (d.rules.count == 0 || refuse_rules(policy, &d.rules, err)) &&
-			  (d.triggers.count == 0 || policy->allow_delete_triggers ||
-			   refuse_triggers(policy, &d.triggers, err));
+	bool ok =
+		(d.children.count == 0 || refuse_children(policy, &d.children, err)) &&
+		(d.foreign_partitions.count == 0 || refuse_foreign(policy, &d.foreign_partitions, err)) &&
+		refuse_cascades(policy, &d.foreign_keys, err) &&
+		(d.rules.count == 0 || refuse_rules(policy, &d.rules, err)) &&
+		(d.triggers.count == 0 || policy->allow_delete_triggers ||
+		 refuse_triggers(policy, &d.triggers, err));
 	pg_dependents_free(&d);
 	return ok;
 }
@@ -130,4 +145,77 @@ archive_fk_hint(EbbError *err)
 	error_hint(err, "The window was rolled back: nothing was deleted. Archive the rows that "
 					"reference it first (the referencing table's own policy, run before this "
 					"one), or keep these rows longer.");
+}
+
+bool
+archive_digest(PGconn *conn, const char *rel, uint32_t oid, bool whole,
+			   char out[ARCHIVE_DIGEST_LEN], EbbError *err)
+{
+	PGresult *res;
+	Buf sql;
+
+	buf_init(&sql);
+	pg_digest_sql(rel, oid, whole, &sql);
+	bool ok = pg_query(conn, buf_cstr(&sql), 0, NULL, &res, err);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	snprintf(out, ARCHIVE_DIGEST_LEN, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return true;
+}
+
+bool
+archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32_t oid, bool whole,
+						const char *expected, const Policy *table, EbbError *err)
+{
+	Buf sql;
+
+	/* One round trip: BEGIN; LOCK ...; SELECT <fingerprint> (PQexec returns the last result,
+	 * or the first that failed). */
+	buf_init(&sql);
+	buf_printf(&sql, "%s%s", begin, *begin ? "; " : "");
+	pg_digest_sql(rel, oid, whole, &sql);
+	PGresult *res = PQexec(conn, buf_cstr(&sql));
+	buf_free(&sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pg_error_from_result(conn, res, "could not check the table", err);
+		PQclear(res);
+		return false;
+	}
+	bool same = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), expected) == 0;
+	PQclear(res);
+	if (same)
+		return true;
+	error_set(err, EBB_ERR_QUERY, "table \"%s.%s\" changed during the run", table->schema,
+			  table->table);
+	error_detail(err, "Its columns, or the foreign keys, triggers or rules that its DELETE would "
+					  "fire, changed after ebb checked them. This window was rolled back: nothing "
+					  "of it was deleted.");
+	error_hint(err, "Run ebb again: it checks the table anew.");
+	return false;
+}
+
+bool
+archive_check_session(PGconn *conn, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, "SELECT pg_catalog.current_setting('session_replication_role')", 0, NULL,
+				  &res, err))
+		return false;
+	bool origin = strcmp(PQgetvalue(res, 0, 0), "origin") == 0;
+	char role[32];
+	snprintf(role, sizeof(role), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	EbbError ignored;
+	if (origin || pg_exec(conn, "SET session_replication_role = origin", &ignored))
+		return true;
+	error_set(err, EBB_ERR_CONFIG, "ebb's session has session_replication_role \"%s\"", role);
+	error_detail(err, "Triggers and foreign key checks do not fire in it as they do for the "
+					  "application, and ebb's role may not set it back to \"origin\".");
+	error_hint(err, "Remove the setting for ebb's role and database (ALTER ROLE ... RESET "
+					"session_replication_role) or from PGOPTIONS.");
+	return false;
 }

@@ -24,4 +24,25 @@ bool archive_check_dependents(PGconn *conn, const TableInfo *info, const Policy 
 /* Adds the hint for a window that failed on a foreign key violation (SQLSTATE 23503). */
 void archive_fk_hint(EbbError *err);
 
+/*
+ * The checks above hold for a run only while nothing changes: a foreign key, trigger or rule
+ * added between two windows, or a column added, would make a later window delete what its
+ * object does not hold. So each transaction that reads rows to archive first locks the relation
+ * (which makes such DDL wait until COMMIT) and compares the table's fingerprint (pg_digest_sql)
+ * with the one taken when the checks passed.
+ */
+#define ARCHIVE_DIGEST_LEN 33
+
+bool archive_digest(PGconn *conn, const char *rel, uint32_t oid, bool whole,
+					char out[ARCHIVE_DIGEST_LEN], EbbError *err);
+/* Runs `begin` (BEGIN and a LOCK, or "" inside a transaction already locked), then compares
+ * the fingerprint of rel (whole or columns only) with `expected`; fails, naming `table`, when
+ * they differ (the caller rolls back). */
+bool archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32_t oid,
+							 bool whole, const char *expected, const Policy *table, EbbError *err);
+
+/* ebb's session must fire triggers and foreign keys as the application's do: a role or
+ * PGOPTIONS setting session_replication_role = replica is reset to origin, or refused. */
+bool archive_check_session(PGconn *conn, EbbError *err);
+
 #endif

@@ -144,13 +144,46 @@ count_null_times(ArchiveTarget *t, EbbError *err)
 	return ok;
 }
 
+/*
+ * The table's shape and its checks, bracketed by two fingerprints (safety.h): equal, nothing
+ * changed while ebb looked, and each later transaction compares its own with them.
+ */
+static bool
+load_checked(ArchiveTarget *t, EbbError *err)
+{
+	const Policy *p = t->policy;
+	char before[ARCHIVE_DIGEST_LEN] = "", after[ARCHIVE_DIGEST_LEN];
+	uint32_t oid = 0;
+	bool exists;
+
+	if (!pg_table_oid(t->conn, p->schema, p->table, &exists, &oid, err) ||
+		(exists && !archive_digest(t->conn, t->table_rel, oid, true, before, err)) ||
+		!pg_table_info(t->conn, p->schema, p->table, p->time_column, &t->info, err) ||
+		!archive_check_session(t->conn, err) ||
+		!archive_check_dependents(t->conn, &t->info, p, err) ||
+		!archive_digest(t->conn, t->table_rel, oid, false, t->cols_digest, err) ||
+		!archive_digest(t->conn, t->table_rel, oid, true, after, err))
+		return false;
+	snprintf(t->digest, sizeof(t->digest), "%s", after);
+	if (t->info.oid == oid && strcmp(before, after) == 0)
+		return true;
+	error_set(err, EBB_ERR_QUERY, "table \"%s.%s\" changed while ebb checked it", p->schema,
+			  p->table);
+	error_hint(err, "Run ebb again.");
+	return false;
+}
+
 static bool
 target_prepare(ArchiveTarget *t, EbbError *err)
 {
 	const Policy *p = t->policy;
 	Buf b;
 
-	if (!pg_table_info(t->conn, p->schema, p->table, p->time_column, &t->info, err))
+	buf_init(&b);
+	pg_quote_qualified(&b, p->schema, p->table);
+	t->table_rel = ebb_strdup(buf_cstr(&b));
+	buf_free(&b);
+	if (!load_checked(t, err))
 		return false;
 	buf_init(&b);
 	pg_quote_qualified(&b, p->schema, p->table);
@@ -166,8 +199,7 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	buf_free(&b);
 	choose_encoding(t);
 	t->columns_json = columns_json(&t->info.shape);
-	if (!require_index(t, err) || !archive_check_dependents(t->conn, &t->info, p, err) ||
-		!store_open(p->dest, &t->settings->store, &t->store, err))
+	if (!require_index(t, err) || !store_open(p->dest, &t->settings->store, &t->store, err))
 		return false;
 	if (!t->settings->dry_run && !store_check(&t->store, err))
 		return false;
@@ -183,6 +215,7 @@ target_free(ArchiveTarget *t)
 	pg_table_info_free(&t->info);
 	store_close(&t->store);
 	free(t->qualified);
+	free(t->table_rel);
 	free(t->from);
 	free(t->time_col);
 	free(t->key_prefix);

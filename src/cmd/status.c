@@ -14,6 +14,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "archive/partition.h"
+#include "archive/safety.h"
 #include "catalog/catalog.h"
 #include "cmd/status.h"
 #include "common/time.h"
@@ -62,6 +63,7 @@ static void
 report_free(TableReport *r)
 {
 	free(r->time_column);
+	free(r->refusal);
 	free(r->run.run_id);
 	free(r->run.status);
 	free(r->run.message);
@@ -162,18 +164,22 @@ fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 	buf_init(&tbl);
 	buf_init(&col);
 	buf_init(&sql);
+	/* ONLY, as archive reads: never an inheritance child's rows */
+	if (info->relkind != 'p')
+		buf_append_str(&tbl, "ONLY ");
 	pg_quote_qualified(&tbl, info->schema, info->table);
 	pg_quote_ident(&col, r->time_column);
 	const char *t = buf_cstr(&tbl), *c = buf_cstr(&col);
 	buf_printf(&sql,
 			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US(
 				   "c.cutoff") ","
-							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff)"
+							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff),"
+							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s IS NULL)"
 							   " FROM (SELECT CASE WHEN $1::int4 >= 0 THEN %s"
 							   " - pg_catalog.make_interval(days => $1::int4) END AS cutoff) c,"
 							   " (SELECT pg_catalog.min(%s) AS v FROM %s) o, (SELECT "
 							   "pg_catalog.max(%s) AS v FROM %s) n",
-			   t, c, r->tz ? "pg_catalog.now()" : "LOCALTIMESTAMP", c, t, c, t);
+			   t, c, t, c, r->tz ? "pg_catalog.now()" : "LOCALTIMESTAMP", c, t, c, t);
 	bool ok = pg_query(conn, buf_cstr(&sql), 1, params, &res, err);
 	buf_free(&tbl);
 	buf_free(&col);
@@ -184,6 +190,7 @@ fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
 	r->newest = get_stamp(res, 0, 1);
 	r->cutoff = get_stamp(res, 0, 2);
 	r->rows_behind = get_int64(res, 0, 3);
+	r->null_times = get_int64(res, 0, 4);
 	PQclear(res);
 	if (r->cutoff.set && r->oldest.set && r->oldest.us < r->cutoff.us)
 		r->lag_us = r->cutoff.us - r->oldest.us;
@@ -323,6 +330,18 @@ fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *er
 		return false;
 	}
 	r->tz = info.time_is_tz;
+	EbbError refusal;
+	error_init(&refusal);
+	if (!archive_check_dependents(conn, &info, p, &refusal))
+	{
+		if (refusal.code != EBB_ERR_CONFIG) /* the catalog could not be read */
+		{
+			*err = refusal;
+			pg_table_info_free(&info);
+			return false;
+		}
+		r->refusal = ebb_strdup(refusal.message);
+	}
 	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
 			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
 			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&

@@ -49,6 +49,8 @@ typedef struct TableReport
 	Stamp oldest, newest;
 	Stamp cutoff;        /* unset with keep-days -1 */
 	int64_t rows_behind; /* rows older than the cutoff */
+	int64_t null_times;  /* rows whose time column is NULL: in no window */
+	char *refusal;       /* why archive would refuse the table (safety.h), or NULL */
 	int64_t lag_us;      /* cutoff - oldest when the oldest row is older, else 0 */
 	int64_t objects, archived_rows, archived_bytes; /* from the ledger */
 	bool windows_utc;                               /* the ledger's windows are UTC */

@@ -93,6 +93,8 @@ status_print_json(const TableReport *r)
 	json_kv_stamp(&b, "newest", r->newest, r->tz);
 	json_kv_stamp(&b, "cutoff", r->cutoff, r->tz);
 	json_kv_int(&b, "rows_behind", r->rows_behind);
+	json_kv_int(&b, "null_time_rows", r->null_times);
+	json_kv_str(&b, "refused", r->refusal);
 	json_kv_int(&b, "lag_seconds", r->lag_us / USECS_PER_SEC);
 	json_kv_int(&b, "archived_objects", r->objects);
 	json_kv_int(&b, "archived_rows", r->archived_rows);
@@ -185,6 +187,10 @@ print_text_policy(const TableReport *r)
 	}
 	printf("  policy:           keep %d days, cutoff %s\n", r->policy->keep_days,
 		   stamp_text(r->cutoff, r->tz, t, "none"));
+	if (r->refusal)
+		printf("  refused:          %s\n", r->refusal);
+	if (r->null_times > 0)
+		printf("  null times:       %" PRId64 " rows (never archived)\n", r->null_times);
 	if (r->rows_behind == 0 && r->lag_us == 0)
 	{
 		printf("  behind policy:    nothing\n");

@@ -91,12 +91,14 @@ pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 	PQsetNoticeProcessor(conn, pg_notice_processor, NULL);
 	/* As PostgreSQL's own client programs do: nothing user-writable on the search path, so
 	 * that no object in the tenant's database can hijack an unqualified name (CVE-2018-1058).
-	 * Output settings are fixed so that archived text is the same whatever the role's defaults. */
+	 * Output settings are fixed so that archived text is the same whatever the role's defaults.
+	 * row_security = off, as pg_dump does: a query that a row-level security policy would
+	 * filter fails instead, so that ebb never takes the rows it sees for all the rows. */
 	if (!pg_exec(conn, "SELECT pg_catalog.set_config('search_path', '', false)", err) ||
 		!pg_exec(conn,
 				 "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
 				 "SET extra_float_digits = 1; SET bytea_output = 'hex';"
-				 "SET standard_conforming_strings = on",
+				 "SET standard_conforming_strings = on; SET row_security = off",
 				 err))
 		return false;
 	if (PQsetClientEncoding(conn, "UTF8") != 0)

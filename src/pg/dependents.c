@@ -13,40 +13,59 @@
 	"(SELECT $1::pg_catalog.oid UNION SELECT relid FROM "                                          \
 	"pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass))"
 
-/* Each query returns (name, relation, action). */
+/* Each query returns (name, relation, action), without ORDER BY (the caller orders them). */
 static const char fk_sql[] =
-	/* conparentid = 0: a constraint cloned onto partitions (of either side) once */
-	"SELECT c.conname, c.conrelid::pg_catalog.regclass::pg_catalog.text, c.confdeltype"
+	/* Every constraint, clones onto partitions included (archiving one partition directly,
+	 * the clone of its parent's foreign key is what fires), named once by the referencing
+	 * side's root table. */
+	"SELECT DISTINCT c.conname, coalesce(pg_catalog.pg_partition_root(c.conrelid), c.conrelid)"
+	"::pg_catalog.regclass::pg_catalog.text, c.confdeltype::pg_catalog.text"
 	" FROM pg_catalog.pg_constraint c"
-	" WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid IN " TREE " ORDER BY 2, 1";
+	" WHERE c.contype = 'f' AND c.confrelid IN " TREE;
 
-/* tgtype bit 3 (8) is DELETE, row or statement level. Enabled means it fires in ebb's session
- * ('O': origin and local, 'A': always); replica-only and disabled ones do not. */
+/* tgtype bit 3 (8) is DELETE, bit 0 (1) row level. Each relation's own entry decides: a clone
+ * on a partition is enabled or disabled on its own ('O': origin and local, 'A': always; replica
+ * and disabled ones do not fire in ebb's session, which runs as origin). A row trigger's entry
+ * on a partitioned table never fires itself: its clones on the partitions do. */
 static const char trigger_sql[] =
-	"SELECT t.tgname, t.tgrelid::pg_catalog.regclass::pg_catalog.text, ' '"
-	" FROM pg_catalog.pg_trigger t"
-	" WHERE t.tgrelid IN " TREE " AND NOT t.tgisinternal AND t.tgparentid = 0"
-	" AND t.tgenabled IN ('O', 'A') AND (t.tgtype::pg_catalog.int4 & 8) <> 0 ORDER BY 2, 1";
+	"SELECT DISTINCT t.tgname, t.tgrelid::pg_catalog.regclass::pg_catalog.text, ' '"
+	" FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class r ON r.oid = t.tgrelid"
+	" WHERE t.tgrelid IN " TREE " AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A')"
+	" AND (t.tgtype::pg_catalog.int4 & 8) <> 0"
+	" AND NOT (r.relkind = 'p' AND (t.tgtype::pg_catalog.int4 & 1) <> 0)";
 
 static const char rule_sql[] =
 	"SELECT r.rulename, r.ev_class::pg_catalog.regclass::pg_catalog.text, ' '"
 	" FROM pg_catalog.pg_rewrite r"
-	" WHERE r.ev_class IN " TREE " AND r.ev_type = '4' AND r.ev_enabled IN ('O', 'A')"
-	" ORDER BY 2, 1";
+	" WHERE r.ev_class IN " TREE " AND r.ev_type = '4' AND r.ev_enabled IN ('O', 'A')";
 
 static const char children_sql[] =
 	"SELECT c.oid::pg_catalog.regclass::pg_catalog.text, c.oid::pg_catalog.regclass::"
 	"pg_catalog.text, ' ' FROM pg_catalog.pg_inherits i"
 	" JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid"
-	" WHERE i.inhparent = $1::pg_catalog.oid AND NOT c.relispartition ORDER BY 1";
+	" WHERE i.inhparent = $1::pg_catalog.oid AND NOT c.relispartition";
+
+/* A DELETE through a foreign partition runs on another server, where ebb sees nothing. */
+static const char foreign_sql[] =
+	"SELECT c.oid::pg_catalog.regclass::pg_catalog.text, c.oid::pg_catalog.regclass::"
+	"pg_catalog.text, ' ' FROM pg_catalog.pg_class c"
+	" WHERE c.oid IN " TREE " AND c.relkind = 'f'";
+
+/* What the fingerprint covers: not the children, which no statement reads (ONLY). */
+static const char *const lists[] = {fk_sql, trigger_sql, rule_sql, foreign_sql};
 
 static bool
 read_list(PGconn *conn, const char *sql, const char *oid, PgDependentList *out, EbbError *err)
 {
 	const char *params[1] = {oid};
 	PGresult *res;
+	Buf q;
 
-	if (!pg_query(conn, sql, 1, params, &res, err))
+	buf_init(&q);
+	buf_printf(&q, "%s ORDER BY 2, 1", sql);
+	bool ok = pg_query(conn, buf_cstr(&q), 1, params, &res, err);
+	buf_free(&q);
+	if (!ok)
 		return false;
 	out->count = PQntuples(res);
 	out->items = ebb_malloc(sizeof(PgDependent) * (size_t) (out->count ? out->count : 1));
@@ -67,7 +86,8 @@ pg_dependents(PGconn *conn, uint32_t oid, TableDependents *out, EbbError *err)
 	if (read_list(conn, fk_sql, text, &out->foreign_keys, err) &&
 		read_list(conn, trigger_sql, text, &out->triggers, err) &&
 		read_list(conn, rule_sql, text, &out->rules, err) &&
-		read_list(conn, children_sql, text, &out->children, err))
+		read_list(conn, children_sql, text, &out->children, err) &&
+		read_list(conn, foreign_sql, text, &out->foreign_partitions, err))
 		return true;
 	error_prefix(err, "could not read what depends on the table: ");
 	return false;
@@ -92,6 +112,49 @@ pg_dependents_free(TableDependents *d)
 	list_free(&d->triggers);
 	list_free(&d->rules);
 	list_free(&d->children);
+	list_free(&d->foreign_partitions);
+}
+
+/* sql with every "$1" replaced by the literal oid. */
+static void
+append_with_oid(Buf *out, const char *sql, const char *oid)
+{
+	for (const char *p = sql; *p; p++)
+	{
+		if (p[0] == '$' && p[1] == '1')
+		{
+			buf_printf(out, "'%s'", oid);
+			p++;
+		}
+		else
+			buf_append_char(out, *p);
+	}
+}
+
+void
+pg_digest_sql(const char *rel, uint32_t oid, bool whole, Buf *sql)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%u", oid);
+	/* Columns by name: a partition holds its parent's columns in any order. */
+	buf_printf(sql,
+			   "SELECT pg_catalog.md5(pg_catalog.concat_ws('|', %s, (SELECT pg_catalog.string_agg("
+			   "a.attname::pg_catalog.text || ':' || a.atttypid::pg_catalog.text || ':' ||"
+			   " a.atttypmod::pg_catalog.text || ':' || a.attgenerated::pg_catalog.text,"
+			   " ',' ORDER BY a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = ",
+			   whole ? "'relation ' || c.oid::pg_catalog.text" : "''");
+	buf_append_str(sql, "c.oid AND a.attnum > 0 AND NOT a.attisdropped)");
+	for (size_t i = 0; whole && i < sizeof(lists) / sizeof(lists[0]); i++)
+	{
+		buf_append_str(sql, ", (SELECT pg_catalog.string_agg(q.n || '/' || q.r || '/' || q.a, ','"
+							" ORDER BY q.r, q.n) FROM (");
+		append_with_oid(sql, lists[i], text);
+		buf_append_str(sql, ") q(n, r, a))");
+	}
+	buf_append_str(sql, ")) FROM pg_catalog.pg_class c WHERE c.oid = ");
+	pg_quote_literal(sql, rel);
+	buf_append_str(sql, "::pg_catalog.regclass");
 }
 
 const char *

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 
 /* pg_constraint.confdeltype */
@@ -36,14 +37,24 @@ typedef struct PgDependentList
 
 typedef struct TableDependents
 {
-	PgDependentList foreign_keys; /* referencing the table or a partition of it */
-	PgDependentList triggers;     /* enabled, user-defined, firing on DELETE */
-	PgDependentList rules;        /* enabled rules ON DELETE */
-	PgDependentList children;     /* inheritance children that are not partitions */
+	PgDependentList foreign_keys;       /* referencing the table or a partition of it */
+	PgDependentList triggers;           /* enabled, user-defined, firing on DELETE */
+	PgDependentList rules;              /* enabled rules ON DELETE */
+	PgDependentList children;           /* inheritance children that are not partitions */
+	PgDependentList foreign_partitions; /* foreign tables in its partition tree */
 } TableDependents;
 
 bool pg_dependents(PGconn *conn, uint32_t oid, TableDependents *out, EbbError *err);
 void pg_dependents_free(TableDependents *d);
+
+/*
+ * A query (one row, one md5 text) fingerprinting what the archive relies on for relation `rel`
+ * (a quoted qualified name, resolved now: a table swapped in under the name differs): its
+ * columns, by name, with types, typmods and generation; and when `whole`, its oid and every
+ * dependent above of the table whose oid is `oid`. Taken when the checks pass, and again in each
+ * transaction once the relation is locked: equal fingerprints, the checks still hold.
+ */
+void pg_digest_sql(const char *rel, uint32_t oid, bool whole, Buf *sql);
 
 /* "CASCADE", "SET NULL", ... for a confdeltype. */
 const char *pg_fk_action_name(char action);

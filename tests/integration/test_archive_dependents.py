@@ -8,6 +8,7 @@ deleted, no object left behind. Every statement reads and deletes ONLY the table
 created while a run is under way keeps its rows and columns. --allow-delete-triggers archives
 a table with a DELETE trigger, which then fires once per archived row."""
 
+import json
 import os
 import signal
 import sys
@@ -39,14 +40,14 @@ INSERT INTO orders SELECT g, date_trunc('day', now()) - g * interval '1 day' + i
 """
 
 
-class DependentsTest(unittest.TestCase):
+class DependentsBase(unittest.TestCase):
     def setUp(self):
         self.db = pu.new_db(PG, 'dep')
         self.dest, self.path = pu.make_dest(self)
         PG.psql(ORDERS_DDL, self.db)
 
-    def archive(self, *extra, table=ORDERS):
-        return pu.archive(PG, self.db, self.dest, '--time-column', 'ts', *extra, table=table)
+    def archive(self, *extra, table=ORDERS, **kw):
+        return pu.archive(PG, self.db, self.dest, *extra, table=table, time_column='ts', **kw)
 
     def items(self):
         return PG.query('SELECT id, order_id, item FROM order_items ORDER BY id', self.db)
@@ -67,6 +68,9 @@ class DependentsTest(unittest.TestCase):
         self.assertEqual(pu.files_under(self.path) if os.path.exists(self.path) else set(),
                          set())
 
+
+
+class DependentsTest(DependentsBase):
     def test_cascading_foreign_key_is_refused(self):
         PG.psql("CREATE TABLE order_items (id serial, order_id int REFERENCES orders (id)"
                 " ON DELETE CASCADE, item text);"
@@ -81,6 +85,23 @@ class DependentsTest(unittest.TestCase):
             'Archive the referencing table first, or make the constraint ON DELETE NO ACTION: a'
             ' window whose rows are still referenced then fails, deleting nothing.')
         self.assertEqual(self.items(), items)
+
+    def test_status_shows_the_refusal(self):
+        PG.psql("CREATE TABLE order_items (order_id int REFERENCES orders (id)"
+                " ON DELETE CASCADE)", self.db)
+        message = ('table "public.orders" is referenced by foreign key'
+                   ' "order_items_order_id_fkey" of table public.order_items with ON DELETE'
+                   ' CASCADE')
+        args = ['status', '--table', ORDERS, '--time-column', 'ts']
+        proc = harness.run_ebb(args + ['--json'], env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        report = json.loads(proc.stdout)
+        self.assertEqual((report['refused'], report['rows_behind']), (message, 8))
+        proc = harness.run_ebb(args, env=PG.env(self.db))
+        self.assertIn('  refused:          %s\n' % message, proc.stdout)
+        PG.psql('DROP TABLE order_items', self.db)
+        proc = harness.run_ebb(args + ['--json'], env=PG.env(self.db))
+        self.assertIsNone(json.loads(proc.stdout)['refused'])
 
     def test_set_null_and_set_default_are_refused_and_all_listed(self):
         PG.psql("CREATE SCHEMA shop;"
@@ -178,7 +199,7 @@ class DependentsTest(unittest.TestCase):
         PG.psql("CREATE TABLE order_items (order_id int REFERENCES orders (id));"
                 "INSERT INTO order_items VALUES (1), (2)", self.db)
         before = harness.table_rows_csv(PG, self.db, ORDERS)
-        pu.assert_ok(self, self.archive('--keep-days', '3'))
+        pu.assert_ok(self, self.archive(keep_days=3))
         left, archived = harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=7)
         self.assertEqual(sorted(int(r[0]) for r in left), [1, 2, 3])
 
@@ -202,7 +223,7 @@ class DependentsTest(unittest.TestCase):
         """Statements use ONLY: a child that appears after the checks (while the run is stopped
         with the table locked) is neither deleted from nor read."""
         before = harness.table_rows_csv(PG, self.db, 'ONLY ' + ORDERS)
-        proc = pu.start_ebb(PG, self.db, self.dest, '--time-column', 'ts', table=ORDERS,
+        proc = pu.start_ebb(PG, self.db, self.dest, table=ORDERS, time_column='ts',
                             env={'EBB_TEST_STOP_AT': 'locked'})
         try:
             pu.wait_stopped(proc)
@@ -283,12 +304,265 @@ class DependentsTest(unittest.TestCase):
         self.create_trigger()
         PG.psql('ALTER TABLE orders DISABLE TRIGGER orders_audit', self.db)
         before = harness.table_rows_csv(PG, self.db, ORDERS)
-        pu.assert_ok(self, self.archive('--keep-days', '6'))
+        pu.assert_ok(self, self.archive(keep_days=6))
         harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=4)
         PG.psql('ALTER TABLE orders ENABLE REPLICA TRIGGER orders_audit', self.db)
         pu.assert_ok(self, self.archive())
         harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=8)
         self.assertEqual(PG.query('SELECT count(*) FROM audit', self.db), [('0',)])
+
+
+# Three daily partitions ten, five and zero days back (two expired under keep-days 2), 5 rows each.
+PARTED_DDL = """
+CREATE TABLE ev (id int, ts timestamptz NOT NULL, PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
+CREATE INDEX ON ev (ts);
+SELECT date_trunc('day', now(), 'UTC') AS d0 \gset
+CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM (:'d0'::timestamptz - interval '10 days')
+  TO (:'d0'::timestamptz - interval '9 days');
+CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM (:'d0'::timestamptz - interval '5 days')
+  TO (:'d0'::timestamptz - interval '4 days');
+CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM (:'d0'::timestamptz - interval '1 day')
+  TO (MAXVALUE);
+INSERT INTO ev SELECT g, :'d0'::timestamptz - interval '10 days' + g * interval '1 hour'
+  FROM generate_series(1, 5) g;
+INSERT INTO ev SELECT g + 10, :'d0'::timestamptz - interval '5 days' + g * interval '1 hour'
+  FROM generate_series(1, 5) g;
+INSERT INTO ev SELECT g + 20, now() - g * interval '1 minute' FROM generate_series(1, 5) g;
+"""
+EV = 'public.ev'
+
+
+class ChangesDuringARunTest(DependentsBase):
+    """What the checks found must hold for every window: each window's transaction locks the
+    table, then compares its fingerprint (columns, foreign keys, triggers, rules) with the one
+    taken when the checks passed. A change between two windows fails the next window, which
+    deletes nothing; the next run checks anew."""
+
+    def run_with_change(self, sql, stage='after-commit:1', table=ORDERS, extra=()):
+        proc = pu.start_ebb(PG, self.db, self.dest, *extra, table=table, time_column='ts',
+                            env={'EBB_TEST_STOP_AT': stage})
+        try:
+            pu.wait_stopped(proc)
+            PG.psql(sql, self.db)
+            os.kill(proc.pid, signal.SIGCONT)
+            return pu.finish(proc)
+        finally:
+            pu.kill_if_running(proc)
+
+    def assert_changed(self, rc, err, table='public.orders'):
+        self.assertEqual(rc, 1, err)
+        self.assertIn('ebb: error: database "%s": table "%s" changed during the run'
+                      % (self.db, table), err)
+        self.assertIn('This window was rolled back: nothing of it was deleted.', err)
+
+    def test_cascading_foreign_key_added_between_windows(self):
+        PG.psql("CREATE TABLE items (t_id int); INSERT INTO items SELECT id FROM orders", self.db)
+        before = harness.table_rows_csv(PG, self.db, ORDERS)
+        rc, out, err = self.run_with_change(
+            'DELETE FROM items WHERE t_id NOT IN (SELECT id FROM orders);'
+            'ALTER TABLE items ADD FOREIGN KEY (t_id) REFERENCES orders ON DELETE CASCADE')
+        self.assert_changed(rc, err)
+        harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=1)
+        # the items of every order left are there
+        self.assertEqual(PG.query('SELECT count(*) FROM items', self.db), [('9',)])
+        harness.assert_error(
+            self, self.archive(), 2,
+            'ebb: error: database "%s": table "public.orders" is referenced by foreign key'
+            ' "items_t_id_fkey" of table public.items with ON DELETE CASCADE' % self.db)
+
+    def test_delete_trigger_added_between_windows(self):
+        PG.psql("CREATE TABLE other (id int); INSERT INTO other SELECT id FROM orders", self.db)
+        before = harness.table_rows_csv(PG, self.db, ORDERS)
+        rc, out, err = self.run_with_change(
+            "CREATE FUNCTION del_other() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN DELETE FROM public.other WHERE id = old.id; RETURN NULL; END $$;"
+            "CREATE TRIGGER t_del AFTER DELETE ON orders FOR EACH ROW"
+            " EXECUTE FUNCTION del_other()")
+        self.assert_changed(rc, err)
+        harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=1)
+        self.assertEqual(PG.query('SELECT count(*) FROM other', self.db), [('10',)])
+
+    def test_column_added_between_windows(self):
+        rc, out, err = self.run_with_change(
+            "ALTER TABLE orders ADD COLUMN extra text; UPDATE orders SET extra = 'x' || id")
+        self.assert_changed(rc, err)
+        # the first window's object holds the old columns; every other row keeps its value
+        self.assertEqual(len(pu.ledger(PG, self.db, table=ORDERS)), 1)
+        self.assertEqual(PG.query("SELECT count(*) FROM orders WHERE extra = 'x' || id",
+                                  self.db), [('9',)])
+        # the next run archives them with the new column
+        before = harness.table_rows_csv(PG, self.db, ORDERS)
+        PG.psql('TRUNCATE ebb.archive_ledger', self.db)  # the oracle reads one shape
+        pu.assert_ok(self, self.archive())
+        harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=7)
+
+    def test_column_added_after_a_partition_was_archived(self):
+        """T1 archived ev_a without the column; the column and its values appear before the
+        detach: the partition is archived again with them (the fingerprint covers columns),
+        never dropped with only its first object."""
+        PG.psql(PARTED_DDL, self.db)
+        rc, out, err = self.run_with_change(
+            "ALTER TABLE ev ADD COLUMN extra text; UPDATE ev SET extra = 'x' || id",
+            stage='partition-archived:1', table=EV)
+        self.assertEqual(rc, 1, err)
+        self.assertIn('table "public.ev" changed during the run', err)
+        # ev_a is detached (its rows changed after T1: archived again, which the changed
+        # columns stopped), not dropped: its rows are still there
+        self.assertEqual(PG.query("SELECT count(*) FROM ev_a WHERE extra = 'x' || id", self.db),
+                         [('5',)])
+        before = harness.table_rows_csv(PG, self.db, EV) + harness.table_rows_csv(
+            PG, self.db, 'public.ev_a')
+        pu.assert_ok(self, self.archive(table=EV))
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=10)
+        self.assertEqual(PG.query("SELECT relname FROM pg_class WHERE relname IN"
+                                  " ('ev_a', 'ev_b')", self.db), [])
+
+
+class PartitionsTest(DependentsBase):
+    def test_archiving_a_partition_sees_its_parents_foreign_keys(self):
+        PG.psql(PARTED_DDL + "CREATE TABLE ev_ref (ev_id int, ev_ts timestamptz,"
+                " FOREIGN KEY (ev_id, ev_ts) REFERENCES ev ON DELETE CASCADE)", self.db)
+        self.assert_refused(
+            'ebb: error: database "%s": table "public.ev_a" is referenced by foreign key'
+            ' "ev_ref_ev_id_ev_ts_fkey1" of table public.ev_ref with ON DELETE CASCADE' % self.db,
+            table='public.ev_a')
+
+    def test_trigger_disabled_on_the_parent_enabled_on_a_partition(self):
+        PG.psql(PARTED_DDL + "CREATE TABLE other (id int);"
+                "CREATE FUNCTION del_other() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN DELETE FROM public.other WHERE id = old.id; RETURN NULL; END $$;"
+                "CREATE TRIGGER ev_del AFTER DELETE ON ev FOR EACH ROW"
+                " EXECUTE FUNCTION del_other();"
+                "ALTER TABLE ev DISABLE TRIGGER ev_del;"
+                "ALTER TABLE ev_new DISABLE TRIGGER ev_del;"
+                "ALTER TABLE ev_b ENABLE TRIGGER ev_del", self.db)
+        self.assert_refused(
+            'ebb: error: database "%s": table "public.ev" has a trigger on DELETE ("ev_del" on'
+            ' public.ev_b)' % self.db, table=EV)
+
+    def test_row_trigger_enabled_only_on_the_parent_entry_is_not_refused(self):
+        """A row trigger's entry on a partitioned table never fires: its clones do."""
+        PG.psql(PARTED_DDL + "CREATE TABLE other (id int);"
+                "CREATE FUNCTION del_other() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN DELETE FROM public.other WHERE id = old.id; RETURN NULL; END $$;"
+                "CREATE TRIGGER ev_del AFTER DELETE ON ev FOR EACH ROW"
+                " EXECUTE FUNCTION del_other();"
+                "ALTER TABLE ev_a DISABLE TRIGGER ev_del; ALTER TABLE ev_b DISABLE TRIGGER ev_del;"
+                "ALTER TABLE ev_new DISABLE TRIGGER ev_del", self.db)
+        before = harness.table_rows_csv(PG, self.db, EV)
+        pu.assert_ok(self, self.archive(table=EV))
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=10)
+
+    def test_a_referenced_partition_is_archived_row_by_row_not_detached(self):
+        """A foreign key (NO ACTION) references the partitioned table: DETACH would fail on a
+        referenced row after the partition was archived, blocking the table. Its partitions
+        are archived row by row instead; the referenced row's window stops the run."""
+        PG.psql(PARTED_DDL + "CREATE TABLE ev_ref (ev_id int, ev_ts timestamptz,"
+                " FOREIGN KEY (ev_id, ev_ts) REFERENCES ev);"
+                "INSERT INTO ev_ref SELECT id, ts FROM ev WHERE id = 13", self.db)
+        before = harness.table_rows_csv(PG, self.db, EV)
+        proc = self.archive(table=EV)
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('ebb: warning: partition "public"."ev_a" is referenced by a foreign key or'
+                      ' read by a view: it is not detached; its rows are archived row by row',
+                      proc.stderr)
+        self.assertIn('violates foreign key constraint', proc.stderr)
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=7)
+        self.assertEqual(sorted(r[0] for r in PG.query(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'ev\\_%' AND relkind = 'r'",
+            self.db)), ['ev_a', 'ev_b', 'ev_new', 'ev_ref'])
+
+    def test_a_partition_read_by_a_view_is_not_dropped(self):
+        PG.psql(PARTED_DDL + "CREATE VIEW ev_a_view AS SELECT * FROM ev_a", self.db)
+        before = harness.table_rows_csv(PG, self.db, EV)
+        proc = self.archive(table=EV)
+        pu.assert_ok(self, proc)
+        self.assertIn('partition "public"."ev_a" is referenced by a foreign key or read by a view',
+                      proc.stderr)
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=10)
+        self.assertEqual(PG.query("SELECT count(*) FROM ev_a_view", self.db), [('0',)])
+        self.assertEqual(PG.query("SELECT to_regclass('public.ev_b')", self.db), [(None,)])
+
+    def test_archived_partition_referenced_later_is_withdrawn(self):
+        """ev_a archived (ledger 'archived'), then killed before the detach; a foreign key
+        added meanwhile references one of its rows: the next run withdraws its object (the
+        rows are still in the table) instead of failing at DETACH every run."""
+        PG.psql(PARTED_DDL, self.db)
+        proc = self.archive(table=EV, env={'EBB_TEST_CRASH_AT': 'partition-archived'})
+        self.assertEqual(proc.rc, -9, proc.stderr)
+        pu.wait_backends_gone(PG, self.db)
+        first = pu.ledger(PG, self.db, table=EV)
+        self.assertEqual(len(first), 1)
+        PG.psql("CREATE TABLE ev_ref (ev_id int, ev_ts timestamptz,"
+                " FOREIGN KEY (ev_id, ev_ts) REFERENCES ev);"
+                "INSERT INTO ev_ref SELECT id, ts FROM ev WHERE id = 3", self.db)
+        before = harness.table_rows_csv(PG, self.db, EV)
+        proc = self.archive(table=EV)
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('ebb: warning: partition public.ev_a cannot be detached', proc.stderr)
+        self.assertIn('its archived copy is withdrawn', proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.path, first[0]['object_key'])))
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=2)
+        check = harness.run_ebb(['verify', '--table', EV], env=PG.env(self.db))
+        self.assertIn(' 0 missing, 0 corrupt, 0 orphans', check.stdout)
+
+    def test_foreign_table_partition_is_refused(self):
+        # no unique index: a foreign partition cannot have one
+        PG.psql("CREATE TABLE ev (id int, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);"
+                "CREATE INDEX ON ev (ts);"
+                "CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM ('2000-01-01') TO (MAXVALUE);"
+                "CREATE EXTENSION postgres_fdw;"
+                "CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw"
+                " OPTIONS (dbname 'nowhere');"
+                "CREATE FOREIGN TABLE ev_far PARTITION OF ev FOR VALUES FROM ('1990-01-01')"
+                " TO ('1991-01-01') SERVER elsewhere", self.db)
+        before = harness.table_rows_csv(PG, self.db, 'public.ev_new')
+        for extra in ((), ('--dry-run',)):
+            harness.assert_error(
+                self, self.archive(*extra, table=EV, env={}), 2,
+                'ebb: error: database "%s": table "public.ev" has a foreign table as a partition'
+                ' (public.ev_far)' % self.db)
+        self.assertEqual(harness.table_rows_csv(PG, self.db, 'public.ev_new'), before)
+
+
+class SessionTest(DependentsBase):
+    def test_row_level_security_never_hides_rows(self):
+        """A policy that would hide rows from ebb's role (here the owner, forced) makes ebb's
+        queries fail (row_security off), never archive a partition's visible rows only and
+        drop the others with it."""
+        PG.psql("DROP ROLE IF EXISTS app; CREATE ROLE app LOGIN;"
+                "GRANT CREATE ON DATABASE %s TO app; GRANT CREATE ON SCHEMA public TO app;"
+                % self.db, self.db)
+        PG.psql("SET ROLE app;" + PARTED_DDL.replace(
+                    'PRIMARY KEY (id, ts))', "tenant text DEFAULT 'a', PRIMARY KEY (id, ts))") +
+                "ALTER TABLE ev_a ENABLE ROW LEVEL SECURITY; ALTER TABLE ev_a FORCE ROW LEVEL"
+                " SECURITY; CREATE POLICY p ON ev_a USING (tenant = 'b')", self.db)
+        before = harness.table_rows_csv(PG, self.db, 'public.ev_b') + harness.table_rows_csv(
+            PG, self.db, 'public.ev_new')
+        proc = pu.archive(PG, self.db, self.dest, table=EV, time_column='ts',
+                          env={'PGUSER': 'app'})
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('row-level security', proc.stderr)
+        self.assertEqual(PG.query('SELECT count(*) FROM ev_a', self.db), [('5',)])
+        self.assertEqual(harness.table_rows_csv(PG, self.db, 'public.ev_b')
+                         + harness.table_rows_csv(PG, self.db, 'public.ev_new'), before)
+
+    def test_replica_session_role_is_reset_to_origin(self):
+        """A role default of session_replication_role = replica would keep foreign keys from
+        firing: ebb's session runs as origin, so a referenced window still fails."""
+        PG.psql("CREATE TABLE items (t_id int REFERENCES orders);"
+                "INSERT INTO items VALUES (5);"
+                "ALTER ROLE postgres IN DATABASE %s SET session_replication_role = replica"
+                % self.db, self.db)
+        try:
+            before = harness.table_rows_csv(PG, self.db, ORDERS)
+            proc = self.archive()
+            self.assertEqual(proc.rc, 1, proc.stderr)
+            self.assertIn('violates foreign key constraint', proc.stderr)
+            harness.assert_oracle(self, before, PG, self.db, ORDERS, archived=5)
+        finally:
+            PG.psql("ALTER ROLE postgres IN DATABASE %s RESET session_replication_role"
+                    % self.db, self.db)
 
 
 if __name__ == '__main__':

@@ -34,7 +34,7 @@ class NullTimesTest(unittest.TestCase):
                 "INSERT INTO maybe SELECT g, NULL FROM generate_series(100, 102) g", self.db)
 
     def archive(self, *extra):
-        return pu.archive(PG, self.db, self.dest, '--time-column', 'ts', *extra, table=self.TABLE)
+        return pu.archive(PG, self.db, self.dest, *extra, table=self.TABLE, time_column='ts')
 
     def test_counted_in_dry_run_text_and_json(self):
         proc = self.archive('--dry-run')
@@ -61,6 +61,15 @@ class NullTimesTest(unittest.TestCase):
         proc = self.archive('--json')
         self.assertEqual(json.loads(proc.stdout)['null_time_rows'], 3)
 
+    def test_counted_by_status(self):
+        proc = harness.run_ebb(['status', '--table', self.TABLE, '--time-column', 'ts', '--json'],
+                               env=PG.env(self.db))
+        self.assertEqual(proc.rc, 0, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout)['null_time_rows'], 3)
+        proc = harness.run_ebb(['status', '--table', self.TABLE, '--time-column', 'ts'],
+                               env=PG.env(self.db))
+        self.assertIn('  null times:       3 rows (never archived)\n', proc.stdout)
+
     def test_no_warning_without_nulls(self):
         PG.psql('DELETE FROM maybe WHERE ts IS NULL', self.db)
         proc = self.archive()
@@ -83,14 +92,14 @@ class GeneratedTimeTest(unittest.TestCase):
                 " extract(epoch FROM now() - g * interval '1 day'), 'n' || g"
                 " FROM generate_series(1, 6) g", db)
         before = harness.table_rows_csv(PG, db, self.TABLE)
-        pu.assert_ok(self, pu.archive(PG, db, dest, '--time-column', 'ts', table=self.TABLE))
+        pu.assert_ok(self, pu.archive(PG, db, dest, table=self.TABLE, time_column='ts'))
         # two more old rows, archived as Parquet
         PG.psql("INSERT INTO stamped (id, epoch, note) SELECT g,"
                 " extract(epoch FROM now() - (g - 10) * interval '1 day'), 'm' || g"
                 " FROM generate_series(13, 14) g", db)
         before += harness.table_rows_csv(PG, db, '(SELECT * FROM stamped WHERE id > 10) s')
-        pu.assert_ok(self, pu.archive(PG, db, dest, '--time-column', 'ts', '--format',
-                                      'parquet', table=self.TABLE))
+        pu.assert_ok(self, pu.archive(PG, db, dest, '--format', 'parquet', table=self.TABLE,
+                                      time_column='ts'))
         harness.assert_oracle(self, before, PG, db, self.TABLE, archived=7)
         entries = pu.ledger(PG, db, table=self.TABLE)
         self.assertEqual(len(entries), 7)
