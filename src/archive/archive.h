@@ -120,6 +120,9 @@ bool archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, Archived
 /* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>[_<name>].<ext> */
 void archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
 						size_t outlen);
+/* A leaf's name for archive_object_key: <schema>.<name>, each part with its dots encoded, so
+ * that "a.b".c and a."b.c" differ (the caller frees it). */
+char *archive_leaf_key_name(const char *schema, const char *name);
 /* An empty object record for a piece (name: see archive_object_key; NULL for rows). */
 void archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window,
 						 const char *name, ArchivedObject *obj);

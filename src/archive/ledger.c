@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 static void ledger_text_array(const StrList *keys, Buf *arr);
 
@@ -215,9 +216,9 @@ ledger_mark_interrupted(ArchiveTarget *t, EbbError *err)
 	if (!ok)
 		return false;
 	for (int i = 0; i < PQntuples(res); i++)
-		log_info("run %s of table \"%s.%s\" ended without recording its outcome: marked "
+		log_info("run %s of table %s ended without recording its outcome: marked "
 				 "interrupted",
-				 PQgetvalue(res, i, 0), t->policy->schema, t->policy->table);
+				 PQgetvalue(res, i, 0), pg_message_name(t->policy->schema, t->policy->table).s);
 	PQclear(res);
 	return true;
 }

@@ -7,6 +7,7 @@
 
 #include "archive/partition.h"
 #include "archive/safety.h"
+#include "pg/ident.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "common/time.h"
@@ -437,7 +438,9 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	*skip = false;
 	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
 	/* schema.name in the key: leaves of one range in two schemas must not collide */
-	archive_object_init(t, r, r, p->name, &obj);
+	char *key_name = archive_leaf_key_name(leaf->schema, leaf->name);
+	archive_object_init(t, r, r, key_name, &obj);
+	free(key_name);
 	obj.partition_oid = leaf->oid;
 	obj.partition_name = p->name;
 	obj.partition_bound = leaf->bound;
@@ -459,7 +462,7 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 		time_format_sql(newest, t->info.time_is_tz, when, sizeof(when));
 		log_warning("partition %s holds a row at %s, not before the cutoff: it is not dropped "
 					"(its old rows are archived row by row)",
-					leaf->qualified, when);
+					pg_display_name(leaf->schema, leaf->name).s, when);
 		*skip = true;
 	}
 	buf_reset(&sql);
@@ -483,8 +486,8 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	snprintf(p->key, sizeof(p->key), "%s", obj.rows ? obj.key : "");
 	snprintf(p->bound, sizeof(p->bound), "%s", leaf->bound);
 	if (obj.rows)
-		log_info("partition %s: archived %" PRIu64 " rows to \"%s\"", leaf->qualified, obj.rows,
-				 obj.key);
+		log_info("partition %s: archived %" PRIu64 " rows to \"%s\"",
+				 pg_display_name(leaf->schema, leaf->name).s, obj.rows, obj.key);
 	archive_crash_point("partition-archived");
 	return true;
 }
@@ -560,7 +563,7 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 		if (!resumed && leaf->pinned && !leaf->is_default && leaf->upper <= t->cutoff)
 			log_warning("partition %s is referenced by a foreign key or read by a view: it is "
 						"not detached; its rows are archived %s",
-						leaf->qualified,
+						pg_display_name(leaf->schema, leaf->name).s,
 						t->policy->whole_partitions_only ? "only without --whole-partitions-only"
 														 : "row by row");
 		if (resumed || !partition_expired(t, leaf))

@@ -4,6 +4,7 @@
 
 #include "archive/partition.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 /*
  * The partition tree in level order, each relation with its parent, its bound, whether the
@@ -160,9 +161,8 @@ check_root(const ArchiveTarget *t, PGresult *res, EbbError *err)
 
 	if (n <= 1 || by_time)
 		return true; /* no partition yet: nothing to plan */
-	error_set(err, EBB_ERR_CONFIG,
-			  "table \"%s.%s\" is not range-partitioned by its time column \"%s\"",
-			  t->policy->schema, t->policy->table, t->policy->time_column);
+	error_set(err, EBB_ERR_CONFIG, "table %s is not range-partitioned by its time column \"%s\"",
+			  pg_message_name(t->policy->schema, t->policy->table).s, t->policy->time_column);
 	error_detail(err, "ebb archives a partitioned table partition by partition, from the "
 					  "partitions' time ranges.");
 	error_hint(err,

@@ -485,6 +485,19 @@ archive_object_key_prefix(const char *dbname, const char *schema, const char *ta
 	append_key_segment(out, table, true);
 }
 
+char *
+archive_leaf_key_name(const char *schema, const char *name)
+{
+	Buf b;
+
+	buf_init(&b);
+	append_key_segment(&b, schema, true);
+	buf_append_char(&b, '.');
+	append_key_segment(&b, name, true);
+	buf_cstr(&b);
+	return b.data;
+}
+
 void
 archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
 				   size_t outlen)

@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "pg/dependents.h"
 #include "pg/pg.h"
+#include "pg/ident.h"
 
 /* ", and also: a on b, c on d" for the items after the first (detail lines stay readable). */
 static void
@@ -32,7 +33,8 @@ refuse_children(const Policy *p, const PgDependentList *children, EbbError *err)
 	buf_init(&names);
 	for (int i = 0; i < children->count; i++)
 		buf_printf(&names, "%s%s", i ? ", " : "", children->items[i].name);
-	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has inheritance children", p->schema, p->table);
+	error_set(err, EBB_ERR_CONFIG, "table %s has inheritance children",
+			  pg_message_name(p->schema, p->table).s);
 	error_detail(err,
 				 "Children: %s. Their rows, with their own columns, are not the table's own "
 				 "rows; ebb does not archive a table with inheritance children.",
@@ -58,8 +60,8 @@ refuse_cascades(const Policy *p, const PgDependentList *fks, EbbError *err)
 		return true;
 	}
 	error_set(err, EBB_ERR_CONFIG,
-			  "table \"%s.%s\" is referenced by foreign key \"%s\" of table %s with ON DELETE %s",
-			  p->schema, p->table, bad.items[0].name, bad.items[0].relation,
+			  "table %s is referenced by foreign key \"%s\" of table %s with ON DELETE %s",
+			  pg_message_name(p->schema, p->table).s, bad.items[0].name, bad.items[0].relation,
 			  pg_fk_action_name(bad.items[0].action));
 	buf_init(&detail);
 	buf_append_str(&detail, "Deleting archived rows would delete or change rows of the "
@@ -79,8 +81,9 @@ refuse_rules(const Policy *p, const PgDependentList *rules, EbbError *err)
 {
 	Buf detail;
 
-	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has a rule on DELETE (\"%s\" on %s)", p->schema,
-			  p->table, rules->items[0].name, rules->items[0].relation);
+	error_set(err, EBB_ERR_CONFIG, "table %s has a rule on DELETE (\"%s\" on %s)",
+			  pg_message_name(p->schema, p->table).s, rules->items[0].name,
+			  rules->items[0].relation);
 	buf_init(&detail);
 	buf_append_str(&detail, "A rule rewrites ebb's DELETE: the rows it removes, or what else it "
 							"changes, would not be the rows archived.");
@@ -96,8 +99,9 @@ refuse_triggers(const Policy *p, const PgDependentList *triggers, EbbError *err)
 {
 	Buf detail;
 
-	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has a trigger on DELETE (\"%s\" on %s)",
-			  p->schema, p->table, triggers->items[0].name, triggers->items[0].relation);
+	error_set(err, EBB_ERR_CONFIG, "table %s has a trigger on DELETE (\"%s\" on %s)",
+			  pg_message_name(p->schema, p->table).s, triggers->items[0].name,
+			  triggers->items[0].relation);
 	buf_init(&detail);
 	buf_append_str(&detail, "A trigger may delete or write rows elsewhere, which no archive "
 							"object would hold.");
@@ -111,8 +115,8 @@ refuse_triggers(const Policy *p, const PgDependentList *triggers, EbbError *err)
 static bool
 refuse_foreign(const Policy *p, const PgDependentList *foreign, EbbError *err)
 {
-	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has a foreign table as a partition (%s)",
-			  p->schema, p->table, foreign->items[0].name);
+	error_set(err, EBB_ERR_CONFIG, "table %s has a foreign table as a partition (%s)",
+			  pg_message_name(p->schema, p->table).s, foreign->items[0].name);
 	error_detail(err, "A DELETE through it runs on another server, where ebb cannot check what "
 					  "else it deletes.");
 	error_hint(err, "Archive that table's rows on its own server.");
@@ -188,8 +192,8 @@ archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32
 	PQclear(res);
 	if (same)
 		return true;
-	error_set(err, EBB_ERR_QUERY, "table \"%s.%s\" changed during the run", table->schema,
-			  table->table);
+	error_set(err, EBB_ERR_QUERY, "table %s changed during the run",
+			  pg_message_name(table->schema, table->table).s);
 	error_detail(err, "Its columns, or the foreign keys, triggers or rules that its DELETE would "
 					  "fire, changed after ebb checked them. This window was rolled back: nothing "
 					  "of it was deleted.");

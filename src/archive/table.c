@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 bool
 archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
@@ -91,8 +92,8 @@ require_index(const ArchiveTarget *t, EbbError *err)
 		return true;
 	buf_init(&stmt);
 	buf_printf(&stmt, "CREATE INDEX CONCURRENTLY ON %s (%s);", t->qualified, t->time_col);
-	error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" has no index on column \"%s\"",
-			  t->policy->schema, t->policy->table, t->policy->time_column);
+	error_set(err, EBB_ERR_CONFIG, "table %s has no index on column \"%s\"",
+			  pg_message_name(t->policy->schema, t->policy->table).s, t->policy->time_column);
 	error_detail(err, "Without one, finding each window scans the whole table.");
 	error_hint(err, "Create one with: %s Or pass --allow-seqscan.", buf_cstr(&stmt));
 	buf_free(&stmt);
@@ -138,9 +139,10 @@ count_null_times(ArchiveTarget *t, EbbError *err)
 	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
 	buf_free(&sql);
 	if (ok && t->null_times > 0)
-		log_warning("table \"%s.%s\" has %" PRId64 " rows whose \"%s\" is NULL: they are never "
+		log_warning("table %s has %" PRId64 " rows whose \"%s\" is NULL: they are never "
 					"archived",
-					t->policy->schema, t->policy->table, t->null_times, t->policy->time_column);
+					pg_message_name(t->policy->schema, t->policy->table).s, t->null_times,
+					t->policy->time_column);
 	return ok;
 }
 
@@ -167,8 +169,8 @@ load_checked(ArchiveTarget *t, EbbError *err)
 	snprintf(t->digest, sizeof(t->digest), "%s", after);
 	if (t->info.oid == oid && strcmp(before, after) == 0)
 		return true;
-	error_set(err, EBB_ERR_QUERY, "table \"%s.%s\" changed while ebb checked it", p->schema,
-			  p->table);
+	error_set(err, EBB_ERR_QUERY, "table %s changed while ebb checked it",
+			  pg_message_name(p->schema, p->table).s);
 	error_hint(err, "Run ebb again.");
 	return false;
 }
@@ -315,8 +317,8 @@ print_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
 	}
 	time_format_sql(piece.start, t->info.time_is_tz, s, sizeof(s));
 	time_format_sql(piece.end, t->info.time_is_tz, e, sizeof(e));
-	printf("%s\t%s.%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", t->dbname,
-		   t->policy->schema, t->policy->table, s, e, rows, est);
+	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", t->dbname,
+		   pg_display_name(t->policy->schema, t->policy->table).s, s, e, rows, est);
 }
 
 static void
@@ -347,9 +349,9 @@ print_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
 		buf_free(&b);
 		return;
 	}
-	printf("%s\t%s.%s\tpartition %s.%s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
-		   t->dbname, t->policy->schema, t->policy->table, leaf->schema, leaf->name, s, e, rows,
-		   leaf->bytes, action);
+	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n", t->dbname,
+		   pg_display_name(t->policy->schema, t->policy->table).s,
+		   pg_display_name(leaf->schema, leaf->name).s, s, e, rows, leaf->bytes, action);
 }
 
 /* The expired partitions of a dry run: listed, counted; *plan keeps them for the row plan. */
@@ -454,8 +456,8 @@ progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
 					 ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
 					 : 100;
 	time_format_sql(piece.start, t->info.time_is_tz, when, sizeof(when));
-	fprintf(stderr, "\r\033[K%s %s.%s: %" PRIu64 " rows, at %s (%.0f%%)", t->dbname,
-			t->policy->schema, t->policy->table, t->rows, when, pct);
+	fprintf(stderr, "\r\033[K%s %s: %" PRIu64 " rows, at %s (%.0f%%)", t->dbname,
+			pg_display_name(t->policy->schema, t->policy->table).s, t->rows, when, pct);
 }
 
 static bool
@@ -481,9 +483,10 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 			first = piece.start;
 		progress(t, first, piece, false);
 		if (oversize)
-			log_warning("more than %" PRId64 " rows of table \"%s.%s\" share one timestamp; "
+			log_warning("more than %" PRId64 " rows of table %s share one timestamp; "
 						"archiving them in one transaction",
-						t->policy->max_rows_per_txn, t->policy->schema, t->policy->table);
+						t->policy->max_rows_per_txn,
+						pg_message_name(t->policy->schema, t->policy->table).s);
 		if (!archive_piece(t, piece, window, &obj, err))
 		{
 			progress(t, 0, piece, true);
@@ -516,7 +519,7 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		char *parent = t->qualified, *parent_from = t->from;
 		if (!plan.leaves[i].is_default)
 			continue;
-		char *name = ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name);
+		char *name = archive_leaf_key_name(plan.leaves[i].schema, plan.leaves[i].name);
 		archive_deallocate(t); /* the probes were prepared for another relation */
 		t->qualified = plan.leaves[i].qualified;
 		t->from = ebb_asprintf("ONLY %s", t->qualified);
@@ -547,8 +550,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	if (!locked)
 	{
 		out->status = TABLE_BUSY;
-		error_set(&out->err, EBB_ERR_BUSY, "table \"%s.%s\" is being archived by another ebb",
-				  t->policy->schema, t->policy->table);
+		error_set(&out->err, EBB_ERR_BUSY, "table %s is being archived by another ebb",
+				  pg_message_name(t->policy->schema, t->policy->table).s);
 		error_detail(&out->err, "Its advisory lock is held by another session; skipped.");
 		return;
 	}

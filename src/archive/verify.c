@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
+#include "pg/ident.h"
 
 #define MANIFEST_SUFFIX    ".manifest.json"
 #define MANIFEST_MAX_BYTES (1024 * 1024) /* ebb's manifests are about 1 kB plus the columns */
@@ -552,8 +553,8 @@ verify_locked(VerifyTarget *t, uint32_t oid, VerifyOutcome *out)
 	if (t->settings->gc && !locked)
 	{
 		out->status = TABLE_BUSY;
-		error_set(&out->err, EBB_ERR_BUSY, "table \"%s.%s\" is being archived by another ebb",
-				  t->policy->schema, t->policy->table);
+		error_set(&out->err, EBB_ERR_BUSY, "table %s is being archived by another ebb",
+				  pg_message_name(t->policy->schema, t->policy->table).s);
 		error_detail(&out->err, "Its advisory lock is held by another session; skipped.");
 		error_hint(&out->err, "verify --gc removes orphans only under the table's lock.");
 		return;
@@ -594,8 +595,8 @@ verify_table(PGconn *conn, const char *dbname, const Settings *settings, const P
 	}
 	if (!exists)
 	{
-		error_set(&out->err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", policy->schema,
-				  policy->table);
+		error_set(&out->err, EBB_ERR_CONFIG, "table %s does not exist",
+				  pg_message_name(policy->schema, policy->table).s);
 		return;
 	}
 	verify_locked(&t, oid, out);

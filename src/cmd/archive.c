@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 typedef struct ArchiveCmd
 {
@@ -94,23 +95,25 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	{
 		case TABLE_OK:
 			if (dry)
-				printf("%s: %s.%s: would archive %" PRIu64 " rows in %" PRIu64
+				printf("%s: %s: would archive %" PRIu64 " rows in %" PRIu64
 					   " objects (about %" PRIu64 " bytes before compression); cutoff %s%s\n",
-					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff, nulls);
+					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects, o->bytes,
+					   cutoff, nulls);
 			else
-				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
+				printf("%s: %s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
 					   " bytes); cutoff %s%s\n",
-					   db, p->schema, p->table, o->rows, o->objects, o->bytes, cutoff, nulls);
+					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects, o->bytes,
+					   cutoff, nulls);
 			break;
 		case TABLE_SKIPPED:
-			printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, o->skip_reason);
+			printf("%s: %s: skipped: %s\n", db, pg_display_name(p->schema, p->table).s,
+				   o->skip_reason);
 			break;
 		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;
 		case TABLE_FAILED:
 			if (o->rows > 0)
-				printf("%s: %s.%s: archived %" PRIu64 " rows in %" PRIu64
-					   " objects before failing\n",
-					   db, p->schema, p->table, o->rows, o->objects);
+				printf("%s: %s: archived %" PRIu64 " rows in %" PRIu64 " objects before failing\n",
+					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects);
 			cmd_print_db_error(db, &o->err, false);
 			break;
 	}

@@ -17,6 +17,7 @@
 #include "cmd/generate_sql.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
+#include "pg/ident.h"
 
 typedef struct GenerateCmd
 {
@@ -195,21 +196,23 @@ ensure_table(PGconn *conn, const GenerateCmd *g, EbbError *err)
 		bool ok = pg_exec(conn, buf_cstr(&shape), err);
 		buf_free(&shape);
 		if (!ok)
-			error_prefix(err, "could not create table \"%s.%s\": ", g->schema, g->table);
+			error_prefix(err,
+						 "could not create table %s: ", pg_message_name(g->schema, g->table).s);
 		return ok;
 	}
 	buf_init(&shape);
 	bool ok = table_shape(conn, g, &shape, &is_table, err);
 	if (ok && !is_table)
 	{
-		ok = error_set(err, EBB_ERR_CONFIG, "\"%s.%s\" is not a table", g->schema, g->table);
+		ok = error_set(err, EBB_ERR_CONFIG, "%s is not a table",
+					   pg_message_name(g->schema, g->table).s);
 		error_hint(err, "Use --table to name another table.");
 	}
 	else if (ok && strcmp(buf_cstr(&shape), generate_expected_shape) != 0)
 	{
 		ok = error_set(err, EBB_ERR_CONFIG,
-					   "table \"%s.%s\" exists with columns other than those ebb generates",
-					   g->schema, g->table);
+					   "table %s exists with columns other than those ebb generates",
+					   pg_message_name(g->schema, g->table).s);
 		error_detail(err, "Its columns are: %s. ebb generates: %s.", buf_cstr(&shape),
 					 generate_expected_shape);
 		error_hint(err, "Use --table to generate into another table.");
@@ -245,7 +248,8 @@ ensure_index(PGconn *conn, const GenerateCmd *g, EbbError *err)
 	bool ok = pg_exec(conn, buf_cstr(&sql), err);
 	buf_free(&sql);
 	if (!ok)
-		error_prefix(err, "could not create an index on table \"%s.%s\": ", g->schema, g->table);
+		error_prefix(
+			err, "could not create an index on table %s: ", pg_message_name(g->schema, g->table).s);
 	return ok;
 }
 
@@ -263,7 +267,8 @@ insert_rows(PGconn *conn, const GenerateCmd *g, GenerateResult *out, EbbError *e
 	buf_free(&sql);
 	if (!ok)
 	{
-		error_prefix(err, "could not insert into table \"%s.%s\": ", g->schema, g->table);
+		error_prefix(err,
+					 "could not insert into table %s: ", pg_message_name(g->schema, g->table).s);
 		return false;
 	}
 	snprintf(out->rows, sizeof(out->rows), "%s", PQcmdTuples(res));
@@ -306,8 +311,8 @@ generate_database(void *arg, const char *dbname)
 	error_init(&err);
 	bool ok = generate_in(conn, g, &out, &err);
 	if (ok)
-		printf("%s: %s.%s: generated %s rows from %s to %s\n", PQdb(conn), g->schema, g->table,
-			   out.rows, out.first, out.last);
+		printf("%s: %s: generated %s rows from %s to %s\n", PQdb(conn),
+			   pg_display_name(g->schema, g->table).s, out.rows, out.first, out.last);
 	else
 		cmd_print_db_error(PQdb(conn), &err, false);
 	fflush(stdout);

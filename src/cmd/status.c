@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
+#include "pg/ident.h"
 
 /* The extract() of a time as int8 microseconds; NULL for NULL and for +-infinity. */
 #define EPOCH_US(x)                                                                                \
@@ -292,8 +293,8 @@ resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbEr
 	if (!pg_table_exists(conn, p->schema, p->table, &exists, err))
 		return false;
 	if (!exists)
-		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", p->schema,
-						 p->table);
+		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
+						 pg_message_name(p->schema, p->table).s);
 	if (cat->ledger)
 	{
 		if (!pg_query(conn,
@@ -308,7 +309,8 @@ resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbEr
 	r->time_column_from_ledger = r->time_column != NULL;
 	if (r->time_column)
 		return true;
-	error_set(err, EBB_ERR_USAGE, "no time-column given for table \"%s.%s\"", p->schema, p->table);
+	error_set(err, EBB_ERR_USAGE, "no time-column given for table %s",
+			  pg_message_name(p->schema, p->table).s);
 	error_detail(err, "The ledger of this database records none: no archive run has archived "
 					  "the table here.");
 	error_hint(err,
@@ -378,7 +380,7 @@ status_table(StatusCmd *st, PGconn *conn, const CatalogState *cat, const char *d
 	if (!exists && s->json)
 		status_print_json_other(db, p, "skipped", reason, NULL);
 	else if (!exists)
-		printf("%s: %s.%s: skipped: %s\n", db, p->schema, p->table, reason);
+		printf("%s: %s: skipped: %s\n", db, pg_display_name(p->schema, p->table).s, reason);
 	if (!exists)
 		return 0;
 	bool ok = fetch_report(conn, cat, &r, &err);

@@ -10,6 +10,7 @@
 #include "cmd/status.h"
 #include "common/json.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 static void
 json_kv_stamp(Buf *b, const char *key, Stamp s, bool utc)
@@ -264,7 +265,7 @@ status_print_text(const TableReport *r, bool *first)
 	if (!*first)
 		printf("\n");
 	*first = false;
-	printf("%s: %s.%s\n", r->db, r->policy->schema, r->policy->table);
+	printf("%s: %s\n", r->db, pg_display_name(r->policy->schema, r->policy->table).s);
 	printf("  time column:      %s (%s%s)\n", r->time_column,
 		   r->tz ? "timestamp with time zone" : "timestamp",
 		   r->time_column_from_ledger ? ", from the ledger" : "");

@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "pg/ident.h"
 
 typedef struct VerifyCmd
 {
@@ -96,7 +97,7 @@ print_finding_text(const PrintContext *pc, const Finding *f)
 		snprintf(what, sizeof(what), ": %s", removed);
 	else if (f->kind == FINDING_PENDING_MANIFEST)
 		snprintf(what, sizeof(what), ": not written yet; the next archive run writes it");
-	printf("%s: %s.%s: ", pc->db, pc->policy->schema, pc->policy->table);
+	printf("%s: %s: ", pc->db, pg_display_name(pc->policy->schema, pc->policy->table).s);
 	switch (f->kind)
 	{
 		case FINDING_MISSING_OBJECT: printf("missing object \"%s\"%s\n", f->key, what); break;
@@ -260,11 +261,11 @@ print_summary_text(const PrintContext *pc, const VerifyCounts *c)
 		snprintf(pending, sizeof(pending), ", %" PRIu64 " pending manifests", c->pending_manifests);
 	if (c->unexpected)
 		snprintf(odd, sizeof(odd), ", %" PRIu64 " unexpected entries", c->unexpected);
-	printf("%s: %s.%s: checked %" PRIu64 " objects (%" PRIu64 " rows, %" PRIu64 " bytes): %" PRIu64
+	printf("%s: %s: checked %" PRIu64 " objects (%" PRIu64 " rows, %" PRIu64 " bytes): %" PRIu64
 		   " missing, %" PRIu64 " corrupt, %s, %s%s%s\n",
-		   pc->db, pc->policy->schema, pc->policy->table, c->objects, c->rows, c->bytes,
-		   c->missing_objects + c->missing_manifests, c->corrupt_objects + c->corrupt_manifests,
-		   orphans, uploads, pending, odd);
+		   pc->db, pg_display_name(pc->policy->schema, pc->policy->table).s, c->objects, c->rows,
+		   c->bytes, c->missing_objects + c->missing_manifests,
+		   c->corrupt_objects + c->corrupt_manifests, orphans, uploads, pending, odd);
 }
 
 static void
@@ -274,8 +275,8 @@ print_table_text(const PrintContext *pc, const VerifyOutcome *o)
 	{
 		case TABLE_OK: print_summary_text(pc, &o->counts); break;
 		case TABLE_SKIPPED:
-			printf("%s: %s.%s: skipped: %s\n", pc->db, pc->policy->schema, pc->policy->table,
-				   o->skip_reason);
+			printf("%s: %s: skipped: %s\n", pc->db,
+				   pg_display_name(pc->policy->schema, pc->policy->table).s, o->skip_reason);
 			break;
 		case TABLE_BUSY: cmd_print_db_error(pc->db, &o->err, true); break;
 		case TABLE_FAILED: cmd_print_db_error(pc->db, &o->err, false); break;

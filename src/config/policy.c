@@ -8,6 +8,7 @@
 #include "compress/compressor.h"
 #include "config/config.h"
 #include "encode/encoder.h"
+#include "pg/ident.h"
 
 typedef struct PolicyLayers
 {
@@ -171,8 +172,8 @@ require(const PolicyLayers *l, OptId id, const Policy *p, char **out, EbbError *
 
 	if (!v || !*v)
 	{
-		error_set(err, EBB_ERR_USAGE, "no %s given for table \"%s.%s\"", option_table[id].name,
-				  text_escape(p->schema).s, text_escape(p->table).s);
+		error_set(err, EBB_ERR_USAGE, "no %s given for table %s", option_table[id].name,
+				  pg_message_name(p->schema, p->table).s);
 		error_hint(err, "Use --%s, or \"%s\" in the table's section of the config file.",
 				   option_table[id].name, option_table[id].name);
 		return false;

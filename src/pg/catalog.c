@@ -5,6 +5,7 @@
 
 #include "common/buf.h"
 #include "pg/pg.h"
+#include "pg/ident.h"
 
 static bool
 lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
@@ -151,12 +152,12 @@ find_time_column(TableInfo *info, const char *time_column, EbbError *err)
 			info->time_type = info->generated[i].type_oid;
 		}
 	if (!type_name)
-		return error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" does not exist",
-						 time_column, info->schema, info->table);
+		return error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table %s does not exist",
+						 time_column, pg_message_name(info->schema, info->table).s);
 	if (info->time_type != PG_OID_TIMESTAMP && info->time_type != PG_OID_TIMESTAMPTZ)
 	{
-		error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table \"%s.%s\" is not a timestamp column",
-				  time_column, info->schema, info->table);
+		error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table %s is not a timestamp column",
+				  time_column, pg_message_name(info->schema, info->table).s);
 		error_detail(err, "Its type is %s.", type_name);
 		error_hint(err, "ebb ages rows by a column of type timestamp or timestamp with time zone.");
 		return false;
@@ -178,10 +179,11 @@ pg_table_info(PGconn *conn, const char *schema, const char *table, const char *t
 	if (!lookup_relation(conn, out, &found, err))
 		return false;
 	if (!found)
-		return error_set(err, EBB_ERR_CONFIG, "table \"%s.%s\" does not exist", schema, table);
+		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
+						 pg_message_name(schema, table).s);
 	if (out->relkind != 'r' && out->relkind != 'p')
 	{
-		error_set(err, EBB_ERR_CONFIG, "\"%s.%s\" is not a table", schema, table);
+		error_set(err, EBB_ERR_CONFIG, "%s is not a table", pg_message_name(schema, table).s);
 		error_hint(err, "ebb archives rows of ordinary and partitioned tables only.");
 		return false;
 	}

@@ -167,7 +167,7 @@ class ErrorsTest(unittest.TestCase):
 
     def test_missing_table_case_matters(self):
         self.check(self.args(table='analytics.EVENTS'), 2,
-                   'ebb: error: database "errs": table "analytics.EVENTS" does not exist')
+                   'ebb: error: database "errs": table analytics."EVENTS" does not exist')
 
     def test_missing_schema_default_public(self):
         self.check(self.args(table='events'), 2,

@@ -209,7 +209,8 @@ class GenerateTest(unittest.TestCase):
         db = new_db()
         proc = ebb('generate', '-d', db, '-t', '"We""ird"."Ev.ents"', '--days', '1')
         self.assertEqual(proc.rc, 0, proc.stderr)
-        self.assertEqual(proc.stdout, '%s: We"ird.Ev.ents: generated 24 rows from %s\n' % (
+        # printed as PostgreSQL prints the name, each part quoted as it needs
+        self.assertEqual(proc.stdout, '%s: "We""ird"."Ev.ents": generated 24 rows from %s\n' % (
             db, proc.stdout.split(' from ', 1)[1].rstrip('\n')))
         self.assertEqual(one('SELECT count(*) FROM "We""ird"."Ev.ents"', db), '24')
 
