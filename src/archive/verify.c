@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "pg/catalog.h"
@@ -94,16 +95,24 @@ verify_is_named(const VerifyTarget *t, const char *key)
 
 /* ---- the ledger ---- */
 
+/* The ledger as catalog.h reads it: a view or foreign table under its name is refused; tables
+ * newer than this ebb are read (their columns are a superset) but never trusted for --gc. */
 static bool
-ledger_present(PGconn *conn, bool *present, EbbError *err)
+ledger_present(VerifyTarget *t, bool *present, bool *trusted, EbbError *err)
 {
-	PGresult *res;
+	CatalogState st;
 
-	if (!pg_query(conn, "SELECT pg_catalog.to_regclass('ebb.archive_ledger') IS NOT NULL", 0, NULL,
-				  &res, err))
+	if (!catalog_read(t->conn, &st, err))
 		return false;
-	*present = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	*present = st.ledger;
+	*trusted = st.version <= CATALOG_VERSION;
+	if (!*trusted)
+	{
+		EbbError newer;
+		error_init(&newer);
+		catalog_newer_error(&st, &newer);
+		log_warning("database \"%s\": %s; nothing is removed", t->dbname, newer.message);
+	}
 	return true;
 }
 
@@ -504,14 +513,14 @@ static bool
 prepare(VerifyTarget *t, EbbError *err)
 {
 	Buf prefix;
-	bool ledger;
+	bool ledger, trusted;
 
 	buf_init(&prefix);
 	archive_object_key_prefix(t->dbname, t->policy->schema, t->policy->table, &prefix);
 	buf_append_char(&prefix, '/');
 	t->prefix = ebb_strdup(buf_cstr(&prefix));
 	buf_free(&prefix);
-	if (!ledger_present(t->conn, &ledger, err) || (ledger && !read_named(t, err)))
+	if (!ledger_present(t, &ledger, &trusted, err) || (ledger && !read_named(t, err)))
 		return false;
 	if (t->policy->dest && !strlist_contains(&t->dests, t->policy->dest))
 		strlist_add(&t->dests, t->policy->dest);
@@ -520,7 +529,7 @@ prepare(VerifyTarget *t, EbbError *err)
 					"reported, not removed",
 					t->dbname);
 	t->has_ledger = ledger;
-	t->gc = ledger && t->settings->gc;
+	t->gc = ledger && trusted && t->settings->gc;
 	return true;
 }
 

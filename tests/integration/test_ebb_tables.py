@@ -160,8 +160,8 @@ class EbbTablesTest(unittest.TestCase):
     def archive(self, *extra, keep_days=2, db=None):
         return pu.archive(PG, db or self.db, self.dest, *extra, keep_days=keep_days)
 
-    def verify(self, db=None):
-        return harness.run_ebb(['verify', '--table', pu.TABLE, '--dest', self.dest],
+    def verify(self, *extra, db=None):
+        return harness.run_ebb(['verify', '--table', pu.TABLE, '--dest', self.dest] + list(extra),
                                env=PG.env(db or self.db))
 
     def status(self, db=None):
@@ -321,6 +321,9 @@ class EbbTablesTest(unittest.TestCase):
         proc = self.status()  # status reads ebb's tables: the same refusal
         harness.assert_error(self, proc, 2, 'ebb: error: database "%s": could not use ebb\'s'
                              ' tables: "ebb.archive_ledger" is a view, not a table' % self.db)
+        proc = self.verify()  # and verify, which never reads a view as the ledger
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": could not use ebb\'s'
+                             ' tables: "ebb.archive_ledger" is a view, not a table' % self.db)
 
         PG.psql('DROP VIEW ebb.archive_ledger; CREATE FOREIGN DATA WRAPPER nowhere;'
                 ' CREATE SERVER far FOREIGN DATA WRAPPER nowhere;'
@@ -372,6 +375,19 @@ class EbbTablesTest(unittest.TestCase):
         self.assertIn('"last_run":{"run_id":"%s","status":"ok"' % runs(self.db)[0][0],
                       proc.stdout)
         self.assertEqual((describe(self.db), runs(self.db)), newer)
+
+        # verify reads them, but --gc removes nothing on the word of a ledger it does not know
+        orphan = os.path.join(self.path, self.db, 'analytics.events', 'dt=2020-01-01',
+                              'hour=00', 'x.csv.zst')
+        os.makedirs(os.path.dirname(orphan))
+        with open(orphan, 'w') as f:
+            f.write('x')
+        os.utime(orphan, (0, 0))
+        proc = self.verify('--gc')
+        self.assertEqual(proc.rc, 0, proc.stdout + proc.stderr)
+        self.assertIn("ebb's tables are at schema version %d, newer than this ebb knows (%d);"
+                      " nothing is removed" % (VERSION + 1, VERSION), proc.stderr)
+        self.assertTrue(os.path.exists(orphan))
 
 
 if __name__ == '__main__':
