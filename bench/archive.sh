@@ -5,12 +5,15 @@
 #   (b) ebb archive, CSV + zstd, to a local directory (the full protocol)
 #   (c) bench/handwritten_archiver.py: per hour SELECT, CSV client-side, DELETE, COMMIT
 #   (d) ebb archive --window 1d: the same with 24x fewer windows (what per-window work costs)
+#   (e) (b) with another ebb binary, BENCH_BASE_EBB (e.g. a build of an earlier commit): what a
+#       change costs, measured beside (b) on the same data; skipped when BENCH_BASE_EBB is unset
 # Each alternative starts from an identical copy of the generated database (CREATE DATABASE
 # ... TEMPLATE ... STRATEGY FILE_COPY). Reports rows/s, MB/s (of PostgreSQL's text form of the
 # rows), server and client CPU seconds and peak RSS; writes bench/out/results.md.
 #   BENCH_ROWS (default 1000000), BENCH_DAYS (30), BENCH_DIR (default bench/out),
 #   BENCH_DEST_DIR (where archives go; default $BENCH_DIR), BENCH_ONLY="a b c d",
-#   BENCH_REPEAT (runs of each, default 3; the median run is reported)
+#   BENCH_REPEAT (runs of each, default 3; the median run is reported), BENCH_WINDOW (the
+#   window of (b) and (e), default 1h: 15min gives 4x the windows, to weigh per-window work)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
@@ -23,7 +26,10 @@ out=${BENCH_DIR:-$repo/bench/out}
 dest_dir=${BENCH_DEST_DIR:-$out}
 only=${BENCH_ONLY:-a b c d}
 repeat=${BENCH_REPEAT:-3}
+window=${BENCH_WINDOW:-1h}
 ebb=$repo/build/ebb
+base_ebb=${BENCH_BASE_EBB:-}
+[ -n "$base_ebb" ] || only=${only//e/}
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -42,17 +48,21 @@ alt_a() {
         -c "ROLLBACK" -o /dev/null
     R_ROWS[a.$1]=$expected
 }
-alt_b() {
-    fresh_db bench_b
-    rm -rf "$dest_dir/archive_b"
-    run_measured "b.$1" "$ebb" archive --database bench_b --table analytics.events \
-        --time-column triggered_at --dest "file://$dest_dir/archive_b"
-    R_ROWS[b.$1]=$($PSQL -d bench_b -c "SELECT sum(rows) FROM ebb.archive_ledger")
+alt_b() { ebb_run b "$1" "$ebb"; }
+alt_e() { ebb_run e "$1" "$base_ebb"; }
+# ebb_run KEY REP BINARY: (b) or (e)
+ebb_run() {
+    local k=$1 db=bench_$1
+    fresh_db "$db"
+    rm -rf "$dest_dir/archive_$k"
+    run_measured "$k.$2" "$3" archive --database "$db" --table analytics.events \
+        --time-column triggered_at --window "$window" --dest "file://$dest_dir/archive_$k"
+    R_ROWS[$k.$2]=$($PSQL -d "$db" -c "SELECT sum(rows) FROM ebb.archive_ledger")
     # the cutoff moves with now(): compare with what left the table, not with $expected
     local left
-    left=$($PSQL -d bench_b -c "SELECT count(*) FROM analytics.events")
-    [ $((R_ROWS[b.$1] + left)) = "$rows" ] ||
-        { echo "bench: ebb archived ${R_ROWS[b.$1]} rows and left $left of $rows" >&2; exit 1; }
+    left=$($PSQL -d "$db" -c "SELECT count(*) FROM analytics.events")
+    [ $((R_ROWS[$k.$2] + left)) = "$rows" ] ||
+        { echo "bench: ebb ($k) archived ${R_ROWS[$k.$2]} rows and left $left of $rows" >&2; exit 1; }
 }
 alt_d() {
     fresh_db bench_d
@@ -72,13 +82,13 @@ alt_c() {
 # Repetitions are interleaved (a b d c, a b d c, ...) so that drift on a shared machine hits
 # every alternative alike; each alternative reports its median run and the range of its walls.
 for rep in $(seq 1 "$repeat"); do
-    for k in a b d c; do
+    for k in a b e d c; do
         [[ " $only " == *" $k "* ]] || continue
         echo "bench: ($k) run $rep of $repeat"
         "alt_$k" "$rep"
     done
 done
-for k in a b c d; do
+for k in a b c d e; do
     [[ " $only " == *" $k "* ]] || continue
     bench_median "$k"
 done
@@ -92,11 +102,12 @@ done
     echo
     echo "| alternative | wall s (median) | range s | rows/s | MB/s | server CPU s | client CPU s | client peak RSS MB |"
     echo "|---|---|---|---|---|---|---|---|"
-    for k in a b c d; do
+    for k in a b c d e; do
         [ -n "${R_WALL[$k]:-}" ] || continue
         case $k in
             a) label="(a) psql COPY (DELETE ... RETURNING *) to /dev/null, rolled back" ;;
-            b) label="(b) ebb archive, CSV + zstd, file://" ;;
+            b) label="(b) ebb archive, CSV + zstd, file://, --window $window" ;;
+            e) label="(e) the same with $base_ebb" ;;
             c) label="(c) hand-written: per hour SELECT + CSV + DELETE + COMMIT" ;;
             d) label="(d) ebb archive --window 1d (28 windows instead of 673)" ;;
         esac
@@ -115,6 +126,11 @@ done
     if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[c]:-}" ]; then
         echo "ebb vs (c): $(echo "scale=2; ${R_WALL[c]} / ${R_WALL[b]}" | bc)x the throughput," \
             "$(echo "scale=2; ${R_SERVER[b]} / ${R_SERVER[c]}" | bc)x the server CPU."
+    fi
+    if [ -n "${R_WALL[b]:-}" ] && [ -n "${R_WALL[e]:-}" ]; then
+        echo "ebb vs (e): $(echo "scale=3; ${R_WALL[e]} / ${R_WALL[b]}" | bc)x the throughput," \
+            "$(echo "scale=3; ${R_SERVER[b]} / ${R_SERVER[e]}" | bc)x the server CPU," \
+            "$(echo "scale=3; ${R_CLIENT[b]} / ${R_CLIENT[e]}" | bc)x the client CPU."
     fi
     if [ -n "${R_WALL[b]:-}" ]; then
         echo "Archive size: ebb $(du -sb "$dest_dir/archive_b" | cut -f1) bytes in" \

@@ -80,6 +80,7 @@ typedef struct ArchiveTarget
 	bool has_pending;
 	char probe_names[2][32]; /* prepared probe statements, "" until prepared */
 	char ledger_stmt[32];    /* prepared ledger insert, "" until prepared */
+	char digest_stmt[32];    /* prepared fingerprint of the table (safety.h), "" until then */
 	StrList manifests_done;
 } ArchiveTarget;
 

@@ -339,10 +339,10 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	build_delete_sql(t, piece, &sql);
 	/* The lock the DELETE would take, taken first: DDL that would change what the DELETE
 	 * touches waits for COMMIT, and the fingerprint says nothing changed before it. */
-	char *begin = ebb_asprintf("BEGIN; LOCK TABLE %s IN ROW EXCLUSIVE MODE", t->from);
-	bool ok = archive_check_unchanged(t->conn, begin, t->table_rel, t->info.oid, true, t->digest,
-									  t->policy, err);
-	free(begin);
+	char *lock = ebb_asprintf("LOCK TABLE %s IN ROW EXCLUSIVE MODE", t->from);
+	bool ok = archive_begin_checked(t->conn, lock, t->digest_stmt, t->table_rel, t->info.oid,
+									t->digest, t->policy, err);
+	free(lock);
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), obj, err);
 	else

@@ -78,11 +78,11 @@ archive_statement_name(const char *prefix, char *out, size_t outlen)
 void
 archive_deallocate(ArchiveTarget *t)
 {
-	char *names[3] = {t->probe_names[0], t->probe_names[1], t->ledger_stmt};
+	char *names[4] = {t->probe_names[0], t->probe_names[1], t->ledger_stmt, t->digest_stmt};
 	char sql[64];
 	EbbError ignored;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 	{
 		if (!names[i][0] || PQstatus(t->conn) != CONNECTION_OK ||
 			PQtransactionStatus(t->conn) != PQTRANS_IDLE)

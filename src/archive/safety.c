@@ -9,6 +9,7 @@
 #include "pg/dependents.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
+#include "archive/archive.h"
 
 /* ", and also: a on b, c on d" for the items after the first (detail lines stay readable). */
 static void
@@ -169,19 +170,13 @@ archive_digest(PGconn *conn, const char *rel, uint32_t oid, bool whole,
 	return true;
 }
 
-bool
-archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32_t oid, bool whole,
-						const char *expected, const Policy *table, EbbError *err)
+/* Runs sql (ending in the fingerprint's SELECT or EXECUTE) and compares its one value. */
+static bool
+compare_digest(PGconn *conn, const char *sql, const char *expected, const Policy *table,
+			   EbbError *err)
 {
-	Buf sql;
-
-	/* One round trip: BEGIN; LOCK ...; SELECT <fingerprint> (PQexec returns the last result,
-	 * or the first that failed). */
-	buf_init(&sql);
-	buf_printf(&sql, "%s%s", begin, *begin ? "; " : "");
-	pg_digest_sql(rel, oid, whole, &sql);
-	PGresult *res = PQexec(conn, buf_cstr(&sql));
-	buf_free(&sql);
+	/* PQexec returns the last result, or the first that failed. */
+	PGresult *res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pg_error_from_result(conn, res, "could not check the table", err);
@@ -199,6 +194,50 @@ archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32
 					  "of it was deleted.");
 	error_hint(err, "Run ebb again: it checks the table anew.");
 	return false;
+}
+
+bool
+archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32_t oid, bool whole,
+						const char *expected, const Policy *table, EbbError *err)
+{
+	Buf sql;
+
+	buf_init(&sql);
+	buf_printf(&sql, "%s%s", begin, *begin ? "; " : "");
+	pg_digest_sql(rel, oid, whole, &sql);
+	bool ok = compare_digest(conn, buf_cstr(&sql), expected, table, err);
+	buf_free(&sql);
+	return ok;
+}
+
+bool
+archive_begin_checked(PGconn *conn, const char *lock, char stmt[32], const char *rel, uint32_t oid,
+					  const char *expected, const Policy *table, EbbError *err)
+{
+	Buf sql;
+
+	buf_init(&sql);
+	if (!stmt[0])
+	{
+		/* Prepared once per table (SQL PREPARE, so that EXECUTE can follow BEGIN and the LOCK
+		 * in one round trip): parsing and planning the catalog queries for every window cost
+		 * more than running them. */
+		archive_statement_name("ebb_digest", stmt, 32);
+		buf_printf(&sql, "PREPARE %s AS ", stmt);
+		pg_digest_sql(rel, oid, true, &sql);
+		bool ok = pg_exec(conn, buf_cstr(&sql), err);
+		buf_reset(&sql);
+		if (!ok)
+		{
+			stmt[0] = '\0';
+			buf_free(&sql);
+			return false;
+		}
+	}
+	buf_printf(&sql, "BEGIN; %s; EXECUTE %s", lock, stmt);
+	bool ok = compare_digest(conn, buf_cstr(&sql), expected, table, err);
+	buf_free(&sql);
+	return ok;
 }
 
 bool

@@ -41,6 +41,11 @@ bool archive_digest(PGconn *conn, const char *rel, uint32_t oid, bool whole,
 bool archive_check_unchanged(PGconn *conn, const char *begin, const char *rel, uint32_t oid,
 							 bool whole, const char *expected, const Policy *table, EbbError *err);
 
+/* BEGIN; `lock`; then the table's whole fingerprint (rel, oid) compared with `expected`,
+ * through a statement prepared on first use under the name in stmt ("" until then). */
+bool archive_begin_checked(PGconn *conn, const char *lock, char stmt[32], const char *rel,
+						   uint32_t oid, const char *expected, const Policy *table, EbbError *err);
+
 /* ebb's session must fire triggers and foreign keys as the application's do: a role or
  * PGOPTIONS setting session_replication_role = replica is reset to origin, or refused. */
 bool archive_check_session(PGconn *conn, EbbError *err);

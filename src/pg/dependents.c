@@ -9,9 +9,11 @@
 
 /* The table and, when it is partitioned, every relation of its tree (a foreign key may
  * reference one partition; a trigger or rule may be defined on one). */
-#define TREE                                                                                       \
-	"(SELECT $1::pg_catalog.oid UNION SELECT relid FROM "                                          \
-	"pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass))"
+#define TREE "(SELECT relid FROM ebb_tree)"
+/* ... computed once per statement, before the queries that read it */
+#define TREE_CTE                                                                                   \
+	"WITH ebb_tree(relid) AS (SELECT $1::pg_catalog.oid UNION SELECT relid FROM "                  \
+	"pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)) "
 
 /* Each query returns (name, relation, action), without ORDER BY (the caller orders them). */
 static const char fk_sql[] =
@@ -51,8 +53,20 @@ static const char foreign_sql[] =
 	"pg_catalog.text, ' ' FROM pg_catalog.pg_class c"
 	" WHERE c.oid IN " TREE " AND c.relkind = 'f'";
 
-/* What the fingerprint covers: not the children, which no statement reads (ONLY). */
-static const char *const lists[] = {fk_sql, trigger_sql, rule_sql, foreign_sql};
+/*
+ * What the fingerprint covers, through indexed catalog reads only (it runs in every window):
+ * every trigger of the tree with its enable state, internal ones included (a foreign key that
+ * references a relation puts its RI triggers on that relation, so a new or changed key changes
+ * them, without a scan of pg_constraint, which has no index on confrelid), every rule, and
+ * the foreign partitions. Not the children, which no statement reads (ONLY).
+ */
+static const char all_triggers_sql[] =
+	"SELECT t.oid::pg_catalog.text, t.tgrelid::pg_catalog.text, t.tgenabled::pg_catalog.text"
+	" FROM pg_catalog.pg_trigger t WHERE t.tgrelid IN " TREE;
+static const char all_rules_sql[] =
+	"SELECT r.oid::pg_catalog.text, r.ev_class::pg_catalog.text, r.ev_enabled::pg_catalog.text"
+	" FROM pg_catalog.pg_rewrite r WHERE r.ev_class IN " TREE " AND r.rulename <> '_RETURN'";
+static const char *const lists[] = {all_triggers_sql, all_rules_sql, foreign_sql};
 
 static bool
 read_list(PGconn *conn, const char *sql, const char *oid, PgDependentList *out, EbbError *err)
@@ -62,7 +76,7 @@ read_list(PGconn *conn, const char *sql, const char *oid, PgDependentList *out, 
 	Buf q;
 
 	buf_init(&q);
-	buf_printf(&q, "%s ORDER BY 2, 1", sql);
+	buf_printf(&q, TREE_CTE "%s ORDER BY 2, 1", sql);
 	bool ok = pg_query(conn, buf_cstr(&q), 1, params, &res, err);
 	buf_free(&q);
 	if (!ok)
@@ -138,6 +152,8 @@ pg_digest_sql(const char *rel, uint32_t oid, bool whole, Buf *sql)
 
 	snprintf(text, sizeof(text), "%u", oid);
 	/* Columns by name: a partition holds its parent's columns in any order. */
+	if (whole)
+		append_with_oid(sql, TREE_CTE, text);
 	buf_printf(sql,
 			   "SELECT pg_catalog.md5(pg_catalog.concat_ws('|', %s, (SELECT pg_catalog.string_agg("
 			   "a.attname::pg_catalog.text || ':' || a.atttypid::pg_catalog.text || ':' ||"
