@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "common/text.h"
 #include "archive/partition.h"
 #include "archive/safety.h"
 #include "catalog/catalog.h"
@@ -317,7 +318,7 @@ print_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
 	}
 	time_format_sql(piece.start, t->info.time_is_tz, s, sizeof(s));
 	time_format_sql(piece.end, t->info.time_is_tz, e, sizeof(e));
-	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", t->dbname,
+	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", text_escape(t->dbname).s,
 		   pg_display_name(t->policy->schema, t->policy->table).s, s, e, rows, est);
 }
 
@@ -349,8 +350,8 @@ print_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
 		buf_free(&b);
 		return;
 	}
-	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n", t->dbname,
-		   pg_display_name(t->policy->schema, t->policy->table).s,
+	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
+		   text_escape(t->dbname).s, pg_display_name(t->policy->schema, t->policy->table).s,
 		   pg_display_name(leaf->schema, leaf->name).s, s, e, rows, leaf->bytes, action);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "common/text.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "common/json.h"
@@ -97,23 +98,24 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 			if (dry)
 				printf("%s: %s: would archive %" PRIu64 " rows in %" PRIu64
 					   " objects (about %" PRIu64 " bytes before compression); cutoff %s%s\n",
-					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects, o->bytes,
-					   cutoff, nulls);
+					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
+					   o->objects, o->bytes, cutoff, nulls);
 			else
 				printf("%s: %s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
 					   " bytes); cutoff %s%s\n",
-					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects, o->bytes,
-					   cutoff, nulls);
+					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
+					   o->objects, o->bytes, cutoff, nulls);
 			break;
 		case TABLE_SKIPPED:
-			printf("%s: %s: skipped: %s\n", db, pg_display_name(p->schema, p->table).s,
-				   o->skip_reason);
+			printf("%s: %s: skipped: %s\n", text_escape(db).s,
+				   pg_display_name(p->schema, p->table).s, o->skip_reason);
 			break;
 		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;
 		case TABLE_FAILED:
 			if (o->rows > 0)
 				printf("%s: %s: archived %" PRIu64 " rows in %" PRIu64 " objects before failing\n",
-					   db, pg_display_name(p->schema, p->table).s, o->rows, o->objects);
+					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
+					   o->objects);
 			cmd_print_db_error(db, &o->err, false);
 			break;
 	}

@@ -311,7 +311,7 @@ generate_database(void *arg, const char *dbname)
 	error_init(&err);
 	bool ok = generate_in(conn, g, &out, &err);
 	if (ok)
-		printf("%s: %s: generated %s rows from %s to %s\n", PQdb(conn),
+		printf("%s: %s: generated %s rows from %s to %s\n", text_escape(PQdb(conn)).s,
 			   pg_display_name(g->schema, g->table).s, out.rows, out.first, out.last);
 	else
 		cmd_print_db_error(PQdb(conn), &err, false);

@@ -249,8 +249,8 @@ static void
 report_created(const PartitionCmd *p, const char *db, const char *rel, const char *lo,
 			   const char *hi, int64_t moved)
 {
-	printf("%s: %s: created partition %s for [%s, %s)", db, pg_display_name(p->schema, p->table).s,
-		   pg_display_name(p->schema, rel).s, lo, hi);
+	printf("%s: %s: created partition %s for [%s, %s)", text_escape(db).s,
+		   pg_display_name(p->schema, p->table).s, pg_display_name(p->schema, rel).s, lo, hi);
 	if (moved > 0)
 		printf(", moving %" PRId64 " rows out of the DEFAULT partition", moved);
 	printf("\n");
@@ -273,8 +273,8 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 	ok = existing(conn, par, buf_cstr(&name), &exists, &ours, err) &&
 		 (exists || (moved = default_rows(conn, par, lo, hi, err)) >= 0);
 	if (ok && exists && !ours)
-		printf("%s: %s: skipped [%s, %s): relation %s exists and is not its partition\n", db,
-			   pg_display_name(p->schema, p->table).s, lo, hi, buf_cstr(&name));
+		printf("%s: %s: skipped [%s, %s): relation %s exists and is not its partition\n",
+			   text_escape(db).s, pg_display_name(p->schema, p->table).s, lo, hi, buf_cstr(&name));
 	if (!ok || exists)
 		goto done;
 	buf_printf(&sql, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
@@ -284,8 +284,8 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 	if (!ok && strcmp(sqlstate, "42P17") == 0)
 	{
 		/* 42P17: another partition covers (part of) the range. Reported, not fatal. */
-		printf("%s: %s: skipped [%s, %s): %s\n", db, pg_display_name(p->schema, p->table).s, lo, hi,
-			   err->message);
+		printf("%s: %s: skipped [%s, %s): %s\n", text_escape(db).s,
+			   pg_display_name(p->schema, p->table).s, lo, hi, err->message);
 		error_init(err);
 		ok = true;
 	}
@@ -319,14 +319,14 @@ partition_database(void *arg, const char *dbname)
 	if (!ok && par.missing && p->ctx->settings.all_databases)
 	{
 		/* Under --all-databases not every tenant has every table, as archive says too. */
-		printf("%s: %s: skipped: the table does not exist in this database\n", db,
+		printf("%s: %s: skipped: the table does not exist in this database\n", text_escape(db).s,
 			   pg_display_name(p->schema, p->table).s);
 		PQfinish(conn);
 		return OUTCOME_OK;
 	}
 	if (ok && managed)
-		printf("%s: %s: managed by pg_partman; its maintenance creates the partitions\n", db,
-			   pg_display_name(p->schema, p->table).s);
+		printf("%s: %s: managed by pg_partman; its maintenance creates the partitions\n",
+			   text_escape(db).s, pg_display_name(p->schema, p->table).s);
 	else if (ok && (ok = ranges(conn, p, &par, &res, &err)))
 	{
 		for (int i = 0; ok && i < PQntuples(res); i++)
@@ -334,7 +334,7 @@ partition_database(void *arg, const char *dbname)
 						  PQgetvalue(res, i, 2), &created, &err);
 		PQclear(res);
 		if (ok)
-			printf("%s: %s: %d partitions created, %lld ahead wanted\n", db,
+			printf("%s: %s: %d partitions created, %lld ahead wanted\n", text_escape(db).s,
 				   pg_display_name(p->schema, p->table).s, created, p->premake);
 	}
 	if (!ok)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "common/text.h"
 #include "cmd/commands.h"
 #include "archive/partition.h"
 #include "archive/safety.h"
@@ -380,7 +381,8 @@ status_table(StatusCmd *st, PGconn *conn, const CatalogState *cat, const char *d
 	if (!exists && s->json)
 		status_print_json_other(db, p, "skipped", reason, NULL);
 	else if (!exists)
-		printf("%s: %s: skipped: %s\n", db, pg_display_name(p->schema, p->table).s, reason);
+		printf("%s: %s: skipped: %s\n", text_escape(db).s, pg_display_name(p->schema, p->table).s,
+			   reason);
 	if (!exists)
 		return 0;
 	bool ok = fetch_report(conn, cat, &r, &err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/status.h"
+#include "common/text.h"
 #include "common/json.h"
 #include "common/time.h"
 #include "pg/ident.h"
@@ -265,7 +266,8 @@ status_print_text(const TableReport *r, bool *first)
 	if (!*first)
 		printf("\n");
 	*first = false;
-	printf("%s: %s\n", r->db, pg_display_name(r->policy->schema, r->policy->table).s);
+	printf("%s: %s\n", text_escape(r->db).s,
+		   pg_display_name(r->policy->schema, r->policy->table).s);
 	printf("  time column:      %s (%s%s)\n", r->time_column,
 		   r->tz ? "timestamp with time zone" : "timestamp",
 		   r->time_column_from_ledger ? ", from the ledger" : "");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "archive/verify.h"
+#include "common/text.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "common/json.h"
@@ -97,19 +98,35 @@ print_finding_text(const PrintContext *pc, const Finding *f)
 		snprintf(what, sizeof(what), ": %s", removed);
 	else if (f->kind == FINDING_PENDING_MANIFEST)
 		snprintf(what, sizeof(what), ": not written yet; the next archive run writes it");
-	printf("%s: %s: ", pc->db, pg_display_name(pc->policy->schema, pc->policy->table).s);
+	printf("%s: %s: ", text_escape(pc->db).s,
+		   pg_display_name(pc->policy->schema, pc->policy->table).s);
 	switch (f->kind)
 	{
-		case FINDING_MISSING_OBJECT: printf("missing object \"%s\"%s\n", f->key, what); break;
-		case FINDING_CORRUPT_OBJECT: printf("corrupt object \"%s\"%s\n", f->key, what); break;
-		case FINDING_MISSING_MANIFEST: printf("missing manifest \"%s\"%s\n", f->key, what); break;
-		case FINDING_PENDING_MANIFEST: printf("pending manifest \"%s\"%s\n", f->key, what); break;
-		case FINDING_CORRUPT_MANIFEST: printf("corrupt manifest \"%s\"%s\n", f->key, what); break;
-		case FINDING_ORPHAN: printf("orphan object \"%s\"%s\n", f->key, what); break;
-		case FINDING_UPLOAD:
-			printf("unfinished upload \"%s\" (upload id %s)%s\n", f->key, f->upload_id, what);
+		case FINDING_MISSING_OBJECT:
+			printf("missing object \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
 			break;
-		case FINDING_UNEXPECTED: printf("unexpected entry \"%s\"%s\n", f->key, what); break;
+		case FINDING_CORRUPT_OBJECT:
+			printf("corrupt object \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
+		case FINDING_MISSING_MANIFEST:
+			printf("missing manifest \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
+		case FINDING_PENDING_MANIFEST:
+			printf("pending manifest \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
+		case FINDING_CORRUPT_MANIFEST:
+			printf("corrupt manifest \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
+		case FINDING_ORPHAN:
+			printf("orphan object \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
+		case FINDING_UPLOAD:
+			printf("unfinished upload \"%s\" (upload id %s)%s\n", text_escape(f->key).s,
+				   text_escape(f->upload_id).s, text_escape(what).s);
+			break;
+		case FINDING_UNEXPECTED:
+			printf("unexpected entry \"%s\"%s\n", text_escape(f->key).s, text_escape(what).s);
+			break;
 	}
 }
 
@@ -263,8 +280,8 @@ print_summary_text(const PrintContext *pc, const VerifyCounts *c)
 		snprintf(odd, sizeof(odd), ", %" PRIu64 " unexpected entries", c->unexpected);
 	printf("%s: %s: checked %" PRIu64 " objects (%" PRIu64 " rows, %" PRIu64 " bytes): %" PRIu64
 		   " missing, %" PRIu64 " corrupt, %s, %s%s%s\n",
-		   pc->db, pg_display_name(pc->policy->schema, pc->policy->table).s, c->objects, c->rows,
-		   c->bytes, c->missing_objects + c->missing_manifests,
+		   text_escape(pc->db).s, pg_display_name(pc->policy->schema, pc->policy->table).s,
+		   c->objects, c->rows, c->bytes, c->missing_objects + c->missing_manifests,
 		   c->corrupt_objects + c->corrupt_manifests, orphans, uploads, pending, odd);
 }
 
@@ -275,7 +292,7 @@ print_table_text(const PrintContext *pc, const VerifyOutcome *o)
 	{
 		case TABLE_OK: print_summary_text(pc, &o->counts); break;
 		case TABLE_SKIPPED:
-			printf("%s: %s: skipped: %s\n", pc->db,
+			printf("%s: %s: skipped: %s\n", text_escape(pc->db).s,
 				   pg_display_name(pc->policy->schema, pc->policy->table).s, o->skip_reason);
 			break;
 		case TABLE_BUSY: cmd_print_db_error(pc->db, &o->err, true); break;

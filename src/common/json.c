@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "common/text.h"
+
 void
 json_append_string(Buf *b, const char *s)
 {
@@ -17,10 +19,18 @@ json_append_string(Buf *b, const char *s)
 			case '\r': buf_append_str(b, "\\r"); break;
 			case '\t': buf_append_str(b, "\\t"); break;
 			default:
-				if (*p < 0x20)
+			{
+				/* JSON is UTF-8: a byte that is not part of a valid sequence (a file name
+				 * from the store may hold any) becomes the code point of the same number. */
+				size_t len = *p < 0x80 ? 1 : text_printable_len(p);
+				if (*p < 0x20 || *p == 0x7f || len == 0)
 					buf_printf(b, "\\u%04x", *p);
 				else
-					buf_append_char(b, (char) *p);
+				{
+					buf_append(b, (const char *) p, len);
+					p += len - 1;
+				}
+			}
 		}
 	}
 	buf_append_char(b, '"');
