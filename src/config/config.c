@@ -236,6 +236,23 @@ config_read_file(LoadState *st, const char *path)
 	return ok;
 }
 
+/* A NUL byte would end libinih's line early: the rest of the line (a value, a section name)
+ * would vanish without a word. */
+static bool
+config_check_nul(LoadState *st)
+{
+	const char *nul = memchr(st->text.data, '\0', st->text.len);
+	int line = 1;
+
+	if (!nul)
+		return true;
+	for (const char *p = st->text.data; p < nul; p++)
+		line += *p == '\n';
+	error_set(st->err, EBB_ERR_CONFIG, "invalid byte in file \"%s\" line %d", st->path, line);
+	error_detail(st->err, "The file holds a NUL byte; a config file is text (UTF-8).");
+	return false;
+}
+
 static bool
 config_parse(LoadState *st)
 {
@@ -270,7 +287,7 @@ config_load(const char *path, Config *cfg, EbbError *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = ebb_strdup(path);
 	buf_init(&st.text);
-	bool ok = config_read_file(&st, path) && config_parse(&st);
+	bool ok = config_read_file(&st, path) && config_check_nul(&st) && config_parse(&st);
 	buf_free(&st.text);
 	if (!ok)
 		config_free(cfg);

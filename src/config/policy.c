@@ -259,6 +259,47 @@ policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char 
 	return resolve_one(&l, command, p, err);
 }
 
+/* Two sections of one table ([table x] and [table public.x], or "a".b and a.b) would make two
+ * policies of one table, or leave --table to pick one of them. */
+static bool
+check_duplicate_sections(const Config *cfg, EbbError *err)
+{
+	int n = cfg ? cfg->ntables : 0;
+	char **schemas = ebb_malloc(sizeof(char *) * (size_t) (n + 1));
+	char **tables = ebb_malloc(sizeof(char *) * (size_t) (n + 1));
+	int parsed = 0;
+	bool ok = true;
+
+	for (int i = 0; ok && i < n; i++)
+	{
+		if (!config_parse_qualified_name(cfg->tables[i].name, &schemas[i], &tables[i], err))
+		{
+			ok = false;
+			break;
+		}
+		parsed = i + 1;
+		for (int k = 0; ok && k < i; k++)
+			if (strcmp(schemas[k], schemas[i]) == 0 && strcmp(tables[k], tables[i]) == 0)
+			{
+				ok = error_set(err, EBB_ERR_CONFIG,
+							   "table %s has two sections in file \"%s\", lines %d and %d",
+							   pg_message_name(schemas[k], tables[k]).s, text_escape(cfg->path).s,
+							   cfg->tables[k].line, cfg->tables[i].line);
+				error_hint(err, "Merge them into one [table] section.");
+			}
+	}
+	for (int i = 0; i < parsed; i++)
+	{
+		free(schemas[i]);
+		free(tables[i]);
+	}
+	free(schemas);
+	free(tables);
+	if (!ok && err->code == EBB_ERR_USAGE && cfg)
+		error_prefix(err, "in file \"%s\": ", text_escape(cfg->path).s);
+	return ok;
+}
+
 bool
 policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Policy **out, int *count,
 				 EbbError *err)
@@ -268,6 +309,8 @@ policies_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Polic
 
 	*out = NULL;
 	*count = 0;
+	if (!check_duplicate_sections(cfg, err))
+		return false;
 	if (n == 0)
 	{
 		error_set(err, EBB_ERR_USAGE, "no table given");

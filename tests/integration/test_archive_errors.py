@@ -531,6 +531,27 @@ class ErrorsTest(unittest.TestCase):
         self.check(['archive', '--database', DB, '--config', path], 2,
                    'ebb: error: syntax error in file "%s" line 2' % path)
 
+    def test_config_nul_byte(self):
+        """A NUL byte ended libinih's line early: "keep-days = 3\\0" + "65" read as 3."""
+        path = self.write_config('[table analytics.events]\ntime-column = triggered_at\n'
+                                 'dest = file://%s\nkeep-days = 3\x0065\n' % self.dest)
+        self.check(['archive', '--database', DB, '--config', path], 2,
+                   'ebb: error: invalid byte in file "%s" line 4' % path,
+                   ['ebb: detail: The file holds a NUL byte; a config file is text (UTF-8).'])
+
+    def test_config_two_sections_of_one_table(self):
+        """They made two policies of one table (the second run failed on a duplicate key)."""
+        for first, second in (('public.x', 'x'), ('a.b', '"a".b')):
+            with self.subTest(first=first, second=second):
+                path = self.write_config('[table %s]\ntime-column = t\ndest = file://%s\n\n'
+                                         '[table %s]\nkeep-days = 3\n'
+                                         % (first, self.dest, second))
+                for extra in ([], ['--table', first]):
+                    self.check(['archive', '--database', DB, '--config', path] + extra, 2,
+                               'ebb: error: table "%s" has two sections in file "%s", lines 1'
+                               ' and 5' % ('public.x' if first == 'public.x' else 'a.b', path),
+                               ['ebb: hint: Merge them into one [table] section.'])
+
     def test_config_missing_file(self):
         path = os.path.join(self.dest, 'missing.conf')
         self.check(['archive', '--database', DB, '--config', path], 2,
