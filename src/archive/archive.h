@@ -14,6 +14,7 @@
 
 #include "archive/plan.h"
 #include "common/buf.h"
+#include "common/cancel.h"
 #include "common/error.h"
 #include "compress/compressor.h"
 #include "config/config.h"
@@ -22,9 +23,8 @@
 #include "pg/pg.h"
 #include "store/store.h"
 
-/* Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE (cmd.c): the current window rolls back (unless
- * its COMMIT was already sent) and no new one starts. */
-extern volatile sig_atomic_t archive_cancel_requested;
+/* cancel_requested (common/cancel.h), set by SIGINT, SIGTERM, SIGHUP and SIGPIPE (cmd.c): the
+ * current window rolls back (unless its COMMIT was already sent) and no new one starts. */
 
 typedef struct ArchivedObject
 {

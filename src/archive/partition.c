@@ -549,12 +549,12 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 	int n = 0;
 	bool skip, ok = load_pending(t, &pending, &n, err);
 
-	for (int i = 0; ok && i < n && !archive_cancel_requested; i++)
+	for (int i = 0; ok && i < n && !cancel_requested; i++)
 	{
 		log_info("partition %s: archived by an earlier run; removing it", pending[i].name);
 		ok = finish(t, &pending[i], err);
 	}
-	for (int i = 0; ok && i < plan->n && !archive_cancel_requested; i++)
+	for (int i = 0; ok && i < plan->n && !cancel_requested; i++)
 	{
 		const PartLeaf *leaf = &plan->leaves[i];
 		bool resumed = false;
@@ -579,7 +579,7 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 			ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err));
 	}
 	free(pending);
-	if (ok && archive_cancel_requested)
+	if (ok && cancel_requested)
 		ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 	return ok;
 }

@@ -12,8 +12,6 @@
 #include "common/time.h"
 #include "pg/copy.h"
 
-volatile sig_atomic_t archive_cancel_requested = 0;
-
 #ifdef EBB_TEST_HOOKS
 /* Does the spec "stage[:n]" name this stage, reached for the n-th time (default first)? */
 static bool
@@ -148,7 +146,7 @@ stream_rows(ArchiveTarget *t, PgCopy *copy, Pipeline *pl, ArchivedObject *obj, E
 
 	while ((ok = pg_copy_next(copy, &row, &done, err)) && !done)
 	{
-		if (archive_cancel_requested)
+		if (cancel_requested)
 		{
 			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 			break;
@@ -371,7 +369,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 		 ledger_insert(t, obj, err);
 	if (ok)
 		archive_crash_point("before-commit");
-	if (!ok || archive_cancel_requested)
+	if (!ok || cancel_requested)
 	{
 		EbbError ignored;
 		if (ok)

@@ -473,7 +473,7 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 
 	archive_probe_init(t, &probe);
 	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
-	while (!archive_cancel_requested)
+	while (!cancel_requested)
 	{
 		if (!planner_next(&pl, &done, &piece, &window, &oversize, err) || done)
 		{
@@ -537,6 +537,19 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 	return ok;
 }
 
+/* A statement that a signal canceled (PQcancel) failed with the server's "canceling statement
+ * due to user request": say what happened, with that in the detail. */
+static void
+archive_canceled(EbbError *err)
+{
+	if (!cancel_requested || err->code == EBB_ERR_CANCELED)
+		return;
+	char was[sizeof(err->message)];
+	snprintf(was, sizeof(was), "%s", err->message);
+	error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+	error_detail(err, "%s", was);
+}
+
 static void
 run_locked(ArchiveTarget *t, TableOutcome *out)
 {
@@ -562,6 +575,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);
+		archive_canceled(&out->err);
 		archive_finish_manifests(t);
 		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
@@ -608,6 +622,8 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 		out->status = dry_run(&t, &out->err) ? TABLE_OK : TABLE_FAILED;
 	else
 		run_locked(&t, out);
+	if (out->status == TABLE_FAILED)
+		archive_canceled(&out->err);
 	out->rows = t.rows;
 	out->bytes = t.bytes;
 	out->objects = t.objects;

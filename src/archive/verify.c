@@ -486,7 +486,7 @@ check_objects(VerifyTarget *t, EbbError *err)
 	if (!pg_query(t->conn, ledger_range_sql, 4, params, &res, err))
 		return false;
 	bool ok = true;
-	for (int i = 0; ok && i < PQntuples(res) && !archive_cancel_requested; i++)
+	for (int i = 0; ok && i < PQntuples(res) && !cancel_requested; i++)
 	{
 		LedgerObject o = {.dest = PQgetvalue(res, i, 0),
 						  .key = PQgetvalue(res, i, 1),
@@ -501,7 +501,7 @@ check_objects(VerifyTarget *t, EbbError *err)
 			error_prefix(err, "object \"%s\": ", o.key);
 	}
 	PQclear(res);
-	if (ok && archive_cancel_requested)
+	if (ok && cancel_requested)
 		return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 	return ok;
 }

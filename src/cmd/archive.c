@@ -160,7 +160,7 @@ archive_database(void *arg, const char *dbname)
 	if (!conn)
 		return outcomes;
 	char *name = ebb_strdup(PQdb(conn));
-	for (int i = 0; i < a->npolicies && !archive_cancel_requested; i++)
+	for (int i = 0; i < a->npolicies && !cancel_requested; i++)
 	{
 		TableOutcome o;
 		/* A session lost in one table's run is replaced for the next table. */

@@ -158,7 +158,7 @@ on_signal(int sig, siginfo_t *info, void *context)
 		if (closed && worker_parent > 0 && getppid() == worker_parent)
 			kill(worker_parent, SIGPIPE);
 	}
-	archive_cancel_requested = 1;
+	cancel_request();
 	parent_signal = sig;
 	errno = saved_errno;
 }
@@ -213,7 +213,7 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 	pid_t *pids = ebb_malloc(sizeof(pid_t) * (size_t) (dbs->count + 1));
 
 	memset(pids, 0, sizeof(pid_t) * (size_t) (dbs->count + 1));
-	for (int i = 0; i < dbs->count && !archive_cancel_requested; i++)
+	for (int i = 0; i < dbs->count && !cancel_requested; i++)
 	{
 		if (jobs <= 1)
 		{
@@ -224,7 +224,7 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 		{
 			outcomes |= wait_worker(pids, dbs->count, &forwarded);
 			running--;
-			if (archive_cancel_requested) /* a signal came while waiting: start no more */
+			if (cancel_requested) /* a signal came while waiting: start no more */
 				break;
 		}
 		fflush(stdout);
@@ -251,7 +251,7 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 	while (running-- > 0)
 		outcomes |= wait_worker(pids, dbs->count, &forwarded);
 	free(pids);
-	if (archive_cancel_requested)
+	if (cancel_requested)
 		outcomes |= OUTCOME_RUNTIME_FAILED;
 	return outcomes;
 }
@@ -269,7 +269,10 @@ cmd_connect(const Settings *s, const char *dbname, int64_t statement_timeout_ms,
 	error_init(&err);
 	*outcome = 0;
 	if (pg_connect(s->dsn, dbname && *dbname ? dbname : NULL, &opts, &conn, &err))
+	{
+		pg_cancel_on_signal(conn);
 		return conn;
+	}
 	error_print(&err);
 	*outcome = cmd_outcome_of(&err);
 	return NULL;

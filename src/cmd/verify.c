@@ -324,7 +324,7 @@ verify_database(void *arg, const char *dbname)
 	if (!conn)
 		return outcomes;
 	char *name = ebb_strdup(PQdb(conn));
-	for (int i = 0; i < v->npolicies && !archive_cancel_requested; i++)
+	for (int i = 0; i < v->npolicies && !cancel_requested; i++)
 	{
 		PrintContext pc = {s, name, &v->policies[i]};
 		VerifyOutcome o;

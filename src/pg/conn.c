@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cancel.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "pg/conninfo.h"
@@ -129,6 +130,33 @@ pg_session_setup(PGconn *conn, const PgSessionOptions *o, EbbError *err)
 		PQclear(res);
 	}
 	return true;
+}
+
+/* The session a signal cancels (PQcancel is async-signal-safe; its object outlives the
+ * connection harmlessly: a cancel for a backend that is gone does nothing). */
+static PGcancel *volatile signal_cancel;
+
+static void
+cancel_hook(void)
+{
+	char errbuf[256];
+	PGcancel *c = signal_cancel;
+
+	if (c)
+		PQcancel(c, errbuf, sizeof(errbuf));
+}
+
+void
+pg_cancel_on_signal(PGconn *conn)
+{
+	PGcancel *old = signal_cancel;
+
+	cancel_set_hook(NULL);
+	signal_cancel = conn ? PQgetCancel(conn) : NULL;
+	if (old)
+		PQfreeCancel(old);
+	if (signal_cancel)
+		cancel_set_hook(cancel_hook);
 }
 
 bool

@@ -27,6 +27,10 @@ bool pg_check_dsn(const char *dsn, EbbError *err);
 bool pg_connect(const char *dsn, const char *dbname, const PgSessionOptions *opts, PGconn **out,
 				EbbError *err);
 
+/* A signal (common/cancel.h) cancels what this session is running (a lock wait, a long
+ * query), so that a stop asked for is not held up until a timeout. NULL: none. */
+void pg_cancel_on_signal(PGconn *conn);
+
 /* Runs a statement with no result rows (or ignores them). */
 bool pg_exec(PGconn *conn, const char *sql, EbbError *err);
 /* The same, with the error's SQLSTATE ("" on success or without one), e.g. "55P03" for a lock

@@ -75,6 +75,33 @@ class SignalTest(unittest.TestCase):
         self.assertEqual(pu.files_under(self.path), set())
         self.assert_rerun_archives_all()
 
+    def test_sigterm_cancels_a_lock_wait_at_once(self):
+        """A window waiting for a lock (here behind a session holding the table) is canceled
+        by the signal, not left to wait out --lock-timeout."""
+        holder = subprocess.Popen(
+            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=PG.env(), text=True)
+        self.addCleanup(holder.kill)
+        holder.stdin.write("BEGIN; LOCK TABLE analytics.events IN ACCESS EXCLUSIVE MODE;"
+                           " SELECT 'held';\n")
+        holder.stdin.flush()
+        while 'held' not in holder.stdout.readline():
+            pass
+        proc = pu.start_ebb(PG, self.db, self.dest, '--lock-timeout', '10min')
+        self.addCleanup(pu.kill_if_running, proc)
+        pu.wait_until(lambda: PG.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = 'ebb' AND wait_event_type = 'Lock'", self.db) == [('1',)],
+            'ebb waits for the lock')
+        os.kill(proc.pid, signal.SIGTERM)
+        rc, out, err = pu.finish(proc, timeout=60)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn('ebb: error: database "%s": %s' % (self.db, CANCELED), err.splitlines())
+        holder.communicate('ROLLBACK;\n', timeout=60)
+        self.assertEqual(pu.snapshot(PG, self.db), self.before)
+        self.assert_rerun_archives_all()
+
     def test_sighup_reaches_every_worker(self):
         other = pu.new_db(PG, 'sg')
         pu.create_events(PG, other)

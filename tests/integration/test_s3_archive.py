@@ -4,6 +4,7 @@ checks) behind a fault-injecting proxy, all on loopback. Objects are read back
 by an independent client (the AWS SDK for JavaScript) for the row oracle."""
 
 import json
+import signal
 import unittest
 
 import harness
@@ -214,6 +215,26 @@ class FaultTest(FaultMixin):
     def test_complete_reply_lost(self):
         self.assert_retried([{'match': 'complete', 'fault': 'drop_response', 'count': 1}],
                             data=big_window, extra=MULTIPART)
+
+    def test_a_signal_ends_a_stalled_request_at_once(self):
+        """SIGTERM while a PUT stalls: the request is abandoned at once (not after
+        --s3-stall-timeout or --s3-timeout), the window rolls back, the run says why."""
+        small(PG, self.db)
+        before = harness.table_rows_csv(PG, self.db, pu.TABLE)
+        S3.set_faults([{'match': 'put', 'fault': 'stall', 'ms': 600000, 'count': 'always'}])
+        self.addCleanup(S3.clear_faults)
+        proc = pu.start_ebb(PG, self.db, self.url, '--s3-timeout', '10min',
+                            '--s3-stall-timeout', '10min', env=S3.env())
+        self.addCleanup(pu.kill_if_running, proc)
+        pu.wait_until(lambda: S3.fault_counts()['rules'][0]['fired'] >= 1, 'a PUT stalls')
+        proc.send_signal(signal.SIGTERM)
+        rc, out, err = pu.finish(proc, timeout=30)
+        self.assertEqual(rc, 1, err)
+        self.assertIn('ebb: error: database "%s": canceled by a signal' % self.db,
+                      err.splitlines())
+        self.assertEqual(harness.table_rows_csv(PG, self.db, pu.TABLE), before)
+        self.assertEqual(PG.query('SELECT status FROM ebb.archive_run', self.db),
+                         [('failed',)])
 
 
 class PermanentFaultTest(FaultMixin):

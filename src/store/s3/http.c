@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "common/hash.h"
+#include "common/cancel.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "store/s3/s3.h"
@@ -326,6 +327,14 @@ attempt_method(CURL *h, const S3Request *req, Transfer *t)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 }
 
+/* curl asks often while it transfers (or waits): a signal's stop ends the request at once,
+ * instead of after a stall or the deadline. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	return cancel_requested ? 1 : 0;
+}
+
 static void
 attempt_options(S3Client *c, CURL *h, Transfer *t, int64_t remaining_ms)
 {
@@ -346,6 +355,8 @@ attempt_options(S3Client *c, CURL *h, Transfer *t, int64_t remaining_ms)
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) (remaining_ms > 0 ? remaining_ms : 1));
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ebb/" EBB_VERSION);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (o->s3_ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->s3_ca_file);
 	if (o->s3_insecure)
@@ -456,6 +467,11 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 		*err = t->sink_err;
 		return ATTEMPT_FAIL;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && cancel_requested)
+	{
+		error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+		return ATTEMPT_FAIL;
+	}
 	if (rc != CURLE_OK)
 	{
 		attempt_error(c, req, resp, rc, curl_msg, err);
@@ -501,7 +517,7 @@ store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err)
 		log_debug("s3 %s %s: %ld", req->method, req->key ? req->key : "/", resp->status);
 		if (r == ATTEMPT_OK)
 			return true;
-		if (r == ATTEMPT_FAIL)
+		if (r == ATTEMPT_FAIL || cancel_requested)
 			return false;
 		if (n >= c->opts.s3_retries || now_ms() >= deadline)
 		{
