@@ -99,7 +99,7 @@ const OptionDef option_table[OPT_COUNT] = {
 	{OPT_STATEMENT_TIMEOUT, "statement-timeout", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_VERIFY, W_ALL, "Session", "DURATION", "30min",
 	 "statement_timeout for ebb's session (verify --gc derives its age floor from it)"},
 	{OPT_IDLE_TIMEOUT, "idle-timeout", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_VERIFY, W_ALL, "Session", "DURATION", NULL,
-	 "idle_in_transaction_session_timeout for ebb's session (default: 5min, or --s3-timeout plus 1min when longer)"},
+	 "idle_in_transaction_session_timeout for ebb's session (default: 5min, or 3 x --s3-timeout plus 1min when longer)"},
 	{OPT_ROWS, "rows", 'n', OPT_KIND_INT, CMD_GENERATE, WHERE_CLI, "Data", "N", NULL,
 	 "generate N realistic rows (~1.4 kB each) instead of one row per hour"},
 	{OPT_DAYS, "days", 0, OPT_KIND_INT, CMD_GENERATE, WHERE_CLI, "Data", "D", "30",

@@ -99,10 +99,11 @@ store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, E
 }
 
 /*
- * Unset, --idle-timeout is 5min, or --s3-timeout plus a minute when that is longer: after the
- * COPY of a window ends, the last requests of its upload (the last part, CompleteMultipartUpload)
- * run while the session is idle in its transaction, and each may take up to --s3-timeout; a
- * server that ended the session then would roll back a window whose object is stored.
+ * Unset, --idle-timeout is 5min, or 3 x --s3-timeout plus a minute when that is longer: after
+ * the COPY of a window ends, up to three requests run while the session is idle in its
+ * transaction (the last part, CompleteMultipartUpload, the HEAD that checks the object), and
+ * each may take up to --s3-timeout; a server that ended the session then would roll back a
+ * window whose object is stored.
  */
 static bool
 idle_timeout_resolve(const OptSlot *slot, Settings *out, EbbError *err)
@@ -111,9 +112,9 @@ idle_timeout_resolve(const OptSlot *slot, Settings *out, EbbError *err)
 
 	if (slot)
 		return duration_ms(OPT_IDLE_TIMEOUT, slot, &out->idle_timeout_ms, err);
-	out->idle_timeout_derived = out->store.s3_timeout_ms + margin_ms > fallback_ms;
-	out->idle_timeout_ms =
-		out->idle_timeout_derived ? out->store.s3_timeout_ms + margin_ms : fallback_ms;
+	int64_t derived = 3 * out->store.s3_timeout_ms + margin_ms;
+	out->idle_timeout_derived = derived > fallback_ms;
+	out->idle_timeout_ms = out->idle_timeout_derived ? derived : fallback_ms;
 	return true;
 }
 

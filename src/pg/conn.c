@@ -207,8 +207,9 @@ hint_idle_timeout(const PGresult *res, const char *text, EbbError *err)
 	if ((state && strcmp(state, "25P03") == 0) ||
 		(text && strstr(text, "idle-in-transaction timeout")))
 		error_hint(err, "The session was idle in its transaction longer than --idle-timeout while "
-						"ebb waited for the object store: make --idle-timeout longer than "
-						"--s3-timeout, or leave it unset (it is then --s3-timeout plus 1min).");
+						"ebb waited for the object store: up to three requests of --s3-timeout "
+						"each follow a window's COPY. Make --idle-timeout longer than 3 x "
+						"--s3-timeout, or leave it unset (it is then that plus 1min).");
 }
 
 bool

@@ -281,9 +281,10 @@ class PermanentFaultTest(FaultMixin):
                                                ' statement: FATAL:  terminating connection due to'
                                                ' idle-in-transaction timeout' % self.db))
         self.assertEqual(lines[-1], 'ebb: hint: The session was idle in its transaction longer'
-                         ' than --idle-timeout while ebb waited for the object store: make'
-                         ' --idle-timeout longer than --s3-timeout, or leave it unset (it is then'
-                         ' --s3-timeout plus 1min).')
+                         ' than --idle-timeout while ebb waited for the object store: up to'
+                         ' three requests of --s3-timeout each follow a window\'s COPY. Make'
+                         ' --idle-timeout longer than 3 x --s3-timeout, or leave it unset (it is'
+                         ' then that plus 1min).')
         self.assertEqual(pu.count_rows(PG, self.db), 23)  # the window rolled back
         self.assertEqual(self.keys(), [])  # and its object was removed
 

@@ -356,7 +356,7 @@ class VerifyOrphansTest(VerifyBase):
 
     def test_gc_keeps_young_orphans(self):
         self.plant()
-        self.assert_output(self.verify('--gc'), 0, self.orphan_lines(': kept, not older than 112min') +
+        self.assert_output(self.verify('--gc'), 0, self.orphan_lines(': kept, not older than 152min') +
                            [self.summary(orphans=3, removed=0)])
         self.assertTrue(all(os.path.exists(os.path.join(self.path, k)) for k in self.orphans))
 
@@ -486,10 +486,11 @@ class GcAgeFloorTest(VerifyBase):
         self.assert_stderr(
             proc, 2, 'ebb: error: --older-than 1ms is shorter than an archive window may'
             ' stay open',
-            ['ebb: detail: An archive run may write a window\'s object up to 112min before the'
-             ' window commits (3 x --statement-timeout 30min + 2 x --idle-timeout 11min, which'
-             ' is --s3-timeout 10min plus 1min); a younger orphan may be an object in flight.',
-             'ebb: hint: Use --older-than 112min or more, or give verify the --statement-timeout'
+            ['ebb: detail: An archive run may write a window\'s object up to 152min before the'
+             ' window commits (3 x --statement-timeout 30min + 2 x --idle-timeout 31min, which'
+             ' is 3 x --s3-timeout 10min plus 1min); a younger orphan may be an object in'
+             ' flight.',
+             'ebb: hint: Use --older-than 152min or more, or give verify the --statement-timeout'
              ' and --idle-timeout that the archive runs use (in [defaults] of a shared config'
              ' file).'])
         self.assertEqual(proc.stdout, '')
@@ -513,7 +514,7 @@ class GcAgeFloorTest(VerifyBase):
         key = self.plant_old_orphan()
         cfg = os.path.join(self.path, 'ebb.conf')
         with open(cfg, 'w') as f:
-            f.write('[defaults]\nstatement-timeout = 2s\ns3-timeout = 4min\n')
+            f.write('[defaults]\nstatement-timeout = 2s\ns3-timeout = 1min\n')
         proc = self.verify('--config', cfg, '--gc', '--older-than', '10min')
         self.assert_stderr(
             proc, 2, 'ebb: error: --older-than 10min is shorter than an archive window'

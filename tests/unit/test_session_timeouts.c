@@ -1,6 +1,6 @@
 /*
  * test_session_timeouts.c: the session's idle_in_transaction_session_timeout as resolve.c
- * derives it when --idle-timeout is unset (5min, or --s3-timeout plus 1min when longer), and
+ * derives it when --idle-timeout is unset (5min, or 3 x --s3-timeout plus 1min when longer), and
  * the age floor of verify --gc (archive/gc.c) that follows from the same settings.
  */
 #include <setjmp.h>
@@ -47,11 +47,11 @@ static void
 test_idle_timeout_and_gc_floor(void **state)
 {
 	static const Case cases[] = {
-		/* the defaults: --s3-timeout 10min, so 11min; 3 x 30min + 2 x 11min */
-		{{NULL}, 11 * MIN_MS, true, 112 * MIN_MS},
-		{{"--s3-timeout", "2min", NULL}, 5 * MIN_MS, false, 100 * MIN_MS},
-		{{"--s3-timeout", "4min", NULL}, 5 * MIN_MS, false, 100 * MIN_MS},
-		{{"--s3-timeout", "1h", NULL}, 61 * MIN_MS, true, 212 * MIN_MS},
+		/* the defaults: --s3-timeout 10min, so 3 x 10min + 1min; 3 x 30min + 2 x 31min */
+		{{NULL}, 31 * MIN_MS, true, 152 * MIN_MS},
+		{{"--s3-timeout", "1min", NULL}, 5 * MIN_MS, false, 100 * MIN_MS},
+		{{"--s3-timeout", "2min", NULL}, 7 * MIN_MS, true, 104 * MIN_MS},
+		{{"--s3-timeout", "1h", NULL}, 181 * MIN_MS, true, 452 * MIN_MS},
 		/* given, it is taken as it is, shorter than --s3-timeout or not */
 		{{"--s3-timeout", "1h", "--idle-timeout", "2s", NULL}, 2000, false, 90 * MIN_MS + 4000},
 		{{"--statement-timeout", "1s", "--idle-timeout", "1s", NULL}, 1000, false, 5000},
