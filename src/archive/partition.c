@@ -358,7 +358,7 @@ finish(ArchiveTarget *t, Pending *p, EbbError *err)
 {
 	PartState st;
 	char sqlstate[6];
-	bool again;
+	bool again, detached_here = false;
 
 	for (int attempt = 0;;)
 	{
@@ -366,10 +366,13 @@ finish(ArchiveTarget *t, Pending *p, EbbError *err)
 			return false;
 		if (st.kind == PART_GONE)
 			return !p->key[0] || set_state(t, p->key, "dropped", err);
-		if (!st.ours)
+		/* Detached by this very call, it is ours under whatever name it was renamed to while
+		 * attached (T2's fingerprint still decides whether its rows are the archived ones). */
+		if (!st.ours && !(detached_here && st.kind == PART_DETACHED))
 		{
 			log_warning("partition %s (archived as %s) is no longer part of %s: left alone",
-						st.qualified, p->name, t->qualified);
+						st.qualified, p->name,
+						pg_message_name(t->policy->schema, t->policy->table).s);
 			return !p->key[0] || set_state(t, p->key, "released", err);
 		}
 		if (st.kind == PART_DETACHED)
@@ -384,6 +387,7 @@ finish(ArchiveTarget *t, Pending *p, EbbError *err)
 												 : detach_once(t, &st, sqlstate, err);
 		if (ok)
 		{
+			detached_here = true;
 			archive_crash_point("partition-detached");
 			continue;
 		}

@@ -417,6 +417,21 @@ class ChangesDuringARunTest(DependentsBase):
         self.assertEqual(PG.query("SELECT relname FROM pg_class WHERE relname IN"
                                   " ('ev_a', 'ev_b')", self.db), [])
 
+    def test_partition_renamed_before_its_detach_is_still_dropped(self):
+        """Renamed while attached (between T1 and the detach), it is still this table's: ebb
+        detaches it, checks its rows and drops it; it was 'released' with its rows detached
+        from the table and in an object too."""
+        PG.psql(PARTED_DDL, self.db)
+        before = harness.table_rows_csv(PG, self.db, EV)
+        rc, out, err = self.run_with_change('ALTER TABLE ev_a RENAME TO renamed_a',
+                                            stage='partition-archived:1', table=EV)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn('left alone', err)
+        harness.assert_oracle(self, before, PG, self.db, EV, archived=10)
+        self.assertEqual(PG.query("SELECT to_regclass('public.renamed_a')", self.db), [(None,)])
+        self.assertEqual(PG.query('SELECT DISTINCT partition_state FROM ebb.archive_ledger',
+                                  self.db), [('dropped',)])
+
 
 class PartitionsTest(DependentsBase):
     def test_archiving_a_partition_sees_its_parents_foreign_keys(self):
