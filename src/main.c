@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -53,7 +54,10 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+		{
+			int code = commands[i].run(argc - 1, argv + 1);
+			return cmd_flush_stdout() || code != 0 ? code : 1;
+		}
 	log_error("unrecognized command \"%s\"", text_escape(argv[1]).s);
 	log_hint("Try \"ebb --help\" for the list of commands.");
 	return 2;

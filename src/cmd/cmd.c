@@ -179,6 +179,23 @@ cmd_install_signal_handlers(void)
 		sigaction(signals[i], &sa, NULL);
 }
 
+bool
+cmd_flush_stdout(void)
+{
+	errno = 0;
+	bool flushed = fflush(stdout) == 0;
+	int saved = errno;
+
+	if (flushed && !ferror(stdout))
+		return true;
+	/* An earlier line-buffered write may have failed (ferror) with its errno long gone. */
+	if (!flushed && saved)
+		log_error("could not write to standard output: %s", strerror(saved));
+	else
+		log_error("could not write to standard output");
+	return false;
+}
+
 static int
 wait_worker(pid_t *pids, int n, bool *forwarded)
 {
@@ -235,7 +252,8 @@ cmd_for_each_database(const StrList *dbs, int jobs, DatabaseFn fn, void *arg)
 		{
 			worker_parent = parent;
 			int r = fn(arg, dbs->items[i]);
-			fflush(stdout);
+			if (!cmd_flush_stdout())
+				r |= OUTCOME_RUNTIME_FAILED;
 			fflush(stderr);
 			_exit(r);
 		}

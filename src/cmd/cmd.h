@@ -59,4 +59,8 @@ void cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning
 
 void cmd_install_signal_handlers(void);
 
+/* Flushes stdout; false (with the error logged) when what was printed did not all get out
+ * (a full disk, a closed file): the command then fails, whatever else it did. */
+bool cmd_flush_stdout(void);
+
 #endif

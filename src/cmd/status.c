@@ -254,9 +254,18 @@ fetch_last_run(PGconn *conn, const TableInfo *info, int version, TableReport *r,
 	catalog_run_alive_sql(&sql, version, "r", "$3::oid");
 	buf_append_str(&sql, " THEN 'interrupted' ELSE status END, ");
 	buf_append_str(&sql, EPOCH_US("started_at") ", " EPOCH_US("finished_at"));
-	buf_append_str(&sql, ", rows, bytes, objects, message FROM ebb.archive_run r"
-						 " WHERE table_schema = $1 AND table_name = $2"
-						 " ORDER BY started_at DESC, run_id DESC LIMIT 1");
+	/* A run that has not finished (running, or killed) counts what its committed windows put
+	 * in the ledger: its own row is written only at its end. */
+	buf_append_str(&sql, ", CASE WHEN r.status = 'running' THEN l.rows ELSE r.rows END,"
+						 " CASE WHEN r.status = 'running' THEN l.bytes ELSE r.bytes END,"
+						 " CASE WHEN r.status = 'running' THEN l.objects ELSE r.objects END,"
+						 " r.message FROM ebb.archive_run r LEFT JOIN LATERAL (SELECT"
+						 " coalesce(pg_catalog.sum(g.rows), 0) AS rows,"
+						 " coalesce(pg_catalog.sum(g.bytes), 0) AS bytes, pg_catalog.count(*)"
+						 " AS objects FROM ebb.archive_ledger g WHERE g.run_id = r.run_id"
+						 " AND g.table_schema = r.table_schema AND g.table_name = r.table_name) l"
+						 " ON true WHERE r.table_schema = $1 AND r.table_name = $2"
+						 " ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1");
 	bool ok = pg_query(conn, buf_cstr(&sql), 3, params, &res, err);
 	buf_free(&sql);
 	if (!ok)

@@ -1,10 +1,12 @@
 """Bytes that ebb prints but did not write itself (a column name from argv, a database's name, a
 server's message, the names of files found in the store) never reach the terminal raw: control
 bytes and invalid UTF-8 come out as \\xNN, in stderr and in stdout's lines, so that no value can
-forge a line or send a terminal escape; and --json lines stay valid JSON (UTF-8)."""
+forge a line or send a terminal escape; and --json lines stay valid JSON (UTF-8). Output that
+cannot be written (stdout on a full disk) fails the command (exit 1) instead of vanishing."""
 
 import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -87,6 +89,18 @@ class EscapingTest(unittest.TestCase):
         keys = {json.loads(l).get('key') for l in proc.stdout.splitlines()}
         self.assertIn('%s/analytics.events/evil\x1b[2J.csv.zst' % self.db, keys)
         self.assertIn('%s/analytics.events/bad\u00ff\u00fe.csv.zst' % self.db, keys)
+
+
+    def test_stdout_on_a_full_disk(self):
+        before = pu.snapshot(PG, self.db)
+        with open('/dev/full', 'w') as full:
+            proc = subprocess.run([harness.ebb_bin()] + pu.archive_args(self.dest),
+                                  stdout=full, stderr=subprocess.PIPE, text=True,
+                                  env=harness._clean_env(PG.env(self.db)), timeout=120)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(proc.stderr, 'ebb: error: could not write to standard output\n')
+        # the archive itself went through: only its report was lost
+        harness.assert_oracle(self, before, PG, self.db, pu.TABLE, archived=20)
 
 
 if __name__ == '__main__':

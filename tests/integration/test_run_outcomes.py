@@ -81,12 +81,26 @@ class RunOutcomeTest(unittest.TestCase):
             (nxt_id, 'ok', None)])
         harness.assert_oracle(self, self.before, PG, self.db, pu.TABLE, archived=20)
 
+    def test_a_run_killed_after_commits_counts_them(self):
+        killed = self.start({'EBB_TEST_CRASH_AT': 'after-commit:2'})
+        rc, out, err = pu.finish(killed)
+        self.assertEqual(rc, -signal.SIGKILL, out + err)
+        pu.wait_backends_gone(PG, self.db)
+        run = self.last_run()
+        self.assertEqual((run['status'], run['rows'], run['objects']), ('interrupted', 10, 2))
+        proc = harness.run_ebb(['status', '--table', pu.TABLE, '--time-column',
+                                pu.TIME_COLUMN], env=PG.env(self.db))
+        self.assertRegex(proc.stdout, r'\n  last run: +\S+: interrupted, started [^,]+,'
+                         r' finished unknown, 10 rows in 2 objects\n')
+
     def test_a_live_run_stays_running(self):
         live = self.start({'EBB_TEST_STOP_AT': 'copy:8'})  # in its second window
         pu.wait_stopped(live)
         (live_id,), = PG.query('SELECT run_id FROM ebb.archive_run', self.db)
-        self.assertEqual((self.last_run()['run_id'], self.last_run()['status']),
-                         (live_id, 'running'))
+        run = self.last_run()
+        # what its committed first window put in the ledger, not its row's zeros
+        self.assertEqual((run['run_id'], run['status'], run['rows'], run['objects']),
+                         (live_id, 'running', 5, 1))
         # another ebb finds the table busy and leaves the live run's row alone
         proc = pu.archive(PG, self.db, self.dest)
         self.assertEqual(proc.rc, 3, proc.stdout + proc.stderr)
