@@ -21,9 +21,12 @@ json_append_string(Buf *b, const char *s)
 			default:
 			{
 				/* JSON is UTF-8: a byte that is not part of a valid sequence (a file name
-				 * from the store may hold any) becomes the code point of the same number. */
+				 * from the store may hold any) becomes the code point of the same number.
+				 * A C1 control (U+0080..U+009F) is valid but escaped, as one code point. */
 				size_t len = *p < 0x80 ? 1 : text_printable_len(p);
-				if (*p < 0x20 || *p == 0x7f || len == 0)
+				if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+					buf_printf(b, "\\u%04x", *++p);
+				else if (*p < 0x20 || *p == 0x7f || len == 0)
 					buf_printf(b, "\\u%04x", *p);
 				else
 				{

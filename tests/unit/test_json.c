@@ -50,7 +50,19 @@ test_control_characters(void **state)
 	check_string("a\nb\rc\td", "\"a\\nb\\rc\\td\"");
 	check_string("\x01", "\"\\u0001\"");
 	check_string("\x1f|\x08|\x0c", "\"\\u001f|\\u0008|\\u000c\"");
-	check_string("\x7f", "\"\x7f\""); /* DEL is not a control character for JSON */
+	check_string("\x7f", "\"\\u007f\""); /* DEL: legal raw, escaped so a terminal shows it */
+}
+
+/* JSON is UTF-8: a byte outside a valid sequence is written as the code point of the same
+ * number (Latin-1), so the text stays valid and a reader gets a defined character. */
+static void
+test_invalid_utf8_escaped(void **state)
+{
+	check_string("caf\xe9", "\"caf\\u00e9\"");
+	check_string("\xc3(", "\"\\u00c3(\"");                     /* truncated sequence */
+	check_string("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\""); /* surrogate */
+	check_string("\xc3\xa9\xff", "\"\xc3\xa9\\u00ff\"");       /* valid kept */
+	check_string("\xc2\x9b", "\"\\u009b\"");                   /* C1 control */
 }
 
 static void
@@ -96,7 +108,70 @@ test_nested_object_no_leading_comma(void **state)
 	buf_free(&b);
 }
 
-/* Decodes a JSON string literal (RFC 8259 section 7, \u below U+0080 is enough here). */
+static size_t utf8_sequence_len(const unsigned char *p);
+
+/* Code point cp (below U+0800) as UTF-8 at out; returns its length. */
+static size_t
+put_utf8(char *out, unsigned cp)
+{
+	if (cp < 0x80)
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	out[0] = (char) (0xc0 | (cp >> 6));
+	out[1] = (char) (0x80 | (cp & 0x3f));
+	return 2;
+}
+
+/* What the writer should make of any bytes: valid UTF-8 kept, any other byte read as the
+ * Latin-1 character of its number. */
+static size_t
+expected_utf8(const char *in, size_t len, char *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len;)
+	{
+		const unsigned char *p = (const unsigned char *) in + i;
+		size_t k = *p < 0x80 ? 1 : utf8_sequence_len(p);
+		if (k == 0)
+		{
+			n += put_utf8(out + n, *p);
+			i++;
+			continue;
+		}
+		memcpy(out + n, p, k);
+		n += k;
+		i += k;
+	}
+	return n;
+}
+
+/* Decodes a JSON string literal (RFC 8259 section 7; the writer escapes below U+0100 only).
+ * Raw bytes must form valid UTF-8. */
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates), or 0. */
+static size_t
+utf8_sequence_len(const unsigned char *p)
+{
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	unsigned cp;
+
+	if (len == 0 || p[0] > 0xf4)
+		return 0;
+	cp = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++)
+	{
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		(cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 static size_t
 json_decode_string(const char *s, char *out)
 {
@@ -105,7 +180,16 @@ json_decode_string(const char *s, char *out)
 	assert_int_equal(*s++, '"');
 	for (; *s != '"'; s++)
 	{
-		assert_true((unsigned char) *s >= 0x20); /* no raw control characters */
+		assert_true((unsigned char) *s >= 0x20 && *s != 0x7f); /* no raw control characters */
+		if ((unsigned char) *s >= 0x80)
+		{
+			size_t len = utf8_sequence_len((const unsigned char *) s);
+			assert_true(len > 0);
+			memcpy(out + n, s, len);
+			n += len;
+			s += len - 1;
+			continue;
+		}
 		if (*s != '\\')
 		{
 			out[n++] = *s;
@@ -125,8 +209,8 @@ json_decode_string(const char *s, char *out)
 			{
 				unsigned v;
 				assert_int_equal(sscanf(s + 1, "%4x", &v), 1);
-				assert_true(v < 0x80);
-				out[n++] = (char) v;
+				assert_true(v < 0x100);
+				n += put_utf8(out + n, v);
 				s += 4;
 				break;
 			}
@@ -144,7 +228,7 @@ test_random_strings_round_trip(void **state)
 
 	for (int i = 0; i < 5000; i++)
 	{
-		char in[64], out[64];
+		char in[64], out[128], expected[128];
 		size_t len = rng_below(&rng, sizeof(in) - 1);
 		Buf b;
 
@@ -153,8 +237,9 @@ test_random_strings_round_trip(void **state)
 		in[len] = '\0';
 		buf_init(&b);
 		json_append_string(&b, in);
-		assert_int_equal(json_decode_string(buf_cstr(&b), out), len);
-		assert_memory_equal(out, in, len);
+		size_t want = expected_utf8(in, len, expected);
+		assert_int_equal(json_decode_string(buf_cstr(&b), out), want);
+		assert_memory_equal(out, expected, want);
 		buf_free(&b);
 	}
 }
@@ -291,6 +376,57 @@ test_read_depth_limit(void **state)
 	buf_free(&b);
 }
 
+/* Fills in with valid UTF-8 (any code point but NUL and surrogates) of at most max bytes;
+ * returns its length. */
+static size_t
+random_utf8(TestRng *rng, char *in, size_t max)
+{
+	size_t n = 0;
+
+	for (;;)
+	{
+		unsigned bound[] = {0x80, 0x800, 0x10000, 0x110000};
+		size_t len = 1 + rng_below(rng, 4);
+		unsigned cp = (unsigned) rng_below(rng, bound[len - 1]);
+		unsigned char *o = (unsigned char *) in + n;
+
+		if (cp < (len == 1 ? 1 : bound[len - 2]) || (cp >= 0xd800 && cp <= 0xdfff))
+			continue;
+		if (n + len > max)
+			break;
+		if (len == 1)
+			o[0] = (unsigned char) cp;
+		else
+		{
+			o[0] = (unsigned char) ((0xf00 >> len) | (cp >> (6 * (len - 1))));
+			for (size_t i = 1; i < len; i++)
+				o[i] = (unsigned char) (0x80 | ((cp >> (6 * (len - 1 - i))) & 0x3f));
+		}
+		n += len;
+	}
+	in[n] = '\0';
+	return n;
+}
+
+/* A byte that is not UTF-8 reads back as the Latin-1 character of that number. */
+static void
+test_read_invalid_utf8_as_latin1(void **state)
+{
+	Buf b, s;
+
+	buf_init(&b);
+	buf_init(&s);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "s", "caf\xe9\xc3\xa9");
+	buf_append_char(&b, '}');
+	JsonValue v = find_ok(buf_cstr(&b), "s");
+	assert_true(json_value_string(&v, &s));
+	assert_int_equal(s.len, 7);
+	assert_memory_equal(s.data, "caf\xc3\xa9\xc3\xa9", 7);
+	buf_free(&s);
+	buf_free(&b);
+}
+
 /* What the writer writes, the reader reads back. */
 static void
 test_read_what_is_written(void **state)
@@ -304,9 +440,7 @@ test_read_what_is_written(void **state)
 		int64_t n = (int64_t) rng_next(&rng), got;
 		Buf b, s;
 
-		for (size_t k = 0; k < len; k++)
-			in[k] = (char) (1 + rng_below(&rng, 255));
-		in[len] = '\0';
+		len = random_utf8(&rng, in, len);
 		buf_init(&b);
 		buf_init(&s);
 		buf_append_char(&b, '{');
@@ -332,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_quote_and_backslash),
 		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_invalid_utf8_escaped),
 		cmocka_unit_test(test_utf8_kept),
 		cmocka_unit_test(test_object_members),
 		cmocka_unit_test(test_nested_object_no_leading_comma),
@@ -341,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_read_invalid),
 		cmocka_unit_test(test_read_depth_limit),
 		cmocka_unit_test(test_read_what_is_written),
+		cmocka_unit_test(test_read_invalid_utf8_as_latin1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
