@@ -30,12 +30,13 @@ def tearDownModule():
 
 ORDERS = 'public.orders'
 
-# Ten orders, one a day for the last ten days (at noon, so that keep-days 2 archives the
-# eight oldest, each in its own window).
+# Ten orders, one a day for the last ten days (an hour younger than g days, whatever the time
+# of day, so that keep-days 2, a cutoff of now() - 2 days, archives the eight oldest, each in
+# its own window).
 ORDERS_DDL = """
 CREATE TABLE orders (id int PRIMARY KEY, ts timestamptz NOT NULL, note text);
 CREATE INDEX ON orders (ts);
-INSERT INTO orders SELECT g, date_trunc('day', now()) - g * interval '1 day' + interval '12 hours',
+INSERT INTO orders SELECT g, now() - g * interval '1 day' + interval '1 hour',
   'order ' || g FROM generate_series(1, 10) g;
 """
 
