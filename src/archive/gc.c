@@ -24,10 +24,10 @@
 #include <time.h>
 
 #include "archive/verify.h"
+#include "catalog/ledger.h"
+#include "catalog/manifest.h"
 #include "common/log.h"
 #include "pg/pg.h"
-
-#define MANIFEST_SUFFIX ".manifest.json"
 
 typedef struct Listed
 {
@@ -113,9 +113,9 @@ listing_has(const Listing *l, const char *key)
 static bool
 is_manifest_key(const char *key)
 {
-	size_t n = strlen(key), m = strlen(MANIFEST_SUFFIX);
+	size_t n = strlen(key), m = strlen(CATALOG_MANIFEST_SUFFIX);
 
-	return n > m && strcmp(key + n - m, MANIFEST_SUFFIX) == 0;
+	return n > m && strcmp(key + n - m, CATALOG_MANIFEST_SUFFIX) == 0;
 }
 
 /* An orphan object with its manifest beside it, or such a manifest (see the top). */
@@ -127,10 +127,10 @@ has_committed_pair(const Listing *l, const char *key)
 	if (is_manifest_key(key))
 	{
 		other = ebb_strdup(key);
-		other[strlen(key) - strlen(MANIFEST_SUFFIX)] = '\0';
+		other[strlen(key) - strlen(CATALOG_MANIFEST_SUFFIX)] = '\0';
 	}
 	else
-		other = ebb_asprintf("%s" MANIFEST_SUFFIX, key);
+		other = ebb_asprintf("%s" CATALOG_MANIFEST_SUFFIX, key);
 	bool found = listing_has(l, other);
 	free(other);
 	return found;
@@ -191,19 +191,10 @@ static bool
 ledger_names(VerifyTarget *t, const char *key, bool *named, EbbError *err)
 {
 	char *object = ebb_strdup(key);
-	const char *params[2] = {key, object};
-	PGresult *res;
 
 	if (is_manifest_key(key))
-		object[strlen(key) - strlen(MANIFEST_SUFFIX)] = '\0';
-	bool ok = pg_query(t->conn,
-					   "SELECT 1 FROM ebb.archive_ledger WHERE object_key = $1 OR object_key = $2",
-					   2, params, &res, err);
-	if (ok)
-	{
-		*named = PQntuples(res) > 0;
-		PQclear(res);
-	}
+		object[strlen(key) - strlen(CATALOG_MANIFEST_SUFFIX)] = '\0';
+	bool ok = catalog_ledger_names(t->conn, key, object, named, err);
 	free(object);
 	return ok;
 }

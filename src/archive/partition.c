@@ -7,6 +7,8 @@
 
 #include "archive/partition.h"
 #include "archive/safety.h"
+#include "catalog/ledger.h"
+#include "catalog/manifest.h"
 #include "pg/ident.h"
 #include "common/log.h"
 #include "common/retry.h"
@@ -91,15 +93,7 @@ query_state(ArchiveTarget *t, uint32_t oid, const char *name, PartState *st, Ebb
 static bool
 set_state(ArchiveTarget *t, const char *key, const char *state, EbbError *err)
 {
-	const char *params[2] = {key, state};
-	PGresult *res;
-
-	if (!pg_query(t->conn,
-				  "UPDATE ebb.archive_ledger SET partition_state = $2 WHERE object_key = $1", 2,
-				  params, &res, err))
-		return false;
-	PQclear(res);
-	return true;
+	return catalog_ledger_set_partition_state(t->conn, key, state, err);
 }
 
 /*
@@ -201,7 +195,7 @@ remove_unlisted(ArchiveTarget *t, const char *key)
 	Buf manifest;
 
 	buf_init(&manifest);
-	buf_printf(&manifest, "%s.manifest.json", key);
+	buf_printf(&manifest, "%s" CATALOG_MANIFEST_SUFFIX, key);
 	if (!store_remove(&t->store, key, &ignored) ||
 		!store_remove(&t->store, buf_cstr(&manifest), &ignored))
 		log_warning("could not remove \"%s\", which the ledger no longer names (ebb verify --gc "
@@ -217,8 +211,6 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 {
 	ArchivedObject obj;
 	char name[300], old[1024];
-	const char *params[1] = {p->key};
-	PGresult *res;
 	Buf sql;
 
 	snprintf(name, sizeof(name), "%s-again",
@@ -235,10 +227,7 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 			  archive_check_unchanged(t->conn, "", st->qualified, 0, false, t->cols_digest,
 									  t->policy, err) &&
 			  fingerprint(t, st->qualified, print, sizeof(print), err) &&
-			  pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params,
-					   &res, err);
-	if (ok)
-		PQclear(res);
+			  catalog_ledger_delete(t->conn, p->key, err);
 	buf_reset(&sql);
 	buf_append_str(&sql, "COPY (SELECT ");
 	archive_column_list(&t->info.shape, &sql);
@@ -289,18 +278,14 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 static bool
 withdraw(ArchiveTarget *t, Pending *p, const PartState *st, const EbbError *why, EbbError *err)
 {
-	const char *params[1] = {p->key};
-	PGresult *res;
 
 	log_warning("partition %s cannot be detached (%s): its archived copy is withdrawn, its rows "
 				"stay in the table and are archived row by row",
 				st->qualified, why->message);
 	if (!p->key[0])
 		return true;
-	if (!pg_query(t->conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params, &res,
-				  err))
+	if (!catalog_ledger_delete(t->conn, p->key, err))
 		return false;
-	PQclear(res);
 	remove_unlisted(t, p->key);
 	return true;
 }
@@ -500,38 +485,29 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 static bool
 load_pending(ArchiveTarget *t, Pending **out, int *n, EbbError *err)
 {
-	const char *params[2] = {t->policy->schema, t->policy->table};
-	PGresult *res;
-	Buf sql;
+	CatalogLedgerFilter f = {
+		.schema = t->policy->schema, .table = t->policy->table, .partition_archived = true};
+	CatalogLedgerRows rows;
 
-	buf_init(&sql);
-	buf_append_str(&sql, "SELECT object_key, rows, partition_oid, partition_name, partition_bound,"
-						 " coalesce(partition_fingerprint, ''), ");
-	archive_epoch_us_sql("window_start", &sql);
-	buf_append_str(&sql, ", ");
-	archive_epoch_us_sql("window_end", &sql);
-	buf_append_str(&sql, " FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
-						 " AND partition_state = 'archived' ORDER BY id");
-	bool ok = pg_query(t->conn, buf_cstr(&sql), 2, params, &res, err);
-	buf_free(&sql);
-	if (!ok)
+	if (!catalog_ledger_select(t->conn, &f, &rows, err))
 		return false;
-	*n = PQntuples(res);
+	*n = rows.n;
 	*out = ebb_malloc(sizeof(Pending) * (size_t) (*n ? *n : 1));
 	for (int i = 0; i < *n; i++)
 	{
+		const CatalogLedgerEntry *e = &rows.rows[i];
 		Pending *p = &(*out)[i];
 		memset(p, 0, sizeof(*p));
-		snprintf(p->key, sizeof(p->key), "%s", PQgetvalue(res, i, 0));
-		p->rows = strtoull(PQgetvalue(res, i, 1), NULL, 10);
-		p->oid = (uint32_t) strtoul(PQgetvalue(res, i, 2), NULL, 10);
-		snprintf(p->name, sizeof(p->name), "%s", PQgetvalue(res, i, 3));
-		snprintf(p->bound, sizeof(p->bound), "%s", PQgetvalue(res, i, 4));
-		snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", PQgetvalue(res, i, 5));
-		p->window.start = strtoll(PQgetvalue(res, i, 6), NULL, 10);
-		p->window.end = strtoll(PQgetvalue(res, i, 7), NULL, 10);
+		snprintf(p->key, sizeof(p->key), "%s", e->key);
+		p->rows = e->rows;
+		p->oid = e->partition_oid;
+		snprintf(p->name, sizeof(p->name), "%s", e->partition_name);
+		snprintf(p->bound, sizeof(p->bound), "%s", e->partition_bound);
+		snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", e->partition_fingerprint);
+		p->window.start = e->window_start;
+		p->window.end = e->window_end;
 	}
-	PQclear(res);
+	catalog_ledger_rows_free(&rows);
 	return true;
 }
 

@@ -12,27 +12,13 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "catalog/ledger.h"
+#include "catalog/manifest.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
-
-#define MANIFEST_SUFFIX    ".manifest.json"
-#define MANIFEST_MAX_BYTES (1024 * 1024) /* ebb's manifests are about 1 kB plus the columns */
-
-/* One ledger row as verify reads it (strings point into the PGresult). */
-typedef struct LedgerObject
-{
-	const char *dest;
-	const char *key;
-	const char *sha256;
-	const char *format;
-	const char *compression;
-	uint64_t rows;
-	uint64_t bytes;
-	bool manifest_written;
-} LedgerObject;
 
 void
 verify_report(VerifyTarget *t, const Finding *f)
@@ -80,11 +66,11 @@ is_in(const StrList *sorted, const char *key)
 bool
 verify_is_named(const VerifyTarget *t, const char *key)
 {
-	size_t n = strlen(key), m = strlen(MANIFEST_SUFFIX);
+	size_t n = strlen(key), m = strlen(CATALOG_MANIFEST_SUFFIX);
 
 	if (is_in(&t->named, key))
 		return true;
-	if (n <= m || strcmp(key + n - m, MANIFEST_SUFFIX) != 0)
+	if (n <= m || strcmp(key + n - m, CATALOG_MANIFEST_SUFFIX) != 0)
 		return false;
 	char *object = ebb_strdup(key);
 	object[n - m] = '\0';
@@ -121,26 +107,22 @@ ledger_present(VerifyTarget *t, bool *present, bool *trusted, EbbError *err)
  * the keys under the table's prefix that any other table's ledger rows name (a table renamed
  * with its ledger rows, or keys written before names' dots were encoded): never orphans.
  */
+static void
+named_key(void *arg, const char *key, const char *dest, bool own)
+{
+	VerifyTarget *t = arg;
+
+	strlist_add(&t->named, key);
+	if (own && !strlist_contains(&t->dests, dest))
+		strlist_add(&t->dests, dest);
+}
+
 static bool
 read_named(VerifyTarget *t, EbbError *err)
 {
-	const char *params[3] = {t->policy->schema, t->policy->table, t->prefix};
-	PGresult *res;
-
-	if (!pg_query(t->conn,
-				  "SELECT object_key, dest, table_schema = $1 AND table_name = $2"
-				  " FROM ebb.archive_ledger WHERE (table_schema = $1 AND table_name = $2)"
-				  " OR pg_catalog.left(object_key, pg_catalog.length($3)) = $3",
-				  3, params, &res, err))
+	if (!catalog_ledger_keys(t->conn, t->policy->schema, t->policy->table, t->prefix, named_key, t,
+							 err))
 		return false;
-	for (int i = 0; i < PQntuples(res); i++)
-	{
-		strlist_add(&t->named, PQgetvalue(res, i, 0));
-		if (strcmp(PQgetvalue(res, i, 2), "t") == 0 &&
-			!strlist_contains(&t->dests, PQgetvalue(res, i, 1)))
-			strlist_add(&t->dests, PQgetvalue(res, i, 1));
-	}
-	PQclear(res);
 	if (t->named.count > 0)
 		qsort(t->named.items, (size_t) t->named.count, sizeof(char *), compare_strings);
 	return true;
@@ -174,22 +156,6 @@ check_time_option(PGconn *conn, const char *option, const char *value, EbbError 
 	return false;
 }
 
-/*
- * The ledger rows whose window overlaps [--from, --to). Windows of timestamptz columns are kept
- * in UTC: the bounds are read in the session TimeZone and converted; those of timestamp columns
- * are wall-clock values, compared as given.
- */
-static const char ledger_range_sql[] =
-	"SELECT dest, object_key, rows, bytes, sha256, format, compression, manifest_written"
-	" FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
-	" AND ($3::text IS NULL OR window_end > CASE WHEN window_utc"
-	" THEN $3::text::pg_catalog.timestamptz AT TIME ZONE 'UTC'"
-	" ELSE $3::text::pg_catalog.timestamp END)"
-	" AND ($4::text IS NULL OR window_start < CASE WHEN window_utc"
-	" THEN $4::text::pg_catalog.timestamptz AT TIME ZONE 'UTC'"
-	" ELSE $4::text::pg_catalog.timestamp END)"
-	" ORDER BY window_start, id";
-
 /* ---- one object ---- */
 
 /* Passes bytes on until the next stage fails, then keeps its error and swallows the rest, so
@@ -222,7 +188,7 @@ latch_finish(LatchSink *ls, Sink *stage)
 }
 
 static void
-report_corrupt(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const char *key,
+report_corrupt(VerifyTarget *t, const CatalogLedgerEntry *o, FindingKind kind, const char *key,
 			   const char *field, const char *found, const char *expected, const char *error)
 {
 	Finding f = {.kind = kind,
@@ -237,7 +203,7 @@ report_corrupt(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const c
 }
 
 static void
-report_number(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const char *key,
+report_number(VerifyTarget *t, const CatalogLedgerEntry *o, FindingKind kind, const char *key,
 			  const char *field, uint64_t found, uint64_t expected)
 {
 	char a[32], b[32];
@@ -249,7 +215,7 @@ report_number(VerifyTarget *t, const LedgerObject *o, FindingKind kind, const ch
 
 /* Compares what was read with the ledger; decode_err is set when the content was unreadable. */
 static void
-compare_object(VerifyTarget *t, const LedgerObject *o, uint64_t bytes, const char *sha256,
+compare_object(VerifyTarget *t, const CatalogLedgerEntry *o, uint64_t bytes, const char *sha256,
 			   uint64_t rows, const EbbError *decode_err)
 {
 	bool bytes_differ = bytes != o->bytes;
@@ -272,7 +238,7 @@ compare_object(VerifyTarget *t, const LedgerObject *o, uint64_t bytes, const cha
 
 /* Reads the object once: bytes and SHA-256 as stored, rows after decompression. */
 static bool
-read_object(VerifyTarget *t, Store *store, const LedgerObject *o, const EncoderDriver *enc,
+read_object(VerifyTarget *t, Store *store, const CatalogLedgerEntry *o, const EncoderDriver *enc,
 			const CompressorDriver *cmp, EbbError *err)
 {
 	Sink *counter = encoder_counter_create(enc);
@@ -319,7 +285,7 @@ small_write(Sink *sink, const void *data, size_t len, EbbError *err)
 {
 	SmallSink *ss = (SmallSink *) sink;
 
-	if (ss->too_big || ss->buf.len + len > MANIFEST_MAX_BYTES)
+	if (ss->too_big || ss->buf.len + len > CATALOG_MANIFEST_MAX_BYTES)
 		ss->too_big = true;
 	else
 		buf_append(&ss->buf, data, len);
@@ -330,7 +296,7 @@ static const SinkOps small_ops = {.write = small_write};
 
 /* A member that is absent, or not of the kind the ledger's value is. */
 static void
-report_member(VerifyTarget *t, const LedgerObject *o, const char *mkey, const JsonValue *v,
+report_member(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, const JsonValue *v,
 			  const char *name, const char *kind)
 {
 	char problem[128];
@@ -344,7 +310,7 @@ report_member(VerifyTarget *t, const LedgerObject *o, const char *mkey, const Js
 
 /* The manifest's string member against the ledger's value; the JSON was validated already. */
 static bool
-manifest_string(VerifyTarget *t, const LedgerObject *o, const char *mkey, const Buf *json,
+manifest_string(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, const Buf *json,
 				const char *name, const char *expected)
 {
 	JsonValue v;
@@ -362,7 +328,7 @@ manifest_string(VerifyTarget *t, const LedgerObject *o, const char *mkey, const 
 }
 
 static bool
-manifest_number(VerifyTarget *t, const LedgerObject *o, const char *mkey, const Buf *json,
+manifest_number(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, const Buf *json,
 				const char *name, uint64_t expected)
 {
 	JsonValue v;
@@ -380,7 +346,8 @@ manifest_number(VerifyTarget *t, const LedgerObject *o, const char *mkey, const 
 }
 
 static void
-compare_manifest(VerifyTarget *t, const LedgerObject *o, const char *mkey, const SmallSink *ss)
+compare_manifest(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey,
+				 const SmallSink *ss)
 {
 	JsonValue v;
 	EbbError perr;
@@ -390,7 +357,8 @@ compare_manifest(VerifyTarget *t, const LedgerObject *o, const char *mkey, const
 	error_init(&perr);
 	if (ss->too_big)
 	{
-		snprintf(problem, sizeof(problem), "it is larger than %d bytes", MANIFEST_MAX_BYTES);
+		snprintf(problem, sizeof(problem), "it is larger than %d bytes",
+				 CATALOG_MANIFEST_MAX_BYTES);
 		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
 		ok = false;
 	}
@@ -411,9 +379,9 @@ compare_manifest(VerifyTarget *t, const LedgerObject *o, const char *mkey, const
 }
 
 static bool
-check_manifest(VerifyTarget *t, Store *store, const LedgerObject *o, EbbError *err)
+check_manifest(VerifyTarget *t, Store *store, const CatalogLedgerEntry *o, EbbError *err)
 {
-	char *mkey = ebb_asprintf("%s" MANIFEST_SUFFIX, o->key);
+	char *mkey = ebb_asprintf("%s" CATALOG_MANIFEST_SUFFIX, o->key);
 	SmallSink ss = {.base.ops = &small_ops};
 	bool exists;
 	uint64_t size;
@@ -435,7 +403,7 @@ check_manifest(VerifyTarget *t, Store *store, const LedgerObject *o, EbbError *e
 	}
 	else if (ok)
 	{
-		ss.too_big = size > MANIFEST_MAX_BYTES;
+		ss.too_big = size > CATALOG_MANIFEST_MAX_BYTES;
 		ok = ss.too_big || store_read(store, mkey, &ss.base, err);
 		if (ok)
 			compare_manifest(t, o, mkey, &ss);
@@ -446,7 +414,7 @@ check_manifest(VerifyTarget *t, Store *store, const LedgerObject *o, EbbError *e
 }
 
 static bool
-check_object(VerifyTarget *t, const LedgerObject *o, EbbError *err)
+check_object(VerifyTarget *t, const CatalogLedgerEntry *o, EbbError *err)
 {
 	const EncoderDriver *enc = encoder_find(o->format);
 	const CompressorDriver *cmp = archive_object_compressor(enc, o->compression);
@@ -479,28 +447,23 @@ check_object(VerifyTarget *t, const LedgerObject *o, EbbError *err)
 static bool
 check_objects(VerifyTarget *t, EbbError *err)
 {
-	const char *params[4] = {t->policy->schema, t->policy->table, t->settings->from,
-							 t->settings->to};
-	PGresult *res;
+	CatalogLedgerFilter f = {.schema = t->policy->schema,
+							 .table = t->policy->table,
+							 .from = t->settings->from,
+							 .to = t->settings->to,
+							 .by_window = true};
+	CatalogLedgerRows rows;
 
-	if (!pg_query(t->conn, ledger_range_sql, 4, params, &res, err))
+	if (!catalog_ledger_select(t->conn, &f, &rows, err))
 		return false;
 	bool ok = true;
-	for (int i = 0; ok && i < PQntuples(res) && !cancel_requested; i++)
+	for (int i = 0; ok && i < rows.n && !cancel_requested; i++)
 	{
-		LedgerObject o = {.dest = PQgetvalue(res, i, 0),
-						  .key = PQgetvalue(res, i, 1),
-						  .rows = strtoull(PQgetvalue(res, i, 2), NULL, 10),
-						  .bytes = strtoull(PQgetvalue(res, i, 3), NULL, 10),
-						  .sha256 = PQgetvalue(res, i, 4),
-						  .format = PQgetvalue(res, i, 5),
-						  .compression = PQgetvalue(res, i, 6),
-						  .manifest_written = strcmp(PQgetvalue(res, i, 7), "t") == 0};
-		ok = check_object(t, &o, err);
+		ok = check_object(t, &rows.rows[i], err);
 		if (!ok)
-			error_prefix(err, "object \"%s\": ", o.key);
+			error_prefix(err, "object \"%s\": ", rows.rows[i].key);
 	}
-	PQclear(res);
+	catalog_ledger_rows_free(&rows);
 	if (ok && cancel_requested)
 		return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 	return ok;

@@ -17,6 +17,8 @@
 #include "archive/partition.h"
 #include "archive/safety.h"
 #include "catalog/catalog.h"
+#include "catalog/ledger.h"
+#include "catalog/runs.h"
 #include "cmd/status.h"
 #include "common/time.h"
 #include "common/log.h"
@@ -80,8 +82,6 @@ fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, Ebb
 {
 	ArchiveTarget t;
 	PartPlan plan;
-	const char *params[2] = {r->policy->schema, r->policy->table};
-	PGresult *res;
 	Policy policy = *r->policy;
 
 	if (info->relkind != 'p')
@@ -111,16 +111,8 @@ fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, Ebb
 				(int64_t) (plan.leaves[i].est_rows > 0 ? plan.leaves[i].est_rows : 0),
 				plan.leaves[i].bytes};
 	partition_plan_free(&plan);
-	/* to_jsonb: a ledger from before partitions has no such column */
-	if (!ledger || !pg_query(conn,
-							 "SELECT pg_catalog.count(*) FROM ebb.archive_ledger l"
-							 " WHERE table_schema = $1 AND table_name = $2"
-							 " AND pg_catalog.to_jsonb(l) ->> 'partition_state' = 'archived'",
-							 2, params, &res, err))
-		return !ledger ? true : false;
-	r->partitions_unremoved = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return true;
+	return !ledger || catalog_ledger_count_unremoved(conn, r->policy->schema, r->policy->table,
+													 &r->partitions_unremoved, err);
 }
 
 /*
@@ -245,29 +237,10 @@ fetch_ledger(PGconn *conn, TableReport *r, EbbError *err)
 static bool
 fetch_last_run(PGconn *conn, const TableInfo *info, int version, TableReport *r, EbbError *err)
 {
-	const char *params[3] = {r->policy->schema, r->policy->table, info->oid_text};
 	PGresult *res;
-	Buf sql;
 
-	buf_init(&sql);
-	buf_append_str(&sql, "SELECT run_id, CASE WHEN status = 'running' AND NOT ");
-	catalog_run_alive_sql(&sql, version, "r", "$3::oid");
-	buf_append_str(&sql, " THEN 'interrupted' ELSE status END, ");
-	buf_append_str(&sql, EPOCH_US("started_at") ", " EPOCH_US("finished_at"));
-	/* A run that has not finished (running, or killed) counts what its committed windows put
-	 * in the ledger: its own row is written only at its end. */
-	buf_append_str(&sql, ", CASE WHEN r.status = 'running' THEN l.rows ELSE r.rows END,"
-						 " CASE WHEN r.status = 'running' THEN l.bytes ELSE r.bytes END,"
-						 " CASE WHEN r.status = 'running' THEN l.objects ELSE r.objects END,"
-						 " r.message FROM ebb.archive_run r LEFT JOIN LATERAL (SELECT"
-						 " coalesce(pg_catalog.sum(g.rows), 0) AS rows,"
-						 " coalesce(pg_catalog.sum(g.bytes), 0) AS bytes, pg_catalog.count(*)"
-						 " AS objects FROM ebb.archive_ledger g WHERE g.run_id = r.run_id"
-						 " AND g.table_schema = r.table_schema AND g.table_name = r.table_name) l"
-						 " ON true WHERE r.table_schema = $1 AND r.table_name = $2"
-						 " ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1");
-	bool ok = pg_query(conn, buf_cstr(&sql), 3, params, &res, err);
-	buf_free(&sql);
+	bool ok = catalog_runs_latest(conn, version, r->policy->schema, r->policy->table,
+								  info->oid_text, &res, err);
 	if (!ok)
 		return false;
 	r->run.found = PQntuples(res) == 1;
@@ -291,8 +264,6 @@ static bool
 resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
 	const Policy *p = r->policy;
-	const char *params[2] = {p->schema, p->table};
-	PGresult *res;
 	bool exists;
 
 	if (p->time_column)
@@ -305,17 +276,8 @@ resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbEr
 	if (!exists)
 		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
 						 pg_message_name(p->schema, p->table).s);
-	if (cat->ledger)
-	{
-		if (!pg_query(conn,
-					  "SELECT time_column FROM ebb.archive_ledger"
-					  " WHERE table_schema = $1 AND table_name = $2 ORDER BY id DESC LIMIT 1",
-					  2, params, &res, err))
-			return false;
-		if (PQntuples(res) == 1)
-			r->time_column = ebb_strdup(PQgetvalue(res, 0, 0));
-		PQclear(res);
-	}
+	if (cat->ledger && !catalog_ledger_time_column(conn, p->schema, p->table, &r->time_column, err))
+		return false;
 	r->time_column_from_ledger = r->time_column != NULL;
 	if (r->time_column)
 		return true;

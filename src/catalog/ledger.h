@@ -1,0 +1,126 @@
+/*
+ * ledger.h: ebb.archive_ledger, one row per committed object, and every statement on it (the
+ * archive writes it, verify, status and restore read it). Its schema belongs to migrations.c;
+ * callers check the version first (catalog_ensure or catalog_read).
+ *
+ * Times are microseconds since the epoch: UTC instants when window_utc (timestamptz time
+ * columns), wall-clock values otherwise, as archive keeps them.
+ */
+#ifndef EBB_CATALOG_LEDGER_H
+#define EBB_CATALOG_LEDGER_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+
+/* A row to insert; the strings are the caller's. */
+typedef struct CatalogLedgerInsert
+{
+	const char *run_id;
+	const char *schema;
+	const char *table;
+	const char *time_column;
+	bool window_utc;
+	int64_t window_start;
+	int64_t window_end;
+	const char *dest;
+	const char *key;
+	uint64_t rows;
+	uint64_t bytes;
+	const char *sha256;
+	const char *format;
+	const char *compression;
+	const char *columns_json;
+	/* A whole partition's object; partition_name NULL for a row range. */
+	uint32_t partition_oid;
+	const char *partition_name;
+	const char *partition_bound;
+	const char *partition_fingerprint;
+} CatalogLedgerInsert;
+
+/* One row as read; the strings belong to the CatalogLedgerRows that holds it. */
+typedef struct CatalogLedgerEntry
+{
+	const char *run_id;
+	const char *schema;
+	const char *table;
+	const char *time_column;
+	const char *dest;
+	const char *key;
+	const char *sha256;
+	const char *format;
+	const char *compression;
+	const char *columns_json;
+	uint64_t rows;
+	uint64_t bytes;
+	bool window_utc;
+	int64_t window_start;
+	int64_t window_end;
+	bool manifest_written;
+	uint32_t partition_oid;            /* 0 for a row range */
+	const char *partition_name;        /* "" for a row range */
+	const char *partition_bound;       /* "" for a row range */
+	const char *partition_fingerprint; /* "" when none */
+} CatalogLedgerEntry;
+
+/* Which rows of one table to read (in the order they were written). */
+typedef struct CatalogLedgerFilter
+{
+	const char *schema;
+	const char *table;
+	const char *dest;        /* NULL: any destination */
+	const char *from;        /* NULL, or windows that end after it (a timestamp as text) */
+	const char *to;          /* NULL, or windows that start before it */
+	bool missing_manifest;   /* only rows whose manifest is not written */
+	bool partition_archived; /* only partitions archived and not yet removed */
+	bool by_window;          /* ordered by window start, then as written */
+} CatalogLedgerFilter;
+
+typedef struct CatalogLedgerRows
+{
+	int n;
+	CatalogLedgerEntry *rows;
+	PGresult *res; /* owns the strings */
+} CatalogLedgerRows;
+
+/* The insert is prepared on first use (*stmt is "" until then; the caller deallocates it).
+ * In the same statement, the rows of manifests_done get their manifest flag. */
+bool catalog_ledger_insert(PGconn *conn, char *stmt, size_t stmt_len,
+						   const CatalogLedgerInsert *row, const StrList *manifests_done,
+						   EbbError *err);
+bool catalog_ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
+bool catalog_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
+/* Does a row name key (or key2, when not NULL)? */
+bool catalog_ledger_names(PGconn *conn, const char *key, const char *key2, bool *named,
+						  EbbError *err);
+bool catalog_ledger_set_partition_state(PGconn *conn, const char *key, const char *state,
+										EbbError *err);
+bool catalog_ledger_delete(PGconn *conn, const char *key, EbbError *err);
+
+/* from and to are cast by PostgreSQL: the caller checks them first (a value it cannot read
+ * fails the query). */
+bool catalog_ledger_select(PGconn *conn, const CatalogLedgerFilter *f, CatalogLedgerRows *out,
+						   EbbError *err);
+void catalog_ledger_rows_free(CatalogLedgerRows *rows);
+
+/* Calls fn for every key of the table's rows, and for the keys under prefix that any other
+ * table's rows name; own says which. */
+bool catalog_ledger_keys(PGconn *conn, const char *schema, const char *table, const char *prefix,
+						 void (*fn)(void *arg, const char *key, const char *dest, bool own),
+						 void *arg, EbbError *err);
+
+/* Partitions of the table archived and not yet removed (a ledger from before partitions has
+ * none). */
+bool catalog_ledger_count_unremoved(PGconn *conn, const char *schema, const char *table,
+									int64_t *count, EbbError *err);
+/* The time column of the table's newest row; *column NULL (caller frees) when none. */
+bool catalog_ledger_time_column(PGconn *conn, const char *schema, const char *table, char **column,
+								EbbError *err);
+/* Appends "LEFT JOIN LATERAL (...) alias ON true": the rows, bytes and objects (count) that
+ * the run of ebb.archive_run row `run` recorded in the ledger. */
+void catalog_ledger_run_totals_sql(Buf *sql, const char *run, const char *alias);
+
+#endif
