@@ -14,6 +14,8 @@
 #include "common/buf.h"
 
 #define CSV_READ_ERROR "could not parse CSV object: "
+/* A write is parsed in slices of at most this many bytes (see csv_read_write). */
+#define CSV_READ_SLICE (64 * 1024)
 
 typedef enum CsvReadState
 {
@@ -153,16 +155,17 @@ csv_field_end(CsvReader *r, char c, EbbError *err)
 	return csv_end_record(r, err);
 }
 
-/* Unquoted data up to the next special byte; returns the bytes consumed. */
+/* Unquoted data up to the next special byte; *used is the bytes consumed. The bytes are
+ * stored without checks: csv_read_write reserved room for the whole write. */
 static bool
 csv_read_unquoted(CsvReader *r, const char *p, const char *end, size_t *used, EbbError *err)
 {
 	const char *q = p;
+	char *w = r->record.data + r->record.len;
 
 	while (q < end && !csv_special[(unsigned char) *q])
-		q++;
-	if (q > p)
-		buf_append(&r->record, p, (size_t) (q - p));
+		*w++ = *q++;
+	r->record.len = (size_t) (w - r->record.data);
 	*used = (size_t) (q - p);
 	if (q == end)
 		return true;
@@ -174,20 +177,42 @@ csv_read_unquoted(CsvReader *r, const char *p, const char *end, size_t *used, Eb
 	return csv_field_end(r, *q, err);
 }
 
-/* Quoted data up to the next quote; line ends in it count as lines. */
+/* The bytes that stop a quoted field's copy loop. */
+static const bool csv_quoted_special[256] = {['"'] = true, ['\n'] = true};
+
+/* Quoted data up to a quote that is not doubled within this write; line ends in it count as
+ * lines. Returns the bytes consumed; stores as csv_read_unquoted does. */
 static size_t
 csv_read_quoted(CsvReader *r, const char *p, const char *end)
 {
-	const char *q = memchr(p, '"', (size_t) (end - p));
-	const char *stop = q ? q : end;
+	const char *q = p;
+	char *w = r->record.data + r->record.len;
 
-	for (const char *nl = p; (nl = memchr(nl, '\n', (size_t) (stop - nl))) != NULL; nl++)
-		r->line++;
-	buf_append(&r->record, p, (size_t) (stop - p));
-	if (!q)
-		return (size_t) (end - p);
-	r->state = CSV_QUOTE_SEEN;
-	return (size_t) (q - p) + 1;
+	while (q < end)
+	{
+		while (q < end && !csv_quoted_special[(unsigned char) *q])
+			*w++ = *q++;
+		if (q == end)
+			break;
+		if (*q == '\n')
+		{
+			r->line++;
+			*w++ = *q++;
+		}
+		else if (q + 1 < end && q[1] == '"')
+		{
+			*w++ = '"';
+			q += 2;
+		}
+		else
+		{
+			r->state = CSV_QUOTE_SEEN;
+			q++;
+			break;
+		}
+	}
+	r->record.len = (size_t) (w - r->record.data);
+	return (size_t) (q - p);
 }
 
 /* The byte after a quote inside quotes: a second quote, or what may follow a field. */
@@ -228,17 +253,13 @@ csv_field_start(CsvReader *r, char c)
 	return 0;
 }
 
+/* One slice of a write, at most CSV_READ_SLICE bytes. */
 static bool
-csv_read_write(Sink *sink, const void *data, size_t len, EbbError *err)
+csv_read_slice(CsvReader *r, const char *p, const char *end, EbbError *err)
 {
-	CsvReader *r = (CsvReader *) sink;
-	const char *p = data, *end = p + len;
-
-	if (r->failed)
-	{
-		*err = r->error;
-		return false;
-	}
+	/* Each byte of the slice stores at most one byte of a field: room for all of them now
+	 * spares the copy loops a check per byte. */
+	buf_reserve(&r->record, (size_t) (end - p));
 	while (p < end)
 	{
 		size_t used = 1;
@@ -254,6 +275,29 @@ csv_read_write(Sink *sink, const void *data, size_t len, EbbError *err)
 		if (!ok)
 			return csv_fail(r, err);
 		p += used;
+	}
+	return true;
+}
+
+static bool
+csv_read_write(Sink *sink, const void *data, size_t len, EbbError *err)
+{
+	CsvReader *r = (CsvReader *) sink;
+	const char *p = data, *end = p + len;
+
+	if (r->failed)
+	{
+		*err = r->error;
+		return false;
+	}
+	/* In slices, so that a large write does not grow the record buffer past a slice more than
+	 * the largest record. */
+	while (p < end)
+	{
+		const char *stop = (size_t) (end - p) > CSV_READ_SLICE ? p + CSV_READ_SLICE : end;
+		if (!csv_read_slice(r, p, stop, err))
+			return false;
+		p = stop;
 	}
 	return true;
 }

@@ -19,8 +19,8 @@
  * with the same error. A callback that returns false stops the reader the same way, with the
  * error the callback filled.
  *
- * Memory: the current record's bytes, whatever the object's size. The caller owns the reader
- * (csv_read_destroy) and the callbacks' arg.
+ * Memory: the current record's bytes plus 64 kB, whatever the object's size or the writes' sizes.
+ * The caller owns the reader (csv_read_destroy) and the callbacks' arg.
  */
 #ifndef EBB_ENCODE_CSV_READ_H
 #define EBB_ENCODE_CSV_READ_H

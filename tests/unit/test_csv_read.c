@@ -100,7 +100,7 @@ read_sliced(const char *text, size_t len, size_t slice, TestRng *rng, Seen *seen
 static void
 check_reads(const char *text, size_t len, const Buf *expected)
 {
-	static const size_t slices[] = {0, 1, 2, 3, 7, SIZE_MAX, SIZE_MAX};
+	static const size_t slices[] = {0, 1, 2, 3, 7, 100000, SIZE_MAX, SIZE_MAX};
 	TestRng rng = {99};
 
 	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++)
@@ -412,6 +412,23 @@ test_round_trip_with_the_encoder(void **state)
 	}
 }
 
+/* An object larger than the reader's slice of a write (64 kB), in one write and in pieces. */
+static void
+test_large_object(void **state)
+{
+	TestRng rng = {31337};
+	BufSink out = {.base.ops = &buf_sink_ops};
+	Buf expected;
+
+	buf_init(&out.buf);
+	buf_init(&expected);
+	encode_random(&rng, 5, 20000, &out, &expected);
+	assert_true(out.buf.len > 4 * 64 * 1024);
+	check_reads(out.buf.data, out.buf.len, &expected);
+	buf_free(&out.buf);
+	buf_free(&expected);
+}
+
 /* Every byte 1..255, alone in a field and all in one field. */
 static void
 test_every_byte(void **state)
@@ -541,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_errors_stick),
 		cmocka_unit_test(test_round_trip_with_the_encoder),
+		cmocka_unit_test(test_large_object),
 		cmocka_unit_test(test_every_byte),
 		cmocka_unit_test(test_copy_text_escaping),
 		cmocka_unit_test(test_copy_text_decodes_back),
