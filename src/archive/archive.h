@@ -17,6 +17,7 @@
 #include "common/cancel.h"
 #include "common/error.h"
 #include "compress/compressor.h"
+#include "common/testpoint.h"
 #include "config/config.h"
 #include "encode/encoder.h"
 #include "pg/catalog.h"
@@ -183,10 +184,6 @@ void archive_deallocate(ArchiveTarget *t);
  * taken), copy (after each row), object-written, before-commit, after-commit. Only a test
  * build (cmake -DEBB_TEST_HOOKS=ON, make build-asan) has them; elsewhere a hook compiles to
  * nothing, as PostgreSQL's injection points do, and the environment is never read. */
-#ifdef EBB_TEST_HOOKS
-void archive_crash_point(const char *stage);
-#else
-#define archive_crash_point(stage) ((void) 0)
-#endif
+#define archive_crash_point(stage) testpoint_reached(stage)
 
 #endif

@@ -12,36 +12,6 @@
 #include "common/time.h"
 #include "pg/copy.h"
 
-#ifdef EBB_TEST_HOOKS
-/* Does the spec "stage[:n]" name this stage, reached for the n-th time (default first)? */
-static bool
-test_point_hit(const char *spec, const char *stage, int hits)
-{
-	size_t n = strlen(stage);
-
-	if (!spec || strncmp(spec, stage, n) != 0 || (spec[n] != '\0' && spec[n] != ':'))
-		return false;
-	return hits == (spec[n] == ':' ? atoi(spec + n + 1) : 1);
-}
-
-void
-archive_crash_point(const char *stage)
-{
-	static int hits[8];
-	static const char *const stages[] = {
-		"copy",   "object-written",     "before-commit",     "after-commit",
-		"locked", "partition-archived", "partition-detached"};
-	int k = 0;
-
-	while (k < 7 && strcmp(stages[k], stage) != 0)
-		k++;
-	hits[k]++;
-	if (test_point_hit(getenv("EBB_TEST_CRASH_AT"), stage, hits[k]))
-		kill(getpid(), SIGKILL);
-	if (test_point_hit(getenv("EBB_TEST_STOP_AT"), stage, hits[k]))
-		raise(SIGSTOP);
-}
-#endif
 
 void
 archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)

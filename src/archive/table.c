@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "catalog/table_lock.h"
 #include "common/text.h"
 #include "archive/partition.h"
 #include "archive/safety.h"
@@ -229,33 +230,13 @@ target_free(ArchiveTarget *t)
 bool
 archive_lock_table(PGconn *conn, uint32_t oid, bool *locked, EbbError *err)
 {
-	char key[16];
-	const char *params[1] = {key};
-	PGresult *res;
-
-	/* Two-key form: (ebb's class id, table oid folded into int4). */
-	snprintf(key, sizeof(key), "%d", (int32_t) oid);
-	if (!pg_query(conn, "SELECT pg_catalog.pg_try_advisory_lock(7373062, $1::int4)", 1, params,
-				  &res, err))
-		return false;
-	*locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return true;
+	return catalog_table_lock_try(conn, oid, locked, err);
 }
 
 void
 archive_unlock_table(PGconn *conn, uint32_t oid)
 {
-	char key[16];
-	const char *params[1] = {key};
-	PGresult *res;
-	EbbError ignored;
-
-	snprintf(key, sizeof(key), "%d", (int32_t) oid);
-	if (PQstatus(conn) == CONNECTION_OK &&
-		pg_query(conn, "SELECT pg_catalog.pg_advisory_unlock(7373062, $1::int4)", 1, params, &res,
-				 &ignored))
-		PQclear(res);
+	catalog_table_unlock(conn, oid);
 }
 
 /* The rows of a piece, less those of expired partitions (a dry run's partitions are listed on

@@ -19,7 +19,7 @@
 #include "common/error.h"
 
 /* The newest schema version this ebb knows (the last migration's number). */
-#define CATALOG_VERSION 2
+#define CATALOG_VERSION 3
 
 typedef struct CatalogState
 {

@@ -56,6 +56,12 @@ typedef struct Settings
 	bool gc;
 	int64_t older_than_ms;
 	bool older_than_set; /* given, not the default */
+	/* ebb restore */
+	char *into;              /* "schema.table" as given; NULL: the archived table */
+	char *on_conflict;       /* error, skip, update */
+	char *key;               /* comma-separated columns; NULL: the primary key */
+	StrList ignore_columns;
+	bool again;
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

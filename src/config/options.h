@@ -65,6 +65,11 @@ typedef enum OptId
 	OPT_FROM,
 	OPT_TO,
 	OPT_GC,
+	OPT_INTO,
+	OPT_ON_CONFLICT,
+	OPT_KEY,
+	OPT_IGNORE_COLUMNS,
+	OPT_AGAIN,
 	OPT_OLDER_THAN,
 	OPT_DRY_RUN,
 	OPT_JSON,
@@ -88,8 +93,9 @@ typedef enum OptKind
 #define CMD_STATUS    0x4u
 #define CMD_VERIFY    0x8u
 #define CMD_PARTITION 0x10u
-#define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION)
-#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY) /* commands that read or write objects */
+#define CMD_RESTORE   0x20u
+#define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE)
+#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects */
 
 /* Where an option may be given (bit set). */
 #define WHERE_CLI      0x1u

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import protocol_util as pu  # noqa: E402
 
-VERSION = 2  # CATALOG_VERSION in src/catalog/catalog.h
+VERSION = 3  # CATALOG_VERSION in src/catalog/catalog.h
 
 # The DDL text that ebb ran on every archive run before schema versions (src/archive/ledger.c
 # up to the commit that added src/catalog/), verbatim.
