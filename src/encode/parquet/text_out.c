@@ -231,7 +231,7 @@ append_decimal(Buf *out, __int128 v, int scale)
 static bool
 decimal_value(const uint8_t *v, size_t len, int scale, Buf *out, EbbError *err)
 {
-	__int128 x;
+	__int128 x = 0;
 
 	if (!be_int128(v, len, &x, err))
 		return false;

@@ -214,7 +214,7 @@ delta_length(PqDelta *d, uint32_t *out, EbbError *err)
 static bool
 next_delta_bytes(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
-	uint32_t prefix = 0, l;
+	uint32_t prefix = 0, l = 0;
 
 	if (v->encoding == PQE_DELTA_BYTE_ARRAY && !delta_length(&v->delta, &prefix, err))
 		return false;
