@@ -18,6 +18,7 @@ static const struct
 	{"archive", cmd_archive, "move rows older than N days to an archive, then delete them"},
 	{"generate", cmd_generate, "load reproducible synthetic events"},
 	{"status", cmd_status, "per database and table: hot rows, archived windows, last run, lag"},
+	{"restore", cmd_restore, "load archived rows back into a table, each object exactly once"},
 	{"verify", cmd_verify, "re-read archived objects, check them against the ledger; find orphans"},
 	{"partition", cmd_partition, "create the next partitions of a table range-partitioned by time"},
 };

@@ -12,7 +12,6 @@
 #include "common/time.h"
 #include "pg/copy.h"
 
-
 void
 archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
 {

@@ -70,19 +70,20 @@ static const char migration_2[] = "ALTER TABLE ebb.archive_run"
  * 3: what ebb restore put back, one row per object and target table, written in the
  * transaction that loads the object: a re-run (or a run after a crash) skips what is here.
  */
-static const char migration_3[] = "CREATE TABLE ebb.restore_ledger ("
-								  " id bigserial PRIMARY KEY,"
-								  " run_id text NOT NULL,"
-								  " object_key text NOT NULL,"
-								  " source_schema text NOT NULL,"
-								  " source_table text NOT NULL,"
-								  " target_schema text NOT NULL,"
-								  " target_table text NOT NULL,"
-								  " rows bigint NOT NULL,"
-								  " restored_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-								  " ebb_version text NOT NULL);"
-								  "CREATE INDEX restore_ledger_object"
-								  " ON ebb.restore_ledger (object_key, target_schema, target_table)";
+static const char migration_3[] =
+	"CREATE TABLE ebb.restore_ledger ("
+	" id bigserial PRIMARY KEY,"
+	" run_id text NOT NULL,"
+	" object_key text NOT NULL,"
+	" source_schema text NOT NULL,"
+	" source_table text NOT NULL,"
+	" target_schema text NOT NULL,"
+	" target_table text NOT NULL,"
+	" rows bigint NOT NULL,"
+	" restored_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+	" ebb_version text NOT NULL);"
+	"CREATE INDEX restore_ledger_object"
+	" ON ebb.restore_ledger (object_key, target_schema, target_table)";
 
 static const CatalogMigration migrations[] = {
 	{1, "the ledger and the runs", migration_1},

@@ -30,9 +30,9 @@ catalog_restores_insert(PGconn *conn, const CatalogRestore *r, EbbError *err)
 	PGresult *res;
 
 	snprintf(rows, sizeof(rows), "%" PRIu64, r->rows);
-	const char *params[8] = {r->run_id,		   r->key,			 r->source_schema,
-							 r->source_table,  r->target_schema, r->target_table,
-							 rows,			   EBB_VERSION};
+	const char *params[8] = {
+		r->run_id,       r->key, r->source_schema, r->source_table, r->target_schema,
+		r->target_table, rows,   EBB_VERSION};
 	if (!pg_query(conn,
 				  "INSERT INTO ebb.restore_ledger (run_id, object_key, source_schema,"
 				  " source_table, target_schema, target_table, rows, ebb_version)"

@@ -23,26 +23,6 @@ typedef struct ArchiveCmd
 	char run_id[48];
 } ArchiveCmd;
 
-static void
-make_run_id(char *out, size_t outlen)
-{
-	unsigned char rnd[4] = {0};
-	FILE *f = fopen("/dev/urandom", "rb");
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (f)
-	{
-		if (fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
-			memset(rnd, 0, sizeof(rnd));
-		fclose(f);
-	}
-	gmtime_r(&now, &tm);
-	snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2],
-			 rnd[3]);
-}
-
 static const char *
 status_name(TableStatus s)
 {
@@ -211,7 +191,7 @@ cmd_archive(int argc, char **argv)
 		!check_destinations(a.policies, a.npolicies, &ctx.settings.store, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
 		goto fail;
-	make_run_id(a.run_id, sizeof(a.run_id));
+	cmd_make_run_id(a.run_id, sizeof(a.run_id));
 	cmd_install_signal_handlers();
 	log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
 	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, archive_database, &a));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
@@ -333,4 +334,24 @@ cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning)
 		log_detail("%s", err->detail);
 	if (err->hint[0])
 		log_hint("%s", err->hint);
+}
+
+void
+cmd_make_run_id(char *out, size_t outlen)
+{
+	unsigned char rnd[4] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (f)
+	{
+		if (fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
+			memset(rnd, 0, sizeof(rnd));
+		fclose(f);
+	}
+	gmtime_r(&now, &tm);
+	snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2],
+			 rnd[3]);
 }

@@ -58,6 +58,8 @@ int cmd_outcome_of(const EbbError *err);
 void cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning);
 
 void cmd_install_signal_handlers(void);
+/* A run's id: its UTC start time and 32 random bits ("20261203T140102Z-1a2b3c4d"). */
+void cmd_make_run_id(char *out, size_t outlen);
 
 /* Flushes stdout; false (with the error logged) when what was printed did not all get out
  * (a full disk, a closed file): the command then fails, whatever else it did. */

@@ -7,5 +7,6 @@ int cmd_generate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_partition(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

@@ -57,9 +57,9 @@ typedef struct Settings
 	int64_t older_than_ms;
 	bool older_than_set; /* given, not the default */
 	/* ebb restore */
-	char *into;              /* "schema.table" as given; NULL: the archived table */
-	char *on_conflict;       /* error, skip, update */
-	char *key;               /* comma-separated columns; NULL: the primary key */
+	char *into;        /* "schema.table" as given; NULL: the archived table */
+	char *on_conflict; /* error, skip, update */
+	char *key;         /* comma-separated columns; NULL: the primary key */
 	StrList ignore_columns;
 	bool again;
 } Settings;

@@ -65,12 +65,12 @@ typedef enum OptId
 	OPT_FROM,
 	OPT_TO,
 	OPT_GC,
+	OPT_OLDER_THAN,
 	OPT_INTO,
 	OPT_ON_CONFLICT,
 	OPT_KEY,
 	OPT_IGNORE_COLUMNS,
 	OPT_AGAIN,
-	OPT_OLDER_THAN,
 	OPT_DRY_RUN,
 	OPT_JSON,
 	OPT_VERBOSE,
@@ -95,7 +95,8 @@ typedef enum OptKind
 #define CMD_PARTITION 0x10u
 #define CMD_RESTORE   0x20u
 #define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE)
-#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects */
+#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects \
+																*/
 
 /* Where an option may be given (bit set). */
 #define WHERE_CLI      0x1u

@@ -126,9 +126,12 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	out->to =
 		dup_or_null(opt_get_string(OPT_TO, cli->slot[OPT_TO].set ? &cli->slot[OPT_TO] : NULL));
 	out->gc = cli->slot[OPT_GC].set;
-	out->into = dup_or_null(opt_get_string(OPT_INTO, cli->slot[OPT_INTO].set ? &cli->slot[OPT_INTO] : NULL));
-	out->key = dup_or_null(opt_get_string(OPT_KEY, cli->slot[OPT_KEY].set ? &cli->slot[OPT_KEY] : NULL));
-	out->on_conflict = dup_or_null(opt_get_string(OPT_ON_CONFLICT, cli->slot[OPT_ON_CONFLICT].set ? &cli->slot[OPT_ON_CONFLICT] : NULL));
+	out->into = dup_or_null(
+		opt_get_string(OPT_INTO, cli->slot[OPT_INTO].set ? &cli->slot[OPT_INTO] : NULL));
+	out->key =
+		dup_or_null(opt_get_string(OPT_KEY, cli->slot[OPT_KEY].set ? &cli->slot[OPT_KEY] : NULL));
+	out->on_conflict = dup_or_null(opt_get_string(
+		OPT_ON_CONFLICT, cli->slot[OPT_ON_CONFLICT].set ? &cli->slot[OPT_ON_CONFLICT] : NULL));
 	copy_list(&out->ignore_columns, &cli->slot[OPT_IGNORE_COLUMNS]);
 	out->again = cli->slot[OPT_AGAIN].set;
 	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;

@@ -194,7 +194,7 @@ class EbbTablesTest(unittest.TestCase):
         # Archived as an earlier ebb did (the ledger rows it wrote are the same), then what
         # the migrations added is removed: the database is the one an earlier ebb leaves.
         pu.assert_ok(self, self.archive(keep_days=7))
-        PG.psql('DROP TABLE ebb.schema_version;'
+        PG.psql('DROP TABLE ebb.schema_version; DROP TABLE ebb.restore_ledger;'
                 'ALTER TABLE ebb.archive_run DROP COLUMN table_oid, DROP COLUMN backend_pid;'
                 # and a run that was killed, with no outcome recorded
                 "INSERT INTO ebb.archive_run (run_id, table_schema, table_name, status)"

@@ -1,0 +1,218 @@
+/*
+ * restore.c: `ebb restore`, every selected table in every selected database: the objects its
+ * ledger names loaded back, each exactly once (src/restore/ does the work; this file prints).
+ *
+ * Output: a line per object on stdout, then a summary line per table; with --json one object
+ * per line (keys are an interface: add, never rename). An object that cannot be restored is an
+ * error on stderr; the others go on, and the exit status is 1.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/commands.h"
+#include "common/cancel.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "pg/ident.h"
+#include "restore/restore.h"
+
+typedef struct RestoreCmd
+{
+	CmdContext *ctx;
+	Policy *policies;
+	int npolicies;
+	char run_id[48];
+} RestoreCmd;
+
+typedef struct PrintContext
+{
+	const Settings *s;
+	const char *db;
+	const Policy *p;
+} PrintContext;
+
+static const char *const object_events[] = {
+	[RESTORE_OBJECT_RESTORED] = "restored",
+	[RESTORE_OBJECT_WOULD_RESTORE] = "would_restore",
+	[RESTORE_OBJECT_DONE_BEFORE] = "already_restored",
+	[RESTORE_OBJECT_FAILED] = "failed",
+};
+
+static void
+print_object_json(const PrintContext *pc, const RestoreObjectEvent *ev)
+{
+	Buf b;
+
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "event", "restore_object");
+	json_kv_str(&b, "database", pc->db);
+	json_kv_str(&b, "schema", pc->p->schema);
+	json_kv_str(&b, "table", pc->p->table);
+	json_kv_str(&b, "object", ev->key);
+	json_kv_str(&b, "status", object_events[ev->status]);
+	json_kv_int(&b, "rows", (int64_t) ev->rows);
+	json_kv_int(&b, "bytes", (int64_t) ev->bytes);
+	json_kv_int(&b, "inserted", (int64_t) ev->inserted);
+	if (ev->conflicts >= 0)
+		json_kv_int(&b, "conflicts", ev->conflicts);
+	json_kv_str(&b, "error", ev->err ? ev->err->message : NULL);
+	buf_append_str(&b, "}\n");
+	fputs(buf_cstr(&b), stdout);
+	buf_free(&b);
+}
+
+static void
+print_object(void *arg, const RestoreObjectEvent *ev)
+{
+	const PrintContext *pc = arg;
+	EscapedText key = text_escape(ev->key);
+	char conflicts[64] = "";
+
+	if (ev->status == RESTORE_OBJECT_FAILED)
+		cmd_print_db_error(pc->db, ev->err, false);
+	if (pc->s->json)
+	{
+		print_object_json(pc, ev);
+		return;
+	}
+	if (ev->conflicts >= 0)
+		snprintf(conflicts, sizeof(conflicts), ", %" PRId64 " with a key the table holds",
+				 ev->conflicts);
+	printf("%s: %s: ", text_escape(pc->db).s, pg_display_name(pc->p->schema, pc->p->table).s);
+	switch (ev->status)
+	{
+		case RESTORE_OBJECT_RESTORED:
+			printf("restored object \"%s\": %" PRIu64 " rows inserted of %" PRIu64 "\n", key.s,
+				   ev->inserted, ev->rows);
+			break;
+		case RESTORE_OBJECT_WOULD_RESTORE:
+			printf("would restore object \"%s\": %" PRIu64 " rows, %" PRIu64 " bytes%s\n", key.s,
+				   ev->rows, ev->bytes, conflicts);
+			break;
+		case RESTORE_OBJECT_DONE_BEFORE:
+			printf("object \"%s\" was restored before: skipped (--again restores it again)\n",
+				   key.s);
+			break;
+		case RESTORE_OBJECT_FAILED: printf("object \"%s\" not restored\n", key.s); break;
+	}
+}
+
+static void
+print_summary(const PrintContext *pc, const RestoreOutcome *o)
+{
+	const RestoreCounts *c = &o->counts;
+	Buf b;
+
+	if (!pc->s->json)
+	{
+		printf("%s: %s: %s %" PRIu64 " objects, %" PRIu64 " rows into %s; %" PRIu64
+			   " rows met a key the table held, %" PRIu64 " objects restored before, %" PRIu64
+			   " failed\n",
+			   text_escape(pc->db).s, pg_display_name(pc->p->schema, pc->p->table).s,
+			   pc->s->dry_run ? "would restore" : "restored", c->objects, c->rows,
+			   o->target ? o->target : "?", c->conflicts, c->done_before, c->failed);
+		return;
+	}
+	buf_init(&b);
+	buf_append_char(&b, '{');
+	json_kv_str(&b, "event", "restore_table");
+	json_kv_str(&b, "database", pc->db);
+	json_kv_str(&b, "schema", pc->p->schema);
+	json_kv_str(&b, "table", pc->p->table);
+	json_kv_str(&b, "target", o->target);
+	json_kv_bool(&b, "dry_run", pc->s->dry_run);
+	json_kv_int(&b, "objects", (int64_t) c->objects);
+	json_kv_int(&b, "rows", (int64_t) c->rows);
+	json_kv_int(&b, "conflicts", (int64_t) c->conflicts);
+	json_kv_int(&b, "restored_before", (int64_t) c->done_before);
+	json_kv_int(&b, "failed", (int64_t) c->failed);
+	buf_append_str(&b, "}\n");
+	fputs(buf_cstr(&b), stdout);
+	buf_free(&b);
+}
+
+static int
+outcome_bits(const RestoreOutcome *o)
+{
+	switch (o->status)
+	{
+		case RESTORE_OK: return o->counts.failed ? OUTCOME_RUNTIME_FAILED : OUTCOME_OK;
+		case RESTORE_SKIPPED: return 0;
+		case RESTORE_BUSY: return OUTCOME_BUSY;
+		case RESTORE_FAILED: break;
+	}
+	return cmd_outcome_of(&o->err);
+}
+
+static int
+restore_database(void *arg, const char *dbname)
+{
+	RestoreCmd *rc = arg;
+	const Settings *s = &rc->ctx->settings;
+	int outcomes = 0;
+	PGconn *conn = cmd_connect(s, dbname, -1, &outcomes);
+
+	if (!conn)
+		return outcomes;
+	char *name = ebb_strdup(PQdb(conn));
+	for (int i = 0; i < rc->npolicies && !cancel_requested && PQstatus(conn) == CONNECTION_OK; i++)
+	{
+		PrintContext pc = {s, name, &rc->policies[i]};
+		RestoreOutcome o;
+		restore_table(conn, s, &rc->policies[i], rc->run_id, s->all_databases, print_object, &pc,
+					  &o);
+		if (o.status == RESTORE_OK)
+			print_summary(&pc, &o);
+		else if (o.status != RESTORE_SKIPPED)
+			cmd_print_db_error(name, &o.err, false);
+		fflush(stdout);
+		outcomes |= outcome_bits(&o);
+		restore_outcome_free(&o);
+	}
+	PQfinish(conn);
+	free(name);
+	return outcomes;
+}
+
+int
+cmd_restore(int argc, char **argv)
+{
+	CmdContext ctx;
+	RestoreCmd rc = {.ctx = &ctx};
+	StrList dbs = {0};
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, CMD_RESTORE, "restore",
+						  "load archived rows back into a table, each object exactly once", argc,
+						  argv, &code, &err))
+		goto fail;
+	if (code >= 0)
+	{
+		cmd_context_free(&ctx);
+		return code;
+	}
+	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_RESTORE, &rc.policies,
+						  &rc.npolicies, &err) ||
+		!cmd_target_databases(&ctx.settings, &dbs, &err))
+		goto fail;
+	cmd_make_run_id(rc.run_id, sizeof(rc.run_id));
+	cmd_install_signal_handlers();
+	code = cmd_exit_status(cmd_for_each_database(&dbs, 1, restore_database, &rc));
+	policies_free(rc.policies, rc.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return code;
+fail:
+	error_print(&err);
+	policies_free(rc.policies, rc.npolicies);
+	strlist_clear(&dbs);
+	cmd_context_free(&ctx);
+	return error_exit_status(err.code);
+}

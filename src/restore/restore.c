@@ -1,0 +1,362 @@
+/* restore.c: see restore.h. */
+#include "restore/restore.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "catalog/ledger.h"
+#include "catalog/restores.h"
+#include "catalog/table_lock.h"
+#include "common/cancel.h"
+#include "common/log.h"
+#include "common/testpoint.h"
+#include "pg/ident.h"
+#include "pg/pg.h"
+#include "restore/fetch.h"
+#include "restore/load.h"
+#include "restore/target.h"
+#include "store/store.h"
+
+typedef struct Restore
+{
+	PGconn *conn;
+	const Settings *s;
+	const Policy *p;
+	const char *run_id;
+	RestoreTarget target;
+	Store store;
+	char *store_url; /* the open store's, or NULL */
+	RestoreReportFn report;
+	void *arg;
+	RestoreCounts *counts;
+} Restore;
+
+static bool
+open_store(Restore *r, const char *url, EbbError *err)
+{
+	if (r->store_url && strcmp(r->store_url, url) == 0)
+		return true;
+	if (r->store_url)
+	{
+		store_close(&r->store);
+		free(r->store_url);
+		r->store_url = NULL;
+	}
+	if (!store_open(url, &r->s->store, &r->store, err))
+		return false;
+	r->store_url = ebb_strdup(url);
+	return true;
+}
+
+/* The rows of the staging table whose key the target holds (dry run: counted, not met). */
+static bool
+count_conflicts(Restore *r, int64_t *conflicts, EbbError *err)
+{
+	Buf sql;
+	PGresult *res;
+	int n = 0;
+
+	*conflicts = -1;
+	if (r->target.nkey == 0)
+		return true;
+	buf_init(&sql);
+	buf_printf(&sql,
+			   "SELECT pg_catalog.count(*) FROM pg_temp.ebb_restore_stage s WHERE EXISTS"
+			   " (SELECT 1 FROM %s t WHERE ",
+			   buf_cstr(&r->target.qualified));
+	for (int i = 0; i < r->target.ncolumns; i++)
+	{
+		if (!r->target.columns[i].key)
+			continue;
+		buf_append_str(&sql, n++ ? " AND t." : "t.");
+		pg_quote_ident(&sql, r->target.columns[i].name);
+		buf_append_str(&sql, " = s.");
+		pg_quote_ident(&sql, r->target.columns[i].name);
+	}
+	buf_append_str(&sql, ")");
+	bool ok = pg_query(r->conn, buf_cstr(&sql), 0, NULL, &res, err);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	*conflicts = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+static void
+conflict_clause(Restore *r, const RestoreLoadResult *lr, Buf *sql)
+{
+	const char *mode = r->s->on_conflict ? r->s->on_conflict : "error";
+	int n = 0;
+
+	if (strcmp(mode, "error") == 0)
+		return;
+	if (strcmp(mode, "skip") == 0 || lr->update_set.len == 0)
+	{
+		buf_append_str(sql, " ON CONFLICT DO NOTHING");
+		return;
+	}
+	buf_append_str(sql, " ON CONFLICT (");
+	for (int i = 0; i < r->target.ncolumns; i++)
+		if (r->target.columns[i].key)
+		{
+			if (n++)
+				buf_append_str(sql, ", ");
+			pg_quote_ident(sql, r->target.columns[i].name);
+		}
+	buf_printf(sql, ") DO UPDATE SET %s", buf_cstr((Buf *) &lr->update_set));
+}
+
+static bool
+insert_rows(Restore *r, const RestoreLoadResult *lr, uint64_t *inserted, EbbError *err)
+{
+	Buf sql;
+	PGresult *res;
+
+	buf_init(&sql);
+	buf_printf(&sql, "INSERT INTO %s (%s)%s SELECT %s FROM pg_temp.ebb_restore_stage",
+			   buf_cstr(&r->target.qualified), buf_cstr((Buf *) &lr->columns),
+			   lr->identity ? " OVERRIDING SYSTEM VALUE" : "", buf_cstr((Buf *) &lr->columns));
+	conflict_clause(r, lr, &sql);
+	bool ok = pg_query(r->conn, buf_cstr(&sql), 0, NULL, &res, err);
+	buf_free(&sql);
+	if (!ok)
+	{
+		if (strcmp(err->sqlstate, "23505") == 0)
+			error_hint(err, "The target holds rows with these keys already: use --on-conflict "
+							"skip or update, or restore --into another table.");
+		else if (strcmp(err->sqlstate, "23514") == 0)
+			error_hint(err, "A row's partition is gone: create it (ebb partition), or a DEFAULT "
+							"partition, then restore again.");
+		return false;
+	}
+	*inserted = strtoull(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return true;
+}
+
+/* Loads the fetched object and records it, in one transaction. */
+static bool
+load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreObjectEvent *ev,
+			EbbError *err)
+{
+	RestoreLoadResult lr;
+	CatalogRestore rec = {r->run_id,        e->key,          e->schema, e->table,
+						  r->target.schema, r->target.table, e->rows};
+
+	testpoint_reached("restore-before-load");
+	bool ok =
+		pg_exec(r->conn, "BEGIN", err) && restore_load(r->conn, &r->target, &r->s->ignore_columns,
+													   path, e->format, e->compression, &lr, err);
+	if (ok && lr.rows != e->rows)
+	{
+		error_set(err, EBB_ERR_VERIFY,
+				  "object \"%s\" holds %" PRIu64 " rows; the ledger says %" PRIu64, e->key, lr.rows,
+				  e->rows);
+		ok = false;
+	}
+	testpoint_reached("restore-loaded");
+	if (ok && r->s->dry_run)
+		ok = count_conflicts(r, &ev->conflicts, err);
+	else if (ok)
+		ok = insert_rows(r, &lr, &ev->inserted, err) && catalog_restores_insert(r->conn, &rec, err);
+	restore_load_result_free(&lr);
+	testpoint_reached("restore-before-commit");
+	if (ok && !r->s->dry_run)
+		ok = pg_exec(r->conn, "COMMIT", err);
+	else
+	{
+		EbbError ignored;
+		pg_exec(r->conn, "ROLLBACK", &ignored);
+	}
+	if (ok && !r->s->dry_run)
+		testpoint_reached("restore-committed");
+	return ok;
+}
+
+static bool
+restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
+{
+	RestoreObjectEvent ev = {.key = e->key, .rows = e->rows, .bytes = e->bytes, .conflicts = -1};
+	RestoreFetched f = {{0}};
+	EbbError oerr;
+	bool done;
+
+	error_init(&oerr);
+	if (!catalog_restores_done(r->conn, e->key, r->target.schema, r->target.table, &done, err))
+		return false;
+	if (done && !r->s->again)
+	{
+		ev.status = RESTORE_OBJECT_DONE_BEFORE;
+		r->counts->done_before++;
+		r->report(r->arg, &ev);
+		return true;
+	}
+	bool ok = open_store(r, e->dest, &oerr) &&
+			  restore_fetch(&r->store, e->key, e->bytes, e->sha256, &f, &oerr) &&
+			  load_object(r, e, f.path, &ev, &oerr);
+	restore_fetch_done(&f);
+	if (!ok && oerr.code != EBB_ERR_CONFIG && !strstr(oerr.message, e->key))
+		error_prefix(&oerr, "object \"%s\": ", e->key);
+	/* A lost session, a signal, or columns the target cannot take (every object would fail
+	 * alike): the table stops. */
+	if (PQstatus(r->conn) != CONNECTION_OK || oerr.code == EBB_ERR_CANCELED ||
+		oerr.code == EBB_ERR_CONFIG)
+	{
+		*err = oerr;
+		return false;
+	}
+	ev.status = !ok             ? RESTORE_OBJECT_FAILED
+				: r->s->dry_run ? RESTORE_OBJECT_WOULD_RESTORE
+								: RESTORE_OBJECT_RESTORED;
+	ev.err = ok ? NULL : &oerr;
+	if (ok)
+	{
+		r->counts->objects++;
+		r->counts->rows += ev.inserted;
+		if (ev.inserted < e->rows && !r->s->dry_run)
+			r->counts->conflicts += e->rows - ev.inserted;
+		else if (ev.conflicts > 0)
+			r->counts->conflicts += (uint64_t) ev.conflicts;
+	}
+	else
+		r->counts->failed++;
+	r->report(r->arg, &ev);
+	return true;
+}
+
+/* --into, or the archived table itself. */
+static bool
+target_name(const Settings *s, const Policy *p, char **schema, char **table, EbbError *err)
+{
+	if (!s->into)
+	{
+		*schema = ebb_strdup(p->schema);
+		*table = ebb_strdup(p->table);
+		return true;
+	}
+	return config_parse_qualified_name(s->into, schema, table, err);
+}
+
+static bool
+check_conflict_mode(const Restore *r, EbbError *err)
+{
+	const char *mode = r->s->on_conflict ? r->s->on_conflict : "error";
+
+	if (strcmp(mode, "error") != 0 && strcmp(mode, "skip") != 0 && strcmp(mode, "update") != 0)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --on-conflict", mode);
+		error_hint(err, "Use error, skip or update.");
+		return false;
+	}
+	if (strcmp(mode, "update") == 0 && r->target.nkey == 0)
+	{
+		error_set(err, EBB_ERR_USAGE,
+				  "--on-conflict update needs a key, and table %s has no "
+				  "primary key",
+				  pg_message_name(r->target.schema, r->target.table).s);
+		error_hint(err, "Name the columns that identify a row with --key.");
+		return false;
+	}
+	return true;
+}
+
+/* The archived table has a ledger here? (--all-databases skips a database without.) */
+static bool
+ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
+{
+	CatalogState st;
+
+	if (!catalog_read(r->conn, &st, &out->err))
+		return false;
+	if (!st.ledger)
+	{
+		if (skip_missing)
+		{
+			out->status = RESTORE_SKIPPED;
+			return false;
+		}
+		error_set(&out->err, EBB_ERR_CONFIG,
+				  "there is no ledger (ebb.archive_ledger) here: "
+				  "nothing was archived from this database");
+		return false;
+	}
+	return r->s->dry_run ? true : catalog_ensure(r->conn, &out->err);
+}
+
+static bool
+restore_objects(Restore *r, EbbError *err)
+{
+	CatalogLedgerFilter f = {.schema = r->p->schema,
+							 .table = r->p->table,
+							 .dest = r->p->dest,
+							 .from = r->s->from,
+							 .to = r->s->to,
+							 .by_window = true};
+	CatalogLedgerRows rows;
+
+	if (!catalog_ledger_select(r->conn, &f, &rows, err))
+		return false;
+	bool ok = true;
+	for (int i = 0; ok && i < rows.n; i++)
+	{
+		if (cancel_requested)
+			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+		else
+			ok = restore_object(r, &rows.rows[i], err);
+	}
+	catalog_ledger_rows_free(&rows);
+	return ok;
+}
+
+void
+restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_id,
+			  bool skip_missing, RestoreReportFn report, void *arg, RestoreOutcome *out)
+{
+	Restore r = {.conn = conn, .s = s, .p = p, .run_id = run_id, .report = report, .arg = arg};
+	char *schema = NULL, *table = NULL;
+	bool locked = false;
+
+	memset(out, 0, sizeof(*out));
+	error_init(&out->err);
+	r.counts = &out->counts;
+	out->status = RESTORE_FAILED;
+	if (!ledger_ready(&r, skip_missing, out) || !target_name(s, p, &schema, &table, &out->err) ||
+		!restore_target_load(conn, schema, table, s->key, &r.target, &out->err) ||
+		!check_conflict_mode(&r, &out->err))
+		goto done;
+	out->target = ebb_strdup(pg_display_name(schema, table).s);
+	if (!catalog_table_lock_try(conn, r.target.oid, &locked, &out->err))
+		goto done;
+	if (!locked)
+	{
+		out->status = RESTORE_BUSY;
+		error_set(&out->err, EBB_ERR_BUSY, "table %s is busy: another ebb works on it",
+				  pg_message_name(schema, table).s);
+		goto done;
+	}
+	if (restore_objects(&r, &out->err))
+		out->status = RESTORE_OK;
+	catalog_table_unlock(conn, r.target.oid);
+done:
+	if (out->status == RESTORE_FAILED && out->err.code == EBB_OK)
+		out->status = RESTORE_SKIPPED;
+	restore_target_free(&r.target);
+	if (r.store_url)
+	{
+		store_close(&r.store);
+		free(r.store_url);
+	}
+	free(schema);
+	free(table);
+}
+
+void
+restore_outcome_free(RestoreOutcome *out)
+{
+	free(out->target);
+	out->target = NULL;
+}

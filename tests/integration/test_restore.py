@@ -1,0 +1,266 @@
+"""ebb restore: archived rows come back exactly once (real PostgreSQL, file:// objects).
+
+The oracle of every test: the table's rows before the archive (a multiset, rendered by
+PostgreSQL) equal its rows after the restore, read back independently of ebb."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import protocol_util as pu  # noqa: E402
+
+
+def setUpModule():
+    global PG
+    PG = harness.Cluster()
+
+
+def tearDownModule():
+    PG.stop()
+
+
+TABLE = 'public.ev'
+
+# 200 rows two hours apart: keep-days 2 archives the 177 oldest, over many windows. The
+# notes hold what COPY csv would lose or confuse: a line "\." inside a quoted multi-line
+# value, the text "\N", NULL and the empty string, a quote, a comma and a tab.
+DDL = r"""
+CREATE TABLE ev (id bigint PRIMARY KEY, ts timestamptz NOT NULL, note text, payload jsonb,
+  raw bytea, amount numeric(12,3), tags text[], doubled bigint GENERATED ALWAYS AS (id * 2) STORED);
+CREATE INDEX ON ev (ts);
+INSERT INTO ev (id, ts, note, payload, raw, amount, tags)
+SELECT g, now() - g * interval '2 hours',
+  CASE g % 5 WHEN 0 THEN E'line1\n\\.\nline3' WHEN 1 THEN '\N' WHEN 2 THEN NULL WHEN 3 THEN ''
+    ELSE 'a,"b"' || E'\t' || g END,
+  jsonb_build_object('g', g, 's', E'x\\y'), decode(md5(g::text), 'hex'), g / 7.0,
+  ARRAY['x', g::text, NULL] FROM generate_series(1, 200) g;
+"""
+
+ARCHIVED = 177  # g >= 24: the row of exactly 48 hours is older than now() - 2 days once archive runs
+
+
+class RestoreBase(unittest.TestCase):
+    def setUp(self):
+        self.db = pu.new_db(PG, 'rs')
+        self.dest, self.path = pu.make_dest(self)
+        PG.psql(DDL, self.db)
+        self.before = harness.table_rows_csv(PG, self.db, TABLE)
+
+    def archive(self, *extra):
+        proc = pu.archive(PG, self.db, self.dest, *extra, table=TABLE, time_column='ts')
+        pu.assert_ok(self, proc)
+        left = PG.query('SELECT count(*) FROM ev', self.db)[0][0]
+        self.assertEqual(int(left), 200 - ARCHIVED)
+
+    def restore(self, *extra, env=None):
+        return harness.run_ebb(['restore', '--table', TABLE] + list(extra),
+                               env=dict(PG.env(self.db), **(env or {})))
+
+    def rows(self, table=TABLE):
+        return harness.table_rows_csv(PG, self.db, table)
+
+    def assert_restored(self):
+        self.assertEqual(self.rows(), self.before)
+
+
+class RoundTripTest(RestoreBase):
+    def check_round_trip(self, *archive_opts):
+        self.archive(*archive_opts)
+        proc = self.restore()
+        pu.assert_ok(self, proc)
+        self.assert_restored()
+        self.assertIn('restored %s objects' % len(pu.ledger(PG, self.db, TABLE)), proc.stdout)
+        self.assertIn(', %d rows into public.ev;' % ARCHIVED, proc.stdout)
+        # Exactly once: a second run restores nothing and changes nothing.
+        proc = self.restore()
+        pu.assert_ok(self, proc)
+        self.assertIn('restored 0 objects, 0 rows', proc.stdout)
+        self.assertIn('was restored before: skipped', proc.stdout)
+        self.assert_restored()
+
+    def test_csv_zstd(self):
+        self.check_round_trip()
+
+    def test_csv_gzip(self):
+        self.check_round_trip('--compress', 'gzip')
+
+    def test_csv_uncompressed(self):
+        self.check_round_trip('--compress', 'none')
+
+    def test_parquet_zstd(self):
+        self.check_round_trip('--format', 'parquet')
+
+    def test_parquet_snappy(self):
+        self.check_round_trip('--format', 'parquet', '--compress', 'snappy')
+
+    def test_dry_run_changes_nothing_and_counts_conflicts(self):
+        self.archive()
+        PG.psql('INSERT INTO ev (id, ts) VALUES (30, now() - interval \'60 hours\')', self.db)
+        left = self.rows()
+        proc = self.restore('--dry-run')
+        pu.assert_ok(self, proc)
+        self.assertIn('would restore %d objects' % len(pu.ledger(PG, self.db, TABLE)), proc.stdout)
+        self.assertIn(', 1 with a key the table holds', proc.stdout)
+        self.assertEqual(self.rows(), left)
+        self.assertEqual(PG.query('SELECT count(*) FROM ebb.restore_ledger', self.db)
+                         if pu.has_ebb_schema(PG, self.db) else [('0',)], [('0',)])
+
+
+class ConflictTest(RestoreBase):
+    def setUp(self):
+        super().setUp()
+        self.archive()
+        # Two archived rows come back by hand first, one of them changed.
+        PG.psql("INSERT INTO ev (id, ts, note) SELECT id, ts, 'by hand' FROM"
+                " (VALUES (30), (31)) v(id), LATERAL (SELECT now() - id * interval '2 hours') t(ts)",
+                self.db)
+
+    def test_error_mode_restores_nothing_of_a_conflicting_object(self):
+        held = self.rows()
+        proc = self.restore()
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertRegex(proc.stderr, r'ebb: error: database "%s": object "[^"]+": query failed: '
+                         r'duplicate key value violates unique constraint "ev_pkey"' % self.db)
+        self.assertIn('ebb: hint: The target holds rows with these keys already', proc.stderr)
+        # Every object but the conflicting ones came back; theirs did not, not one row.
+        rows = dict((r[0], r) for r in PG.query('SELECT id, note FROM ev', self.db))
+        self.assertEqual(rows['30'][1], 'by hand')
+        self.assertEqual(rows['31'][1], 'by hand')
+        restored = int(PG.query('SELECT coalesce(sum(rows), 0) FROM ebb.restore_ledger',
+                                self.db)[0][0])
+        self.assertEqual(len(rows), sum(held.values()) + restored)
+        self.assertLess(restored, ARCHIVED)
+
+    def test_skip_keeps_what_the_table_holds(self):
+        proc = self.restore('--on-conflict', 'skip')
+        pu.assert_ok(self, proc)
+        self.assertIn('2 rows met a key the table held', proc.stdout)
+        notes = dict(PG.query('SELECT id, note FROM ev WHERE id IN (30, 31)', self.db))
+        self.assertEqual(notes, {'30': 'by hand', '31': 'by hand'})
+        self.assertEqual(int(PG.query('SELECT count(*) FROM ev', self.db)[0][0]), 200)
+
+    def test_update_takes_the_archived_row(self):
+        proc = self.restore('--on-conflict', 'update')
+        pu.assert_ok(self, proc)
+        self.assert_restored()
+
+    def test_update_needs_a_key(self):
+        PG.psql('ALTER TABLE ev DROP CONSTRAINT ev_pkey', self.db)
+        proc = self.restore('--on-conflict', 'update')
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": --on-conflict update '
+                             'needs a key, and table "public.ev" has no primary key' % self.db)
+
+    def test_update_with_key_option(self):
+        PG.psql('ALTER TABLE ev DROP CONSTRAINT ev_pkey; CREATE UNIQUE INDEX ON ev (id)', self.db)
+        proc = self.restore('--on-conflict', 'update', '--key', 'id')
+        pu.assert_ok(self, proc)
+        self.assert_restored()
+
+
+class DamageTest(RestoreBase):
+    def objects(self):
+        return [e for e in pu.ledger(PG, self.db, TABLE)]
+
+    def test_corrupt_truncated_and_missing_objects(self):
+        self.archive()
+        entries = self.objects()
+        self.assertGreaterEqual(len(entries), 4)
+        keys = [e['object_key'] for e in entries]
+        damaged = {keys[0]: 'flip', keys[1]: 'truncate', keys[2]: 'remove'}
+        for key, how in damaged.items():
+            path = os.path.join(self.path, key)
+            if how == 'remove':
+                os.remove(path)
+                continue
+            data = bytearray(open(path, 'rb').read())
+            if how == 'flip':
+                data[len(data) // 2] ^= 0xff
+            else:
+                data = data[:len(data) // 2]
+            open(path, 'wb').write(bytes(data))
+        proc = self.restore()
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('is not what the ledger recorded', proc.stderr)
+        self.assertIn('Its SHA-256 is ', proc.stderr)
+        self.assertIn('It has ', proc.stderr)
+        for key in damaged:
+            self.assertIn('object "%s" not restored' % key, proc.stdout)
+        self.assertIn('%d failed' % len(damaged), proc.stdout)
+        # The others are back; nothing of the damaged ones.
+        lost = sum(int(e['rows']) for e in entries if e['object_key'] in damaged)
+        self.assertEqual(sum(self.rows().values()), 200 - lost)
+        self.assertEqual(self.rows() - self.before, harness.collections.Counter())
+
+
+class CrashTest(RestoreBase):
+    """kill -9 at every stage of an object's restore, then a plain re-run: each row once."""
+
+    def check_crash(self, stage):
+        self.archive()
+        proc = self.restore(env={'EBB_TEST_CRASH_AT': stage + ':2'})
+        self.assertEqual(proc.rc, -9, proc.stderr)
+        pu.wait_backends_gone(PG, self.db)
+        proc = self.restore()
+        pu.assert_ok(self, proc)
+        self.assert_restored()
+        self.assertEqual(PG.query('SELECT count(DISTINCT object_key) = count(*)'
+                                  ' FROM ebb.restore_ledger', self.db), [('t',)])
+
+    def test_before_load(self):
+        self.check_crash('restore-before-load')
+
+    def test_after_load(self):
+        self.check_crash('restore-loaded')
+
+    def test_before_commit(self):
+        self.check_crash('restore-before-commit')
+
+    def test_after_commit(self):
+        self.check_crash('restore-committed')
+
+
+class IntoTest(RestoreBase):
+    def test_into_hostile_names_other_order_and_fewer_columns(self):
+        self.archive()
+        PG.psql('CREATE SCHEMA "we.ird"; CREATE TABLE "we.ird"."ta ""ble" (extra text DEFAULT'
+                " 'dflt', note text, amount numeric(12,3), id bigint PRIMARY KEY, ts timestamptz,"
+                ' payload jsonb, raw bytea, doubled bigint)', self.db)
+        proc = self.restore('--into', '"we.ird"."ta ""ble"')
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": column "tags" of the '
+                             'archived rows does not exist in "we.ird"."ta ""ble"' % self.db)
+        self.assertIn('ebb: hint: Add the column to the table, or leave it out with --ignore-columns'
+                      ' tags.', proc.stderr)
+        self.assertEqual(PG.query('SELECT count(*) FROM "we.ird"."ta ""ble"', self.db), [('0',)])
+        proc = self.restore('--into', '"we.ird"."ta ""ble"', '--ignore-columns', 'tags')
+        pu.assert_ok(self, proc)
+        got = harness.collections.Counter(PG.query(
+            'SELECT id, ts, note, payload::text, raw::text, amount, extra'
+            ' FROM "we.ird"."ta ""ble"', self.db))
+        self.assertEqual(sum(got.values()), ARCHIVED)
+        self.assertEqual(set(r[6] for r in got), {'dflt'})
+        # The source table kept what the archive left; the restore went elsewhere.
+        self.assertEqual(int(PG.query('SELECT count(*) FROM ev', self.db)[0][0]), 200 - ARCHIVED)
+
+    def test_busy_when_another_ebb_holds_the_table(self):
+        self.archive()
+        import subprocess
+        holder = subprocess.Popen(
+            ['psql', '-X', '-q', '-At', '-d', self.db],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=harness._clean_env(PG.env(self.db)))
+        self.addCleanup(holder.kill)
+        holder.stdin.write("SELECT pg_advisory_lock(7373062, 'public.ev'::regclass::oid::int4);"
+                           "\\echo locked\n")
+        holder.stdin.flush()
+        while holder.stdout.readline().strip() != 'locked':
+            pass
+        proc = self.restore()
+        self.assertEqual(proc.rc, 3, proc.stderr)
+        self.assertIn('is busy', proc.stderr)
+        self.assertEqual(int(PG.query('SELECT count(*) FROM ev', self.db)[0][0]), 200 - ARCHIVED)
+
+
+if __name__ == '__main__':
+    unittest.main()
