@@ -56,6 +56,7 @@ typedef struct Settings
 	bool gc;
 	int64_t older_than_ms;
 	bool older_than_set; /* given, not the default */
+	bool deep;           /* verify --deep */
 	/* ebb restore */
 	char *into;        /* "schema.table" as given; NULL: the archived table */
 	char *on_conflict; /* error, skip, update */

@@ -116,6 +116,8 @@ const OptionDef option_table[OPT_COUNT] = {
 	 "remove orphan objects and abort stale multipart uploads (never a ledger's object)"},
 	{OPT_OLDER_THAN, "older-than", 0, OPT_KIND_STRING, CMD_VERIFY, WHERE_CLI, "Verify", "DURATION", "1h",
 	 "with --gc: only orphans and uploads at least this old, and never younger than 3 x --statement-timeout + 2 x --idle-timeout"},
+	{OPT_DEEP, "deep", 0, OPT_KIND_BOOL, CMD_VERIFY, WHERE_CLI, "Verify", NULL, NULL,
+	 "decode every object (CSV parsed, Parquet pages read) and count its rows from the rows themselves"},
 	{OPT_INTO, "into", 0, OPT_KIND_STRING, CMD_RESTORE, WHERE_CLI, "Restore", "SCHEMA.TABLE", NULL,
 	 "restore into this table (default: the archived table itself)"},
 	{OPT_ON_CONFLICT, "on-conflict", 0, OPT_KIND_STRING, CMD_RESTORE, WHERE_CLI, "Restore", "MODE", "error",

@@ -66,6 +66,7 @@ typedef enum OptId
 	OPT_TO,
 	OPT_GC,
 	OPT_OLDER_THAN,
+	OPT_DEEP,
 	OPT_INTO,
 	OPT_ON_CONFLICT,
 	OPT_KEY,

@@ -126,6 +126,7 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	out->to =
 		dup_or_null(opt_get_string(OPT_TO, cli->slot[OPT_TO].set ? &cli->slot[OPT_TO] : NULL));
 	out->gc = cli->slot[OPT_GC].set;
+	out->deep = cli->slot[OPT_DEEP].set;
 	out->into = dup_or_null(
 		opt_get_string(OPT_INTO, cli->slot[OPT_INTO].set ? &cli->slot[OPT_INTO] : NULL));
 	out->key =

@@ -1,7 +1,7 @@
 /*
- * fetch.h: an object from its store into a local file (under TMPDIR, removed by
- * restore_fetch_done), checked against what the ledger says it is: its size and SHA-256. A
- * mismatch fails with EBB_ERR_VERIFY naming what differed; nothing of it is loaded.
+ * fetch.h: an object from its store into a local file (store/spool.h), checked against what
+ * the ledger says it is: its size and SHA-256. A mismatch fails with EBB_ERR_VERIFY naming
+ * what differed, and removes the file: nothing of it is loaded.
  */
 #ifndef EBB_RESTORE_FETCH_H
 #define EBB_RESTORE_FETCH_H
@@ -10,15 +10,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "store/store.h"
-
-typedef struct RestoreFetched
-{
-	char path[4096];
-} RestoreFetched;
+#include "store/spool.h"
 
 bool restore_fetch(Store *store, const char *key, uint64_t bytes, const char *sha256,
-				   RestoreFetched *out, EbbError *err);
-void restore_fetch_done(RestoreFetched *f);
+				   StoreSpool *out, EbbError *err);
 
 #endif

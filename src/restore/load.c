@@ -1,15 +1,10 @@
 /* load.c: see load.h. */
 #include "restore/load.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "compress/compressor.h"
-#include "encode/csv_read.h"
-#include "encode/parquet/reader.h"
+#include "encode/decode.h"
 #include "pg/copy_in.h"
 #include "pg/copy_text.h"
 #include "pg/ident.h"
@@ -121,80 +116,6 @@ on_row(void *arg, const Row *row, EbbError *err)
 	return flush_data(ld, LOAD_CHUNK, err);
 }
 
-/* ---- CSV: the file through its decompressor into the parser ---- */
-
-static bool
-feed_file(const char *path, Sink *into, EbbError *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *chunk = ebb_malloc(LOAD_CHUNK);
-	bool ok = fd >= 0;
-
-	if (!ok)
-		error_set(err, EBB_ERR_IO, "could not open file \"%s\": %s", path, strerror(errno));
-	while (ok)
-	{
-		ssize_t n = read(fd, chunk, LOAD_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ok =
-				error_set(err, EBB_ERR_IO, "could not read file \"%s\": %s", path, strerror(errno));
-		if (n <= 0)
-			break;
-		ok = sink_write(into, chunk, (size_t) n, err);
-	}
-	if (fd >= 0)
-		close(fd);
-	free(chunk);
-	return ok;
-}
-
-static bool
-load_csv(Loader *ld, const char *path, const char *compression, EbbError *err)
-{
-	const CompressorDriver *cmp = compressor_find(compression);
-	CsvReadCallbacks cb = {.header = on_header, .row = on_row, .arg = ld};
-
-	if (!cmp)
-		return error_set(err, EBB_ERR_DATA, "the ledger names an unknown compression \"%s\"",
-						 compression);
-	Sink *csv = csv_read_create(&cb);
-	Sink *dec = decompressor_create(cmp, csv, err);
-	bool ok = dec && feed_file(path, dec, err) && sink_finish(dec, err) && sink_finish(csv, err);
-	if (ok && !ld->copying)
-		ok = error_set(err, EBB_ERR_VERIFY, "the object has no header line");
-	if (dec)
-		decompressor_destroy(cmp, dec);
-	csv_read_destroy(csv);
-	return ok;
-}
-
-/* ---- Parquet ---- */
-
-static bool
-load_parquet(Loader *ld, const char *path, EbbError *err)
-{
-	ParquetReader *r;
-	bool ok, eof = false;
-
-	if (!parquet_reader_open(path, &r, err))
-		return false;
-	int n = parquet_reader_ncolumns(r);
-	const char **names = ebb_malloc(sizeof(char *) * (size_t) (n ? n : 1));
-	for (int i = 0; i < n; i++)
-		names[i] = parquet_reader_column_name(r, i);
-	ok = on_header(ld, n, names, err);
-	free(names);
-	while (ok && !eof)
-	{
-		Row row;
-		ok = parquet_reader_next(r, &row, &eof, err) && (eof || on_row(ld, &row, err));
-	}
-	parquet_reader_close(r);
-	return ok;
-}
-
 bool
 restore_load(PGconn *conn, const RestoreTarget *target, const StrList *ignore, const char *path,
 			 const char *format, const char *compression, RestoreLoadResult *out, EbbError *err)
@@ -206,12 +127,12 @@ restore_load(PGconn *conn, const RestoreTarget *target, const StrList *ignore, c
 	buf_init(&out->columns);
 	buf_init(&out->update_set);
 	buf_init(&ld.data);
-	if (strcmp(format, "parquet") == 0)
-		ok = load_parquet(&ld, path, err);
-	else if (strcmp(format, "csv") == 0)
-		ok = load_csv(&ld, path, compression, err);
-	else
-		ok = error_set(err, EBB_ERR_DATA, "the ledger names an unknown format \"%s\"", format);
+	DecodeCallbacks cb = {.header = on_header, .row = on_row, .arg = &ld};
+	uint64_t decoded;
+
+	ok = encode_decode_file(path, format, compression, &cb, &decoded, err);
+	if (ok && !ld.copying)
+		ok = error_set(err, EBB_ERR_VERIFY, "the object has no columns");
 	if (ok)
 		ok = flush_data(&ld, 0, err) && pg_copy_in_end(conn, &out->rows, err);
 	else if (ld.copying)

@@ -181,7 +181,7 @@ static bool
 restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 {
 	RestoreObjectEvent ev = {.key = e->key, .rows = e->rows, .bytes = e->bytes, .conflicts = -1};
-	RestoreFetched f = {{0}};
+	StoreSpool f = {.path = ""};
 	EbbError oerr;
 	bool done;
 
@@ -198,7 +198,7 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	bool ok = open_store(r, e->dest, &oerr) &&
 			  restore_fetch(&r->store, e->key, e->bytes, e->sha256, &f, &oerr) &&
 			  load_object(r, e, f.path, &ev, &oerr);
-	restore_fetch_done(&f);
+	store_spool_remove(&f);
 	if (!ok && oerr.code != EBB_ERR_CONFIG && !strstr(oerr.message, e->key))
 		error_prefix(&oerr, "object \"%s\": ", e->key);
 	/* A lost session, a signal, or columns the target cannot take (every object would fail
