@@ -179,6 +179,25 @@ class MessagesTest(ReviewBase):
         self.assertIn('--from', proc.stderr)
         self.assertNotIn('query failed', proc.stderr)
 
+    def test_key_without_a_unique_index(self):
+        self.archive()
+        PG.psql('CREATE TABLE t3 (id int, ts timestamptz, v text)', self.db)
+        # The dry run already knows that no object could be restored.
+        proc = self.restore('--into', 't3', '--on-conflict', 'update', '--key', 'id',
+                            '--dry-run')
+        self.assertEqual(proc.rc, 2, proc.stdout + proc.stderr)
+        proc = self.restore('--into', 't3', '--on-conflict', 'update', '--key', 'id')
+        self.assertEqual(proc.rc, 2, proc.stderr)
+        # One error for the table, with a way out; not one raw error per object.
+        self.assertEqual(proc.stderr.count('ebb: error:'), 1, proc.stderr)
+        self.assertIn('ebb: hint:', proc.stderr)
+        self.assertEqual(self.count('SELECT count(*) FROM t3'), 0)
+
+    def test_to_before_from_is_a_usage_error(self):
+        self.archive()
+        proc = self.restore('--from', '2024-03-02', '--to', '2024-03-01')
+        self.assertEqual(proc.rc, 2, proc.stdout + proc.stderr)
+
     def test_target_that_is_a_sequence(self):
         self.archive()
         PG.psql('CREATE SEQUENCE sq', self.db)
