@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
+#include "pg/time_range.h"
 #include "pg/ident.h"
 
 void
@@ -128,34 +129,6 @@ read_named(VerifyTarget *t, EbbError *err)
 	if (t->named.count > 0)
 		qsort(t->named.items, (size_t) t->named.count, sizeof(char *), compare_strings);
 	return true;
-}
-
-/* --from and --to are read by PostgreSQL, as --end of generate is: a bad one is a usage error. */
-static bool
-check_time_option(PGconn *conn, const char *option, const char *value, EbbError *err)
-{
-	const char *params[1] = {value};
-	PGresult *res;
-
-	if (!value)
-		return true;
-	if (pg_query(conn, "SELECT $1::text::pg_catalog.timestamptz, $1::text::pg_catalog.timestamp", 1,
-				 params, &res, err))
-	{
-		PQclear(res);
-		return true;
-	}
-	if (PQstatus(conn) != CONNECTION_OK)
-		return false;
-	const char *prefix = "query failed: ";
-	char cause[sizeof(err->message)];
-	snprintf(cause, sizeof(cause), "%s",
-			 strncmp(err->message, prefix, strlen(prefix)) == 0 ? err->message + strlen(prefix)
-																: err->message);
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --%s", value, option);
-	error_detail(err, "PostgreSQL could not read it: %s.", cause);
-	error_hint(err, "Use a timestamp such as \"2026-11-22 04:00:00\".");
-	return false;
 }
 
 /* ---- one object ---- */
@@ -583,8 +556,7 @@ verify_table(PGconn *conn, const char *dbname, const Settings *settings, const P
 	error_init(&out->err);
 	t.counts = &out->counts;
 	out->status = TABLE_FAILED;
-	if (!check_time_option(conn, "from", settings->from, &out->err) ||
-		!check_time_option(conn, "to", settings->to, &out->err) ||
+	if (!pg_check_time_range(conn, settings->from, settings->to, &out->err) ||
 		!pg_table_oid(conn, policy->schema, policy->table, &exists, &oid, &out->err))
 		return;
 	if (!exists && skip_if_absent)

@@ -201,7 +201,7 @@ select_sql(const CatalogLedgerFilter *f, Buf *sql)
 	epoch_us_sql("window_end", sql);
 	buf_append_str(sql, ", manifest_written, coalesce(partition_oid, 0),"
 						" coalesce(partition_name, ''), coalesce(partition_bound, ''),"
-						" coalesce(partition_fingerprint, '')"
+						" coalesce(partition_fingerprint, ''), coalesce(partition_state, '')"
 						" FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
 						" AND ($3::text IS NULL OR dest = $3)"
 						" AND ($4::text IS NULL OR window_end > CASE WHEN window_utc"
@@ -236,6 +236,7 @@ entry_read(PGresult *res, int i, CatalogLedgerEntry *e)
 	e->partition_name = PQgetvalue(res, i, n + 7);
 	e->partition_bound = PQgetvalue(res, i, n + 8);
 	e->partition_fingerprint = PQgetvalue(res, i, n + 9);
+	e->partition_state = PQgetvalue(res, i, n + 10);
 }
 
 bool

@@ -64,6 +64,7 @@ typedef struct CatalogLedgerEntry
 	const char *partition_name;        /* "" for a row range */
 	const char *partition_bound;       /* "" for a row range */
 	const char *partition_fingerprint; /* "" when none */
+	const char *partition_state;       /* archived, dropped, kept, released; "" for a range */
 } CatalogLedgerEntry;
 
 /* Which rows of one table to read (in the order they were written). */

@@ -3,8 +3,22 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pg/pg.h"
+
+bool
+catalog_restores_present(PGconn *conn, bool *present, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, "SELECT pg_catalog.to_regclass('ebb.restore_ledger') IS NOT NULL", 0, NULL,
+				  &res, err))
+		return false;
+	*present = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
 
 bool
 catalog_restores_done(PGconn *conn, const char *key, const char *target_schema,

@@ -23,6 +23,8 @@ typedef struct CatalogRestore
 	uint64_t rows;
 } CatalogRestore;
 
+/* Does ebb.restore_ledger exist? (Schema version 3 makes it.) */
+bool catalog_restores_present(PGconn *conn, bool *present, EbbError *err);
 /* Has the object been restored into the target table? */
 bool catalog_restores_done(PGconn *conn, const char *key, const char *target_schema,
 						   const char *target_table, bool *done, EbbError *err);

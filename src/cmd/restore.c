@@ -39,6 +39,7 @@ static const char *const object_events[] = {
 	[RESTORE_OBJECT_RESTORED] = "restored",
 	[RESTORE_OBJECT_WOULD_RESTORE] = "would_restore",
 	[RESTORE_OBJECT_DONE_BEFORE] = "already_restored",
+	[RESTORE_OBJECT_HELD] = "partition_not_removed",
 	[RESTORE_OBJECT_FAILED] = "failed",
 };
 
@@ -99,6 +100,11 @@ print_object(void *arg, const RestoreObjectEvent *ev)
 				   key.s);
 			break;
 		case RESTORE_OBJECT_FAILED: printf("object \"%s\" not restored\n", key.s); break;
+		case RESTORE_OBJECT_HELD:
+			printf("object \"%s\" skipped: its partition is not removed yet and still holds "
+				   "the rows\n",
+				   key.s);
+			break;
 	}
 }
 
@@ -108,14 +114,19 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	const RestoreCounts *c = &o->counts;
 	Buf b;
 
+	char held[96] = "";
+
+	if (c->held)
+		snprintf(held, sizeof(held), ", %" PRIu64 " skipped (their partitions still hold the rows)",
+				 c->held);
 	if (!pc->s->json)
 	{
 		printf("%s: %s: %s %" PRIu64 " objects, %" PRIu64 " rows into %s; %" PRIu64
 			   " rows met a key the table held, %" PRIu64 " objects restored before, %" PRIu64
-			   " failed\n",
+			   " failed%s\n",
 			   text_escape(pc->db).s, pg_display_name(pc->p->schema, pc->p->table).s,
 			   pc->s->dry_run ? "would restore" : "restored", c->objects, c->rows,
-			   o->target ? o->target : "?", c->conflicts, c->done_before, c->failed);
+			   o->target ? o->target : "?", c->conflicts, c->done_before, c->failed, held);
 		return;
 	}
 	buf_init(&b);
@@ -131,6 +142,7 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	json_kv_int(&b, "conflicts", (int64_t) c->conflicts);
 	json_kv_int(&b, "restored_before", (int64_t) c->done_before);
 	json_kv_int(&b, "failed", (int64_t) c->failed);
+	json_kv_int(&b, "partitions_not_removed", (int64_t) c->held);
 	buf_append_str(&b, "}\n");
 	fputs(buf_cstr(&b), stdout);
 	buf_free(&b);
@@ -179,6 +191,18 @@ restore_database(void *arg, const char *dbname)
 	return outcomes;
 }
 
+static bool
+check_conflict_option(const Settings *s, EbbError *err)
+{
+	const char *mode = s->on_conflict ? s->on_conflict : "error";
+
+	if (strcmp(mode, "error") == 0 || strcmp(mode, "skip") == 0 || strcmp(mode, "update") == 0)
+		return true;
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --on-conflict", mode);
+	error_hint(err, "Use error, skip or update.");
+	return false;
+}
+
 int
 cmd_restore(int argc, char **argv)
 {
@@ -198,7 +222,8 @@ cmd_restore(int argc, char **argv)
 		cmd_context_free(&ctx);
 		return code;
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_RESTORE, &rc.policies,
+	if (!check_conflict_option(&ctx.settings, &err) ||
+		!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_RESTORE, &rc.policies,
 						  &rc.npolicies, &err) ||
 		!cmd_target_databases(&ctx.settings, &dbs, &err))
 		goto fail;

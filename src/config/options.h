@@ -96,8 +96,9 @@ typedef enum OptKind
 #define CMD_PARTITION 0x10u
 #define CMD_RESTORE   0x20u
 #define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE)
-#define CMD_STORE     (CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects \
-																*/
+#define CMD_STORE                                                                                  \
+	(CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects                \
+											  */
 
 /* Where an option may be given (bit set). */
 #define WHERE_CLI      0x1u

@@ -29,8 +29,8 @@ feed_file(const char *path, Sink *into, EbbError *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			ok = error_set(err, EBB_ERR_IO, "could not read file \"%s\": %s", path,
-						   strerror(errno));
+			ok =
+				error_set(err, EBB_ERR_IO, "could not read file \"%s\": %s", path, strerror(errno));
 		if (n <= 0)
 			break;
 		ok = sink_write(into, chunk, (size_t) n, err);

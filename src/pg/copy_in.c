@@ -46,7 +46,13 @@ copy_in_result(PGconn *conn, uint64_t *rows, EbbError *err)
 	while ((res = PQgetResult(conn)) != NULL)
 	{
 		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			/* The context names the column and line of a value the server could not read. */
+			const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
 			ok = pg_error_from_result(conn, res, "COPY FROM STDIN failed", err);
+			if (context && !err->detail[0])
+				error_detail(err, "While loading: %s.", context);
+		}
 		else if (ok && rows)
 			*rows = strtoull(PQcmdTuples(res), NULL, 10);
 		PQclear(res);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 bool
-restore_fetch(Store *store, const char *key, uint64_t bytes, const char *sha256,
-			  StoreSpool *out, EbbError *err)
+restore_fetch(Store *store, const char *key, uint64_t bytes, const char *sha256, StoreSpool *out,
+			  EbbError *err)
 {
 	if (!store_spool(store, key, out, err))
 		return false;

@@ -15,6 +15,7 @@
 #include "common/testpoint.h"
 #include "pg/ident.h"
 #include "pg/pg.h"
+#include "pg/time_range.h"
 #include "restore/fetch.h"
 #include "restore/load.h"
 #include "restore/target.h"
@@ -32,6 +33,7 @@ typedef struct Restore
 	RestoreReportFn report;
 	void *arg;
 	RestoreCounts *counts;
+	bool restores_absent; /* dry run on a catalog before version 3: nothing restored yet */
 } Restore;
 
 static bool
@@ -128,7 +130,7 @@ insert_rows(Restore *r, const RestoreLoadResult *lr, uint64_t *inserted, EbbErro
 		if (strcmp(err->sqlstate, "23505") == 0)
 			error_hint(err, "The target holds rows with these keys already: use --on-conflict "
 							"skip or update, or restore --into another table.");
-		else if (strcmp(err->sqlstate, "23514") == 0)
+		else if (strcmp(err->sqlstate, "23514") == 0 && strstr(err->message, "no partition of"))
 			error_hint(err, "A row's partition is gone: create it (ebb partition), or a DEFAULT "
 							"partition, then restore again.");
 		return false;
@@ -136,6 +138,37 @@ insert_rows(Restore *r, const RestoreLoadResult *lr, uint64_t *inserted, EbbErro
 	*inserted = strtoull(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return true;
+}
+
+static const char *
+conflict_mode(const Restore *r)
+{
+	return r->s->on_conflict ? r->s->on_conflict : "error";
+}
+
+/* Every row of the object is in the table, or met a key it held (skip): a row that a trigger
+ * or a rule discarded is no conflict, and the object is not restored. */
+static bool
+check_arrived(Restore *r, const CatalogLedgerEntry *e, const RestoreObjectEvent *ev, EbbError *err)
+{
+	uint64_t expected = e->rows;
+
+	if (strcmp(conflict_mode(r), "skip") == 0)
+	{
+		if (ev->conflicts < 0)
+			return true; /* no key to count them by: what did not arrive was skipped */
+		expected -= (uint64_t) ev->conflicts < expected ? (uint64_t) ev->conflicts : expected;
+	}
+	if (ev->inserted >= expected)
+		return true;
+	error_set(
+		err, EBB_ERR_DATA, "%" PRIu64 " of the object's %" PRIu64 " rows did not arrive in %s",
+		expected - ev->inserted, e->rows, pg_message_name(r->target.schema, r->target.table).s);
+	error_detail(err,
+				 "A trigger or a rule on the table discarded them; the object is not restored.");
+	error_hint(err,
+			   "Disable the trigger or rule for the restore, or restore --into another table.");
+	return false;
 }
 
 /* Loads the fetched object and records it, in one transaction. */
@@ -162,7 +195,10 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 	if (ok && r->s->dry_run)
 		ok = count_conflicts(r, &ev->conflicts, err);
 	else if (ok)
-		ok = insert_rows(r, &lr, &ev->inserted, err) && catalog_restores_insert(r->conn, &rec, err);
+		ok = (strcmp(conflict_mode(r), "skip") != 0 || count_conflicts(r, &ev->conflicts, err)) &&
+			 insert_rows(r, &lr, &ev->inserted, err) && check_arrived(r, e, ev, err) &&
+			 restore_target_sync_sequences(r->conn, &r->target, err) &&
+			 catalog_restores_insert(r->conn, &rec, err);
 	restore_load_result_free(&lr);
 	testpoint_reached("restore-before-commit");
 	if (ok && !r->s->dry_run)
@@ -177,6 +213,37 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 	return ok;
 }
 
+/*
+ * An error of the target rather than of the object: every object would meet it (a column of
+ * another type, a privilege or row-level security, an ON CONFLICT without a matching index),
+ * so the table stops at the first. SQLSTATE class 42, and a value the column's type cannot
+ * read (22P02).
+ */
+static bool
+target_error(const EbbError *err)
+{
+	return strncmp(err->sqlstate, "42", 2) == 0 || strcmp(err->sqlstate, "22P02") == 0;
+}
+
+/* COPY's context ("COPY ebb_restore_stage, line N, column C: ...") said as the user knows
+ * it: the archived column and the row of the object. */
+static void
+explain_copy_context(EbbError *err)
+{
+	const char *line = strstr(err->detail, ", line "), *col = strstr(err->detail, ", column ");
+	const char *end = col ? strstr(col, ": \"") : NULL;
+
+	if (!line || !col || !end || col < line)
+		return;
+	char name[256];
+	long row = strtol(line + 7, NULL, 10);
+	snprintf(name, sizeof(name), "%.*s", (int) (end - col - 9), col + 9);
+	error_detail(err,
+				 "The archived column \"%s\" (row %ld of the object) does not fit the "
+				 "target's column of that name.",
+				 name, row);
+}
+
 static bool
 restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 {
@@ -186,7 +253,18 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	bool done;
 
 	error_init(&oerr);
-	if (!catalog_restores_done(r->conn, e->key, r->target.schema, r->target.table, &done, err))
+	/* A partition archived whole is removed after its object committed: until then (or when
+	 * it was released, no longer part of the table) its rows are still in a table. */
+	if (strcmp(e->partition_state, "archived") == 0 || strcmp(e->partition_state, "released") == 0)
+	{
+		ev.status = RESTORE_OBJECT_HELD;
+		r->counts->held++;
+		r->report(r->arg, &ev);
+		return true;
+	}
+	done = false;
+	if (!r->restores_absent &&
+		!catalog_restores_done(r->conn, e->key, r->target.schema, r->target.table, &done, err))
 		return false;
 	if (done && !r->s->again)
 	{
@@ -201,10 +279,12 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	store_spool_remove(&f);
 	if (!ok && oerr.code != EBB_ERR_CONFIG && !strstr(oerr.message, e->key))
 		error_prefix(&oerr, "object \"%s\": ", e->key);
+	if (!ok && strncmp(oerr.sqlstate, "22", 2) == 0)
+		explain_copy_context(&oerr);
 	/* A lost session, a signal, or columns the target cannot take (every object would fail
 	 * alike): the table stops. */
 	if (PQstatus(r->conn) != CONNECTION_OK || oerr.code == EBB_ERR_CANCELED ||
-		oerr.code == EBB_ERR_CONFIG)
+		oerr.code == EBB_ERR_CONFIG || target_error(&oerr))
 	{
 		*err = oerr;
 		return false;
@@ -216,11 +296,11 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	if (ok)
 	{
 		r->counts->objects++;
-		r->counts->rows += ev.inserted;
-		if (ev.inserted < e->rows && !r->s->dry_run)
-			r->counts->conflicts += e->rows - ev.inserted;
-		else if (ev.conflicts > 0)
+		r->counts->rows += r->s->dry_run ? e->rows : ev.inserted;
+		if (ev.conflicts > 0)
 			r->counts->conflicts += (uint64_t) ev.conflicts;
+		else if (ev.conflicts < 0 && ev.inserted < e->rows && !r->s->dry_run)
+			r->counts->conflicts += e->rows - ev.inserted;
 	}
 	else
 		r->counts->failed++;
@@ -246,11 +326,20 @@ check_conflict_mode(const Restore *r, EbbError *err)
 {
 	const char *mode = r->s->on_conflict ? r->s->on_conflict : "error";
 
-	if (strcmp(mode, "error") != 0 && strcmp(mode, "skip") != 0 && strcmp(mode, "update") != 0)
+	if (strcmp(mode, "update") == 0 && r->target.nkey > 0)
 	{
-		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --on-conflict", mode);
-		error_hint(err, "Use error, skip or update.");
-		return false;
+		bool unique;
+		if (!restore_target_key_unique(r->conn, &r->target, &unique, err))
+			return false;
+		if (!unique)
+		{
+			error_set(err, EBB_ERR_USAGE,
+					  "--on-conflict update needs a unique index on the key columns of table %s",
+					  pg_message_name(r->target.schema, r->target.table).s);
+			error_hint(err, "Create a unique index on the --key columns, or use --key with "
+							"the columns of one.");
+			return false;
+		}
 	}
 	if (strcmp(mode, "update") == 0 && r->target.nkey == 0)
 	{
@@ -262,6 +351,26 @@ check_conflict_mode(const Restore *r, EbbError *err)
 		return false;
 	}
 	return true;
+}
+
+/* Schema version 3 made ebb.restore_ledger: a version that says so without the table is a
+ * damaged catalog, not an empty one (restoring again could duplicate every row). */
+static bool
+restores_ready(Restore *r, int version, RestoreOutcome *out)
+{
+	bool present;
+
+	if (!catalog_restores_present(r->conn, &present, &out->err))
+		return false;
+	r->restores_absent = !present;
+	if (present || version < 3)
+		return true;
+	error_set(&out->err, EBB_ERR_CONFIG,
+			  "ebb.restore_ledger is missing, although ebb's tables are at version %d", version);
+	error_detail(&out->err, "Without it, restore cannot tell which objects it restored before.");
+	error_hint(&out->err, "Restore the table from a backup, or run DELETE FROM ebb.schema_version "
+						  "WHERE version >= 3 so that the next ebb run creates it again (empty).");
+	return false;
 }
 
 /* The archived table has a ledger here? (--all-databases skips a database without.) */
@@ -284,7 +393,9 @@ ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
 				  "nothing was archived from this database");
 		return false;
 	}
-	return r->s->dry_run ? true : catalog_ensure(r->conn, &out->err);
+	if (!r->s->dry_run && !catalog_ensure(r->conn, &out->err))
+		return false;
+	return restores_ready(r, r->s->dry_run ? st.version : CATALOG_VERSION, out);
 }
 
 static bool
@@ -324,7 +435,8 @@ restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_
 	error_init(&out->err);
 	r.counts = &out->counts;
 	out->status = RESTORE_FAILED;
-	if (!ledger_ready(&r, skip_missing, out) || !target_name(s, p, &schema, &table, &out->err) ||
+	if (!pg_check_time_range(conn, s->from, s->to, &out->err) ||
+		!ledger_ready(&r, skip_missing, out) || !target_name(s, p, &schema, &table, &out->err) ||
 		!restore_target_load(conn, schema, table, s->key, &r.target, &out->err) ||
 		!check_conflict_mode(&r, &out->err))
 		goto done;

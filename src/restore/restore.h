@@ -21,6 +21,7 @@ typedef enum RestoreObjectStatus
 	RESTORE_OBJECT_RESTORED,
 	RESTORE_OBJECT_WOULD_RESTORE, /* --dry-run */
 	RESTORE_OBJECT_DONE_BEFORE,   /* in ebb.restore_ledger already (see --again) */
+	RESTORE_OBJECT_HELD,          /* a whole partition's, whose rows a partition still holds */
 	RESTORE_OBJECT_FAILED
 } RestoreObjectStatus;
 
@@ -41,6 +42,7 @@ typedef struct RestoreCounts
 	uint64_t rows;      /* rows inserted or updated */
 	uint64_t conflicts; /* rows skipped or updated because of their key */
 	uint64_t done_before;
+	uint64_t held; /* objects of partitions not removed: their rows are still there */
 	uint64_t failed;
 } RestoreCounts;
 

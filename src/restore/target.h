@@ -19,7 +19,8 @@ typedef struct RestoreColumn
 	char *type;     /* format_type() */
 	bool generated; /* stored generated: never inserted */
 	bool identity_always;
-	bool key; /* part of the conflict key */
+	bool key;       /* part of the conflict key */
+	char *sequence; /* its owned sequence (serial, identity), or NULL */
 } RestoreColumn;
 
 typedef struct RestoreTarget
@@ -40,5 +41,10 @@ bool restore_target_load(PGconn *conn, const char *schema, const char *table, co
 						 RestoreTarget *t, EbbError *err);
 void restore_target_free(RestoreTarget *t);
 const RestoreColumn *restore_target_column(const RestoreTarget *t, const char *name);
+/* Is there a unique index (or constraint) on exactly the key's columns, as ON CONFLICT needs? */
+bool restore_target_key_unique(PGconn *conn, const RestoreTarget *t, bool *unique, EbbError *err);
+/* Moves each owned sequence past the largest value its column now holds (as pg_dump does), so
+ * that the table's next inserts do not collide with restored rows. */
+bool restore_target_sync_sequences(PGconn *conn, const RestoreTarget *t, EbbError *err);
 
 #endif
