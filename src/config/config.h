@@ -63,6 +63,7 @@ typedef struct Settings
 	char *key;         /* comma-separated columns; NULL: the primary key */
 	StrList ignore_columns;
 	bool again;
+	bool from_manifests;
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

@@ -128,6 +128,8 @@ const OptionDef option_table[OPT_COUNT] = {
 	 "leave out this archived column, which the target no longer has (repeatable)"},
 	{OPT_AGAIN, "again", 0, OPT_KIND_BOOL, CMD_RESTORE, WHERE_CLI, "Restore", NULL, NULL,
 	 "restore objects that an earlier restore into the same target already restored"},
+	{OPT_FROM_MANIFESTS, "from-manifests", 0, OPT_KIND_BOOL, CMD_RESTORE, WHERE_CLI, "Restore", NULL, NULL,
+	 "the database's ledger is gone: take the objects from the manifests under --dest"},
 	{OPT_DRY_RUN, "dry-run", 0, OPT_KIND_BOOL, CMD_ARCHIVE | CMD_RESTORE, WHERE_CLI, "Output", NULL, NULL,
 	 "print what would be done (archive: windows, rows, bytes; restore: objects); change nothing"},
 	{OPT_JSON, "json", 0, OPT_KIND_BOOL, CMD_ARCHIVE | CMD_STATUS | CMD_VERIFY | CMD_RESTORE, WHERE_CLI, "Output", NULL, NULL,

@@ -135,6 +135,7 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 		OPT_ON_CONFLICT, cli->slot[OPT_ON_CONFLICT].set ? &cli->slot[OPT_ON_CONFLICT] : NULL));
 	copy_list(&out->ignore_columns, &cli->slot[OPT_IGNORE_COLUMNS]);
 	out->again = cli->slot[OPT_AGAIN].set;
+	out->from_manifests = cli->slot[OPT_FROM_MANIFESTS].set;
 	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;
 	return duration_ms(OPT_OLDER_THAN,
 					   cli->slot[OPT_OLDER_THAN].set ? &cli->slot[OPT_OLDER_THAN] : NULL,

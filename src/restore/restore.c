@@ -18,6 +18,7 @@
 #include "pg/time_range.h"
 #include "restore/fetch.h"
 #include "restore/load.h"
+#include "restore/manifests.h"
 #include "restore/target.h"
 #include "store/store.h"
 
@@ -381,6 +382,10 @@ ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
 
 	if (!catalog_read(r->conn, &st, &out->err))
 		return false;
+	if (!st.ledger && r->s->from_manifests)
+		return r->s->dry_run
+				   ? (r->restores_absent = true)
+				   : catalog_ensure(r->conn, &out->err) && restores_ready(r, CATALOG_VERSION, out);
 	if (!st.ledger)
 	{
 		if (skip_missing)
@@ -399,8 +404,36 @@ ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
 }
 
 static bool
+restore_from_manifests(Restore *r, EbbError *err)
+{
+	RestoreManifests m;
+
+	if (!r->p->dest)
+	{
+		error_set(err, EBB_ERR_USAGE, "--from-manifests needs --dest, the archive's URL");
+		return false;
+	}
+	if (!open_store(r, r->p->dest, err) ||
+		!restore_manifests_read(r->conn, &r->store, r->p->dest, PQdb(r->conn), r->p->schema,
+								r->p->table, r->s->from, r->s->to, &m, err))
+		return false;
+	for (int i = 0; i < m.unmanifested.count; i++)
+		log_warning("object \"%s\" has no manifest: not restored (it may be from a window that "
+					"never committed)",
+					m.unmanifested.items[i]);
+	bool ok = true;
+	for (int i = 0; ok && i < m.n; i++)
+		ok = cancel_requested ? error_set(err, EBB_ERR_CANCELED, "canceled by a signal")
+							  : restore_object(r, &m.rows[i], err);
+	restore_manifests_free(&m);
+	return ok;
+}
+
+static bool
 restore_objects(Restore *r, EbbError *err)
 {
+	if (r->s->from_manifests)
+		return restore_from_manifests(r, err);
 	CatalogLedgerFilter f = {.schema = r->p->schema,
 							 .table = r->p->table,
 							 .dest = r->p->dest,

@@ -263,6 +263,37 @@ class IntoTest(RestoreBase):
         self.assertEqual(int(PG.query('SELECT count(*) FROM ev', self.db)[0][0]), 200 - ARCHIVED)
 
 
+class FromManifestsTest(RestoreBase):
+    """The database is lost and made again under its name: its ledger is gone, the store's
+    manifests say what was committed; an object without a manifest is reported, not loaded."""
+
+    def test_into_a_fresh_database(self):
+        self.archive()
+        entries = pu.ledger(PG, self.db, TABLE)
+        orphan = entries[0]
+        os.remove(os.path.join(self.path, orphan['object_key'] + '.manifest.json'))
+        PG.psql('DROP DATABASE "%s"' % self.db)
+        PG.psql('CREATE DATABASE "%s"' % self.db)
+        PG.psql(DDL.split('INSERT INTO')[0], self.db)
+        self.assertFalse(pu.has_ebb_schema(PG, self.db))
+        proc = self.restore('--dest', self.dest)
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": there is no ledger '
+                             '(ebb.archive_ledger) here: nothing was archived from this database'
+                             % self.db)
+        proc = self.restore('--dest', self.dest, '--from-manifests')
+        pu.assert_ok(self, proc)
+        self.assertIn('ebb: warning: object "%s" has no manifest: not restored'
+                      % orphan['object_key'], proc.stderr)
+        want = self.before - harness.table_rows_csv(PG, self.db, TABLE)
+        self.assertEqual(sum(self.rows().values()), ARCHIVED - orphan['rows'])
+        self.assertEqual(self.rows() - self.before, harness.collections.Counter())
+        self.assertEqual(sum(want.values()), 200 - ARCHIVED + orphan['rows'])
+        # Exactly once here too: the restore ledger of the new database says what came back.
+        proc = self.restore('--dest', self.dest, '--from-manifests')
+        pu.assert_ok(self, proc)
+        self.assertIn('restored 0 objects, 0 rows', proc.stdout)
+
+
 class DeepVerifyTest(RestoreBase):
     """verify --deep counts an object's rows from the rows themselves: an object whose bytes
     the ledger vouches for (as a writer's bug would leave it) but whose rows do not parse is

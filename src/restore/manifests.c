@@ -1,0 +1,233 @@
+/* manifests.c: see manifests.h. */
+#include "restore/manifests.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/manifest.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/sink.h"
+#include "pg/pg.h"
+
+typedef struct Listed
+{
+	StrList manifests;
+	StrList objects;
+} Listed;
+
+static bool
+list_entry(void *arg, const StoreEntry *e, EbbError *err)
+{
+	Listed *l = arg;
+	size_t n = strlen(e->key), m = strlen(CATALOG_MANIFEST_SUFFIX);
+
+	(void) err;
+	if (e->unexpected)
+		return true;
+	if (n > m && strcmp(e->key + n - m, CATALOG_MANIFEST_SUFFIX) == 0)
+		strlist_add(&l->manifests, e->key);
+	else
+		strlist_add(&l->objects, e->key);
+	return true;
+}
+
+typedef struct SmallSink
+{
+	Sink base;
+	Buf buf;
+} SmallSink;
+
+static bool
+small_write(Sink *sink, const void *data, size_t len, EbbError *err)
+{
+	SmallSink *ss = (SmallSink *) sink;
+
+	if (ss->buf.len + len > CATALOG_MANIFEST_MAX_BYTES)
+		return error_set(err, EBB_ERR_VERIFY, "larger than %d bytes", CATALOG_MANIFEST_MAX_BYTES);
+	buf_append(&ss->buf, data, len);
+	return true;
+}
+
+static const SinkOps small_ops = {.write = small_write};
+
+/* A string member, kept in out->strings; NULL when absent. */
+static const char *
+member(RestoreManifests *out, const Buf *json, const char *key, EbbError *err)
+{
+	JsonValue v;
+	Buf s;
+
+	if (!json_find_member(json->data, json->len, key, &v, err))
+		return NULL;
+	buf_init(&s);
+	if (!json_value_string(&v, &s))
+	{
+		buf_free(&s);
+		return NULL;
+	}
+	strlist_add(&out->strings, buf_cstr(&s));
+	buf_free(&s);
+	return out->strings.items[out->strings.count - 1];
+}
+
+static int64_t
+member_int(const Buf *json, const char *key)
+{
+	JsonValue v;
+	EbbError ignored;
+	int64_t n = -1;
+
+	if (json_find_member(json->data, json->len, key, &v, &ignored))
+		json_value_int(&v, &n);
+	return n;
+}
+
+/* Does the manifest's window overlap [from, to)? */
+static bool
+in_range(PGconn *conn, const char *type, const char *ws, const char *we, const char *from,
+		 const char *to, bool *in, EbbError *err)
+{
+	const char *params[5] = {ws, we, from, to, type};
+	PGresult *res;
+
+	*in = true;
+	if (!from && !to)
+		return true;
+	if (!pg_query(conn,
+				  "SELECT CASE WHEN $5 = 'timestamp with time zone' THEN"
+				  " ($3::text IS NULL OR $2::timestamptz > $3::timestamptz) AND"
+				  " ($4::text IS NULL OR $1::timestamptz < $4::timestamptz) ELSE"
+				  " ($3::text IS NULL OR $2::timestamp > $3::timestamp) AND"
+				  " ($4::text IS NULL OR $1::timestamp < $4::timestamp) END",
+				  5, params, &res, err))
+		return false;
+	*in = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+/* One manifest into an entry; *mine false when it is another table's (or unreadable, which
+ * is reported). */
+static bool
+read_one(PGconn *conn, Store *store, const char *url, const char *mkey, const char *const id[3],
+		 const char *from, const char *to, RestoreManifests *out, bool *mine, EbbError *err)
+{
+	SmallSink ss = {.base.ops = &small_ops};
+	EbbError bad;
+	CatalogLedgerEntry e = {0};
+
+	*mine = false;
+	buf_init(&ss.buf);
+	error_init(&bad);
+	if (!store_read(store, mkey, &ss.base, &bad) && bad.code != EBB_ERR_VERIFY)
+	{
+		buf_free(&ss.buf);
+		*err = bad;
+		return false;
+	}
+	const char *db = member(out, &ss.buf, "database", &bad);
+	const char *schema = member(out, &ss.buf, "schema", &bad);
+	const char *table = member(out, &ss.buf, "table", &bad);
+	if (!db || !schema || !table || strcmp(db, id[0]) || strcmp(schema, id[1]) ||
+		strcmp(table, id[2]))
+	{
+		if (bad.code != EBB_OK)
+			log_warning("manifest \"%s\" cannot be read (%s): ignored", mkey, bad.message);
+		buf_free(&ss.buf);
+		return true;
+	}
+	e.dest = url;
+	e.schema = schema;
+	e.table = table;
+	e.partition_state = "";
+	e.partition_name = e.partition_bound = e.partition_fingerprint = "";
+	e.key = member(out, &ss.buf, "object", &bad);
+	e.sha256 = member(out, &ss.buf, "sha256", &bad);
+	e.format = member(out, &ss.buf, "format", &bad);
+	e.compression = member(out, &ss.buf, "compression", &bad);
+	e.run_id = member(out, &ss.buf, "run_id", &bad);
+	e.time_column = member(out, &ss.buf, "time_column", &bad);
+	const char *type = member(out, &ss.buf, "time_type", &bad);
+	const char *ws = member(out, &ss.buf, "window_start", &bad);
+	const char *we = member(out, &ss.buf, "window_end", &bad);
+	int64_t rows = member_int(&ss.buf, "rows"), bytes = member_int(&ss.buf, "bytes");
+	buf_free(&ss.buf);
+	if (!e.key || !e.sha256 || !e.format || !e.compression || !type || !ws || !we || rows < 0 ||
+		bytes < 0)
+	{
+		log_warning("manifest \"%s\" lacks what a restore needs: ignored", mkey);
+		return true;
+	}
+	e.rows = (uint64_t) rows;
+	e.bytes = (uint64_t) bytes;
+	if (!in_range(conn, type, ws, we, from, to, mine, err))
+		return false;
+	if (*mine)
+	{
+		out->rows = realloc(out->rows, sizeof(CatalogLedgerEntry) * (size_t) (out->n + 1));
+		if (!out->rows)
+			abort();
+		out->rows[out->n++] = e;
+	}
+	return true;
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+	return strcmp(((const CatalogLedgerEntry *) a)->key, ((const CatalogLedgerEntry *) b)->key);
+}
+
+static void
+find_unmanifested(const Listed *l, RestoreManifests *out)
+{
+	const char *first = out->rows[0].key, *slash = strchr(first, '/');
+	size_t dir =
+		slash && strchr(slash + 1, '/') ? (size_t) (strchr(slash + 1, '/') - first) + 1 : 0;
+
+	for (int i = 0; dir && i < l->objects.count; i++)
+	{
+		const char *key = l->objects.items[i];
+		bool named = false;
+		for (int k = 0; k < out->n && !named; k++)
+			named = strcmp(out->rows[k].key, key) == 0;
+		if (!named && strncmp(key, first, dir) == 0)
+			strlist_add(&out->unmanifested, key);
+	}
+}
+
+bool
+restore_manifests_read(PGconn *conn, Store *store, const char *url, const char *database,
+					   const char *schema, const char *table, const char *from, const char *to,
+					   RestoreManifests *out, EbbError *err)
+{
+	const char *id[3] = {database, schema, table};
+	Listed l;
+	memset(&l, 0, sizeof(l));
+	memset(out, 0, sizeof(*out));
+	bool ok = store_list(store, "", list_entry, &l, err);
+
+	for (int i = 0; ok && i < l.manifests.count; i++)
+	{
+		bool mine;
+		ok = read_one(conn, store, url, l.manifests.items[i], id, from, to, out, &mine, err);
+	}
+	if (ok && out->n > 0)
+		qsort(out->rows, (size_t) out->n, sizeof(CatalogLedgerEntry), compare_entries);
+	/* The objects in this table's folder ("db/schema.table/") that no manifest names. */
+	if (ok && out->n > 0)
+		find_unmanifested(&l, out);
+	strlist_clear(&l.manifests);
+	strlist_clear(&l.objects);
+	return ok;
+}
+
+void
+restore_manifests_free(RestoreManifests *m)
+{
+	free(m->rows);
+	strlist_clear(&m->strings);
+	strlist_clear(&m->unmanifested);
+	memset(m, 0, sizeof(*m));
+}
