@@ -798,24 +798,24 @@ read_stats(const PqColumn *c, StatFields *f)
 
 	memset(f, 0, sizeof(*f));
 	buf_init(&b);
-	thrift_writer_init(&w, &b);
-	thrift_struct_begin(&w);
-	thrift_i64(&w, 11, 0); /* so that 12 is a delta of 1, as after dictionary_page_offset */
+	parquet_thrift_writer_init(&w, &b);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_i64(&w, 11, 0); /* so that 12 is a delta of 1, as after dictionary_page_offset */
 	pq_write_statistics(&w, c);
-	thrift_struct_end(&w);
+	parquet_thrift_struct_end(&w);
 	assert_int_equal(w.depth, 0);
-	thrift_reader_init(&r, b.data, b.len);
-	assert_true(thrift_read_struct_begin(&r));
-	assert_true(thrift_read_field(&r, &id, &type));
-	assert_true(thrift_skip(&r, type));
-	assert_true(thrift_read_field(&r, &id, &type));
+	parquet_thrift_reader_init(&r, b.data, b.len);
+	assert_true(parquet_thrift_read_struct_begin(&r));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
+	assert_true(parquet_thrift_skip(&r, type));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
 	assert_int_equal(id, 12);
 	assert_int_equal(type, TT_STRUCT);
-	assert_true(thrift_read_struct_begin(&r));
+	assert_true(parquet_thrift_read_struct_begin(&r));
 	int16_t last = 0;
 	for (;;)
 	{
-		assert_true(thrift_read_field(&r, &id, &type));
+		assert_true(parquet_thrift_read_field(&r, &id, &type));
 		if (type == TT_STOP)
 			break;
 		assert_true(id > 0 && id < 16);
@@ -826,14 +826,14 @@ read_stats(const PqColumn *c, StatFields *f)
 		last = id;
 		switch (type)
 		{
-			case TT_I64: assert_true(thrift_read_int(&r, type, &f->i[id])); break;
+			case TT_I64: assert_true(parquet_thrift_read_int(&r, type, &f->i[id])); break;
 			case TT_TRUE:
 			case TT_FALSE: f->i[id] = type == TT_TRUE; break;
 			case TT_BINARY:
 			{
 				const uint8_t *d;
 				size_t len;
-				assert_true(thrift_read_binary(&r, &d, &len));
+				assert_true(parquet_thrift_read_binary(&r, &d, &len));
 				assert_true(len <= sizeof(f->bin[id]));
 				memcpy(f->bin[id], d, len);
 				f->binlen[id] = len;
@@ -843,7 +843,7 @@ read_stats(const PqColumn *c, StatFields *f)
 		}
 	}
 	/* the enclosing struct's STOP follows */
-	assert_true(thrift_read_field(&r, &id, &type));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
 	assert_int_equal(type, TT_STOP);
 	assert_ptr_equal(r.p, r.end);
 	buf_free(&b);

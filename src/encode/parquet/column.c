@@ -336,7 +336,7 @@ pq_column_use_dictionary(PqColumn *c)
 {
 	if (!c->dict_on)
 		return false;
-	uint64_t bw = (uint64_t) rle_bit_width(c->nentries ? c->nentries - 1 : 0);
+	uint64_t bw = (uint64_t) parquet_rle_bit_width(c->nentries ? c->nentries - 1 : 0);
 	uint64_t dict_cost = c->dict.len + (c->values_n * bw + 7) / 8;
 	if (c->nentries > 0 && dict_cost < c->plain_bytes)
 		return true;

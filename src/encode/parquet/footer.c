@@ -52,15 +52,15 @@ write_bounds(TWriter *t, const PqColumn *c, const uint8_t *min, const uint8_t *m
 	bool max_ok = fixed || s->maxb.len <= PQ_STAT_MAX, min_ok = fixed || s->minb.len <= PQ_STAT_MAX;
 
 	if (max_ok)
-		thrift_binary(t, 5, fixed ? max : (const uint8_t *) s->maxb.data,
-					  fixed ? (size_t) c->width : s->maxb.len);
+		parquet_thrift_binary(t, 5, fixed ? max : (const uint8_t *) s->maxb.data,
+							  fixed ? (size_t) c->width : s->maxb.len);
 	if (min_ok)
-		thrift_binary(t, 6, fixed ? min : (const uint8_t *) s->minb.data,
-					  fixed ? (size_t) c->width : s->minb.len);
+		parquet_thrift_binary(t, 6, fixed ? min : (const uint8_t *) s->minb.data,
+							  fixed ? (size_t) c->width : s->minb.len);
 	if (max_ok)
-		thrift_bool(t, 7, true);
+		parquet_thrift_bool(t, 7, true);
 	if (min_ok)
-		thrift_bool(t, 8, true);
+		parquet_thrift_bool(t, 8, true);
 }
 
 void
@@ -70,7 +70,7 @@ pq_write_statistics(TWriter *t, const PqColumn *c)
 	size_t n = (size_t) c->width;
 	uint8_t min[16], max[16];
 
-	thrift_struct_field(t, 12);
+	parquet_thrift_struct_field(t, 12);
 	if (s->has && n)
 	{
 		memcpy(min, s->min, n);
@@ -80,16 +80,16 @@ pq_write_statistics(TWriter *t, const PqColumn *c)
 	}
 	if (s->has && signed_order(c))
 	{
-		thrift_binary(t, 1, max, n);
-		thrift_binary(t, 2, min, n);
+		parquet_thrift_binary(t, 1, max, n);
+		parquet_thrift_binary(t, 2, min, n);
 	}
-	thrift_i64(t, 3, (int64_t) c->nulls);
+	parquet_thrift_i64(t, 3, (int64_t) c->nulls);
 	if (s->has)
 		write_bounds(t, c, min, max);
 	/* Without it a reader must assume a float column may hold NaN. */
 	if (c->type.physical == PQ_FLOAT || c->type.physical == PQ_DOUBLE)
-		thrift_i64(t, 9, (int64_t) s->nan_count);
-	thrift_struct_end(t);
+		parquet_thrift_i64(t, 9, (int64_t) s->nan_count);
+	parquet_thrift_struct_end(t);
 }
 
 static void
@@ -97,11 +97,11 @@ write_schema(TWriter *t, const PqWriter *w)
 {
 	int n = w->shape->ncolumns;
 
-	thrift_list_field(t, 2, TT_STRUCT, (uint32_t) n + 1);
-	thrift_struct_begin(t); /* the root: a group of every column */
-	thrift_string(t, 4, "schema");
-	thrift_i32(t, 5, n);
-	thrift_struct_end(t);
+	parquet_thrift_list_field(t, 2, TT_STRUCT, (uint32_t) n + 1);
+	parquet_thrift_struct_begin(t); /* the root: a group of every column */
+	parquet_thrift_string(t, 4, "schema");
+	parquet_thrift_i32(t, 5, n);
+	parquet_thrift_struct_end(t);
 	for (int i = 0; i < n; i++)
 		pq_write_schema_leaf(t, &w->shape->columns[i], &w->cols[i].type);
 }
@@ -114,13 +114,13 @@ write_key_values(TWriter *t, const PqWriter *w)
 
 	if (pairs == 0)
 		return;
-	thrift_list_field(t, 5, TT_STRUCT, (uint32_t) pairs);
+	parquet_thrift_list_field(t, 5, TT_STRUCT, (uint32_t) pairs);
 	for (int i = 0; i < pairs; i++)
 	{
-		thrift_struct_begin(t);
-		thrift_string(t, 1, kv->items[2 * i]);
-		thrift_string(t, 2, kv->items[2 * i + 1]);
-		thrift_struct_end(t);
+		parquet_thrift_struct_begin(t);
+		parquet_thrift_string(t, 1, kv->items[2 * i]);
+		parquet_thrift_string(t, 2, kv->items[2 * i + 1]);
+		parquet_thrift_struct_end(t);
 	}
 }
 
@@ -132,25 +132,25 @@ pq_write_footer(PqWriter *w, EbbError *err)
 	int n = w->shape->ncolumns;
 
 	buf_init(&meta);
-	thrift_writer_init(&t, &meta);
-	thrift_struct_begin(&t);
-	thrift_i32(&t, 1, 1);
+	parquet_thrift_writer_init(&t, &meta);
+	parquet_thrift_struct_begin(&t);
+	parquet_thrift_i32(&t, 1, 1);
 	write_schema(&t, w);
-	thrift_i64(&t, 3, (int64_t) w->rows);
-	thrift_list_field(&t, 4, TT_STRUCT, w->ngroups);
+	parquet_thrift_i64(&t, 3, (int64_t) w->rows);
+	parquet_thrift_list_field(&t, 4, TT_STRUCT, w->ngroups);
 	if (w->ngroups > 0) /* zero rows: no groups, and no buffer to copy from */
 		buf_append(&meta, w->groups.data, w->groups.len);
 	write_key_values(&t, w);
-	thrift_string(&t, 6, PQ_CREATED_BY);
+	parquet_thrift_string(&t, 6, PQ_CREATED_BY);
 	/* TYPE_ORDER for every leaf: without it Arrow ignores min_value/max_value. */
-	thrift_list_field(&t, 7, TT_STRUCT, (uint32_t) n);
+	parquet_thrift_list_field(&t, 7, TT_STRUCT, (uint32_t) n);
 	for (int i = 0; i < n; i++)
 	{
-		thrift_struct_begin(&t);
-		thrift_empty_struct(&t, 1);
-		thrift_struct_end(&t);
+		parquet_thrift_struct_begin(&t);
+		parquet_thrift_empty_struct(&t, 1);
+		parquet_thrift_struct_end(&t);
 	}
-	thrift_struct_end(&t);
+	parquet_thrift_struct_end(&t);
 	uint32_t len = (uint32_t) meta.len;
 	bool ok = pq_write_out(w, meta.data, meta.len, err) && pq_write_out(w, &len, 4, err) &&
 			  pq_write_out(w, "PAR1", 4, err);

@@ -17,13 +17,13 @@ damaged(EbbError *err, const char *what)
 static bool
 next_field(TReader *r, int16_t *id, uint8_t *type, EbbError *err)
 {
-	return thrift_read_field(r, id, type) || damaged(err, "truncated footer");
+	return parquet_thrift_read_field(r, id, type) || damaged(err, "truncated footer");
 }
 
 static bool
 read_i64(TReader *r, uint8_t type, int64_t *v, EbbError *err)
 {
-	return thrift_read_int(r, type, v) || damaged(err, "truncated footer");
+	return parquet_thrift_read_int(r, type, v) || damaged(err, "truncated footer");
 }
 
 static bool
@@ -45,7 +45,7 @@ read_string(TReader *r, uint8_t type, char **out, EbbError *err)
 	const uint8_t *d;
 	size_t len;
 
-	if (type != TT_BINARY || !thrift_read_binary(r, &d, &len))
+	if (type != TT_BINARY || !parquet_thrift_read_binary(r, &d, &len))
 		return damaged(err, "truncated footer");
 	free(*out);
 	*out = ebb_malloc(len + 1);
@@ -57,13 +57,14 @@ read_string(TReader *r, uint8_t type, char **out, EbbError *err)
 static bool
 skip(TReader *r, uint8_t type, EbbError *err)
 {
-	return thrift_skip(r, type) || damaged(err, "truncated footer");
+	return parquet_thrift_skip(r, type) || damaged(err, "truncated footer");
 }
 
 static bool
 begin_struct(TReader *r, uint8_t type, EbbError *err)
 {
-	return (type == TT_STRUCT && thrift_read_struct_begin(r)) || damaged(err, "truncated footer");
+	return (type == TT_STRUCT && parquet_thrift_read_struct_begin(r)) ||
+		   damaged(err, "truncated footer");
 }
 
 /* A list of structs whose count the remaining bytes can hold (each takes a byte at least). */
@@ -72,7 +73,7 @@ begin_list(TReader *r, uint8_t type, uint32_t *n, EbbError *err)
 {
 	uint8_t et;
 
-	if (type != TT_LIST || !thrift_read_list(r, &et, n) || (*n > 0 && et != TT_STRUCT) ||
+	if (type != TT_LIST || !parquet_thrift_read_list(r, &et, n) || (*n > 0 && et != TT_STRUCT) ||
 		*n > (uint64_t) (r->end - r->p))
 		return damaged(err, "truncated footer");
 	return true;
@@ -160,7 +161,7 @@ parse_schema_element(TReader *r, PqLeaf *e, int *children, EbbError *err)
 	memset(e, 0, sizeof(*e));
 	e->physical = e->converted = -1;
 	*children = 0;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -262,7 +263,7 @@ parse_column_chunk(TReader *r, PqChunkMeta *c, EbbError *err)
 
 	memset(c, 0, sizeof(*c));
 	c->physical = c->data_offset = c->total_compressed = -1;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -285,7 +286,7 @@ parse_row_group(TReader *r, PqRowGroupMeta *g, EbbError *err)
 	uint32_t n;
 
 	g->num_rows = -1;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -342,7 +343,7 @@ parse_key_values(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 	for (uint32_t i = 0; i < n; i++)
 	{
 		m->nkv++;
-		if (!thrift_read_struct_begin(r))
+		if (!parquet_thrift_read_struct_begin(r))
 			return damaged(err, "truncated footer");
 		for (;;)
 		{
@@ -369,7 +370,7 @@ parse_file_meta(TReader *r, PqFileMeta *m, EbbError *err)
 	uint8_t t;
 	bool schema = false, rows = false;
 
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -447,7 +448,7 @@ parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end, Pq
 	TReader r;
 
 	memset(m, 0, sizeof(*m));
-	thrift_reader_init(&r, data, len);
+	parquet_thrift_reader_init(&r, data, len);
 	if (parse_file_meta(&r, m, err) && check_groups(m, data_end, err))
 		return true;
 	parquet_footer_read_free(m);

@@ -34,7 +34,7 @@ read_i32(TReader *r, uint8_t type, int *v)
 {
 	int64_t x;
 
-	if (!thrift_read_int(r, type, &x) || x < INT32_MIN || x > INT32_MAX)
+	if (!parquet_thrift_read_int(r, type, &x) || x < INT32_MIN || x > INT32_MAX)
 		return false;
 	*v = (int) x;
 	return true;
@@ -47,12 +47,12 @@ parse_typed(TReader *r, int16_t which, PageHeader *h)
 	int16_t id;
 	uint8_t t;
 
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return false;
 	h->typed = true;
 	for (;;)
 	{
-		if (!thrift_read_field(r, &id, &t))
+		if (!parquet_thrift_read_field(r, &id, &t))
 			return false;
 		if (t == TT_STOP)
 			return true;
@@ -65,7 +65,7 @@ parse_typed(TReader *r, int16_t which, PageHeader *h)
 										   : NULL;
 		if (which == 8 && id == 7 && (t == TT_TRUE || t == TT_FALSE))
 			h->compressed = t == TT_TRUE;
-		else if (dst ? !read_i32(r, t, dst) : !thrift_skip(r, t))
+		else if (dst ? !read_i32(r, t, dst) : !parquet_thrift_skip(r, t))
 			return false;
 	}
 }
@@ -79,11 +79,11 @@ parse_header(TReader *r, PageHeader *h)
 	memset(h, 0, sizeof(*h));
 	h->type = h->usize = h->csize = -1;
 	h->compressed = true;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return false;
 	for (;;)
 	{
-		if (!thrift_read_field(r, &id, &t))
+		if (!parquet_thrift_read_field(r, &id, &t))
 			return false;
 		if (t == TT_STOP)
 			return h->type >= 0 && h->usize >= 0 && h->csize >= 0;
@@ -93,7 +93,7 @@ parse_header(TReader *r, PageHeader *h)
 				  : (id == 5 && h->type == PAGE_DATA) || (id == 7 && h->type == PAGE_DICTIONARY) ||
 						  (id == 8 && h->type == PAGE_DATA_V2)
 					  ? t == TT_STRUCT && parse_typed(r, id, h)
-					  : thrift_skip(r, t);
+					  : parquet_thrift_skip(r, t);
 		if (!ok)
 			return false;
 	}
@@ -222,7 +222,7 @@ load_page(PqColumnReader *c, EbbError *err)
 
 	if (c->pos >= c->chunk.len)
 		return damaged(err, "a column chunk that ends before its row group");
-	thrift_reader_init(&r, c->chunk.data + c->pos, c->chunk.len - c->pos);
+	parquet_thrift_reader_init(&r, c->chunk.data + c->pos, c->chunk.len - c->pos);
 	if (!parse_header(&r, &h))
 		return damaged(err, "a damaged page header");
 	const uint8_t *body = r.p;

@@ -97,45 +97,45 @@ read_footer(const uint8_t *meta, size_t len, uint64_t *rows, EbbError *err)
 	uint8_t type;
 	int64_t num_rows = -1, sum = 0, v;
 
-	thrift_reader_init(&r, meta, len);
-	if (!thrift_read_struct_begin(&r))
+	parquet_thrift_reader_init(&r, meta, len);
+	if (!parquet_thrift_read_struct_begin(&r))
 		return corrupt(err, "bad footer");
 	for (;;)
 	{
-		if (!thrift_read_field(&r, &id, &type))
+		if (!parquet_thrift_read_field(&r, &id, &type))
 			return corrupt(err, "bad footer");
 		if (type == TT_STOP)
 			break;
 		if (id == 3 && type == TT_I64)
 		{
-			if (!thrift_read_int(&r, type, &num_rows))
+			if (!parquet_thrift_read_int(&r, type, &num_rows))
 				return corrupt(err, "bad footer");
 		}
 		else if (id == 4 && type == TT_LIST)
 		{
 			uint8_t et;
 			uint32_t n;
-			if (!thrift_read_list(&r, &et, &n) || et != TT_STRUCT)
+			if (!parquet_thrift_read_list(&r, &et, &n) || et != TT_STRUCT)
 				return corrupt(err, "bad row group list");
 			for (uint32_t g = 0; g < n; g++)
 			{
-				if (!thrift_read_struct_begin(&r))
+				if (!parquet_thrift_read_struct_begin(&r))
 					return corrupt(err, "bad row group");
 				for (;;)
 				{
-					if (!thrift_read_field(&r, &id, &type))
+					if (!parquet_thrift_read_field(&r, &id, &type))
 						return corrupt(err, "bad row group");
 					if (type == TT_STOP)
 						break;
-					if (id == 3 && type == TT_I64 ? !thrift_read_int(&r, type, &v)
-												  : !thrift_skip(&r, type))
+					if (id == 3 && type == TT_I64 ? !parquet_thrift_read_int(&r, type, &v)
+												  : !parquet_thrift_skip(&r, type))
 						return corrupt(err, "bad row group");
 					if (id == 3 && type == TT_I64)
 						sum += v;
 				}
 			}
 		}
-		else if (!thrift_skip(&r, type))
+		else if (!parquet_thrift_skip(&r, type))
 			return corrupt(err, "bad footer");
 	}
 	if (num_rows < 0 || num_rows != sum)

@@ -151,12 +151,12 @@ enum
 static void
 write_time_type(TWriter *w, int16_t member, bool utc)
 {
-	thrift_struct_field(w, member);
-	thrift_bool(w, 1, utc);
-	thrift_struct_field(w, 2);
-	thrift_empty_struct(w, 2);
-	thrift_struct_end(w);
-	thrift_struct_end(w);
+	parquet_thrift_struct_field(w, member);
+	parquet_thrift_bool(w, 1, utc);
+	parquet_thrift_struct_field(w, 2);
+	parquet_thrift_empty_struct(w, 2);
+	parquet_thrift_struct_end(w);
+	parquet_thrift_struct_end(w);
 }
 
 /* The legacy ConvertedType (6), then scale/precision (7, 8) where DECIMAL. */
@@ -184,48 +184,48 @@ write_logical_type(TWriter *w, const PqColumnType *t)
 	switch (t->kind)
 	{
 		case PQK_INT16:
-			thrift_struct_field(w, 10);
-			thrift_struct_field(w, LT_INTEGER);
-			thrift_i8(w, 1, 16);
-			thrift_bool(w, 2, true);
-			thrift_struct_end(w);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, LT_INTEGER);
+			parquet_thrift_i8(w, 1, 16);
+			parquet_thrift_bool(w, 2, true);
+			parquet_thrift_struct_end(w);
 			break;
 		case PQK_DECIMAL:
-			thrift_struct_field(w, 10);
-			thrift_struct_field(w, LT_DECIMAL);
-			thrift_i32(w, 1, t->scale);
-			thrift_i32(w, 2, t->precision);
-			thrift_struct_end(w);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, LT_DECIMAL);
+			parquet_thrift_i32(w, 1, t->scale);
+			parquet_thrift_i32(w, 2, t->precision);
+			parquet_thrift_struct_end(w);
 			break;
 		case PQK_DATE:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_DATE);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_DATE);
 			break;
 		case PQK_TIME:
-			thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, 10);
 			write_time_type(w, LT_TIME, false);
 			break;
 		case PQK_TIMESTAMP:
 		case PQK_TIMESTAMPTZ:
-			thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, 10);
 			write_time_type(w, LT_TIMESTAMP, t->kind == PQK_TIMESTAMPTZ);
 			break;
 		case PQK_UUID:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_UUID);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_UUID);
 			break;
 		case PQK_JSON:
 		case PQK_JSONB:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_JSON);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_JSON);
 			break;
 		case PQK_TEXT:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_STRING);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_STRING);
 			break;
 		default: return; /* no logical type */
 	}
-	thrift_struct_end(w); /* the LogicalType union */
+	parquet_thrift_struct_end(w); /* the LogicalType union */
 }
 
 void
@@ -233,19 +233,19 @@ pq_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t)
 {
 	int ct = converted_type(t);
 
-	thrift_struct_begin(w);
-	thrift_i32(w, 1, t->physical);
+	parquet_thrift_struct_begin(w);
+	parquet_thrift_i32(w, 1, t->physical);
 	if (t->physical == PQ_FLBA)
-		thrift_i32(w, 2, t->type_length);
-	thrift_i32(w, 3, 1); /* OPTIONAL: every column may hold NULLs */
-	thrift_string(w, 4, col->name);
+		parquet_thrift_i32(w, 2, t->type_length);
+	parquet_thrift_i32(w, 3, 1); /* OPTIONAL: every column may hold NULLs */
+	parquet_thrift_string(w, 4, col->name);
 	if (ct >= 0)
-		thrift_i32(w, 6, ct);
+		parquet_thrift_i32(w, 6, ct);
 	if (t->kind == PQK_DECIMAL)
 	{
-		thrift_i32(w, 7, t->scale);
-		thrift_i32(w, 8, t->precision);
+		parquet_thrift_i32(w, 7, t->scale);
+		parquet_thrift_i32(w, 8, t->precision);
 	}
 	write_logical_type(w, t);
-	thrift_struct_end(w);
+	parquet_thrift_struct_end(w);
 }

@@ -45,8 +45,8 @@ rle_run(PqRle *d, EbbError *err)
 	TReader r;
 	uint64_t h;
 
-	thrift_reader_init(&r, d->p, (size_t) (d->end - d->p));
-	if (!thrift_read_varint(&r, &h))
+	parquet_thrift_reader_init(&r, d->p, (size_t) (d->end - d->p));
+	if (!parquet_thrift_read_varint(&r, &h))
 		return damaged(err, "truncated RLE run");
 	d->p = r.p;
 	d->packed = h & 1;
@@ -98,8 +98,8 @@ read_uvarint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	TReader r;
 
-	thrift_reader_init(&r, *p, (size_t) (end - *p));
-	if (!thrift_read_varint(&r, v))
+	parquet_thrift_reader_init(&r, *p, (size_t) (end - *p));
+	if (!parquet_thrift_read_varint(&r, v))
 		return false;
 	*p = r.p;
 	return true;

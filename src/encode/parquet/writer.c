@@ -39,19 +39,19 @@ flush_row_group(PqWriter *w, EbbError *err)
 
 	if (w->rg_rows == 0)
 		return true;
-	thrift_writer_init(&t, &w->groups);
-	thrift_struct_begin(&t);
-	thrift_list_field(&t, 1, TT_STRUCT, (uint32_t) n);
+	parquet_thrift_writer_init(&t, &w->groups);
+	parquet_thrift_struct_begin(&t);
+	parquet_thrift_list_field(&t, 1, TT_STRUCT, (uint32_t) n);
 	for (int i = 0; i < n; i++)
 		if (!pq_write_chunk(w, &w->cols[i], &t, &compressed, &uncompressed, err))
 			return false;
-	thrift_i64(&t, 2, (int64_t) uncompressed);
-	thrift_i64(&t, 3, (int64_t) w->rg_rows);
-	thrift_i64(&t, 5, (int64_t) start);
-	thrift_i64(&t, 6, (int64_t) compressed);
+	parquet_thrift_i64(&t, 2, (int64_t) uncompressed);
+	parquet_thrift_i64(&t, 3, (int64_t) w->rg_rows);
+	parquet_thrift_i64(&t, 5, (int64_t) start);
+	parquet_thrift_i64(&t, 6, (int64_t) compressed);
 	if (w->ngroups <= INT16_MAX)
-		thrift_i16(&t, 7, (int16_t) w->ngroups);
-	thrift_struct_end(&t);
+		parquet_thrift_i16(&t, 7, (int16_t) w->ngroups);
+	parquet_thrift_struct_end(&t);
 	w->ngroups++;
 	for (int i = 0; i < n; i++)
 		pq_column_reset(&w->cols[i]);
