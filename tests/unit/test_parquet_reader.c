@@ -311,8 +311,8 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 	sink.f = fopen(path, "wb");
 	assert_non_null(sink.f);
 	error_init(&err);
-	pq_writer_init(&w, &shape, &opts, &sink.base);
-	assert_true(pq_writer_begin(&w, &err));
+	parquet_writer_init(&w, &shape, &opts, &sink.base);
+	assert_true(parquet_writer_begin(&w, &err));
 	for (int r = 0; r < t->nrows; r++)
 	{
 		for (int c = 0; c < t->ncols; c++)
@@ -325,11 +325,11 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 			fields[c].len = s ? bufs[c].len : 0;
 		}
 		Row row = {t->ncols, fields};
-		if (!pq_writer_row(&w, &row, &err))
+		if (!parquet_writer_row(&w, &row, &err))
 			fail_msg("%s", err.message);
 	}
-	assert_true(pq_writer_finish(&w, &err));
-	pq_writer_free(&w);
+	assert_true(parquet_writer_finish(&w, &err));
+	parquet_writer_free(&w);
 	assert_int_equal(fclose(sink.f), 0);
 	for (int c = 0; c < t->ncols; c++)
 		buf_free(&bufs[c]);

@@ -157,7 +157,7 @@ test_schema_root(void **state)
 	buf_free(&b);
 }
 
-/* The SchemaElement pq_write_schema_leaf writes for a base-type column. */
+/* The SchemaElement parquet_write_schema_leaf writes for a base-type column. */
 static void
 leaf_bytes(Buf *b, const char *name, uint32_t oid, int32_t typmod)
 {
@@ -170,10 +170,10 @@ leaf_bytes(Buf *b, const char *name, uint32_t oid, int32_t typmod)
 	PqColumnType t;
 	TWriter w;
 
-	pq_column_type(&col, &t);
+	parquet_column_type(&col, &t);
 	buf_reset(b);
 	parquet_thrift_writer_init(&w, b);
-	pq_write_schema_leaf(&w, &col, &t);
+	parquet_write_schema_leaf(&w, &col, &t);
 	assert_int_equal(w.depth, 0);
 }
 

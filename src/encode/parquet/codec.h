@@ -31,11 +31,11 @@ typedef struct PqCodec
 #define PQ_CODEC_NAMES "zstd, snappy, gzip, none"
 
 /* A known codec? Then the levels it takes (0 to 0 when it takes none). */
-bool pq_codec_levels(const char *name, int *min_level, int *max_level);
-void pq_codec_init(PqCodec *c, const char *name, int level);
+bool parquet_codec_levels(const char *name, int *min_level, int *max_level);
+void parquet_codec_init(PqCodec *c, const char *name, int level);
 /* Compresses body into c->out (for "none", a copy is avoided: *out points at body). */
-bool pq_codec_compress(PqCodec *c, const void *body, size_t len, const void **out, size_t *outlen,
-					   EbbError *err);
-void pq_codec_free(PqCodec *c);
+bool parquet_codec_compress(PqCodec *c, const void *body, size_t len, const void **out,
+							size_t *outlen, EbbError *err);
+void parquet_codec_free(PqCodec *c);
 
 #endif

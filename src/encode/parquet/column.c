@@ -7,19 +7,19 @@
 #include "encode/parquet/rle.h"
 
 void
-pq_column_init(PqColumn *c, const ColumnDesc *desc)
+parquet_column_init(PqColumn *c, const ColumnDesc *desc)
 {
 	memset(c, 0, sizeof(*c));
 	c->desc = desc;
-	pq_column_type(desc, &c->type);
-	c->width = pq_value_width(&c->type);
+	parquet_column_type(desc, &c->type);
+	c->width = parquet_value_width(&c->type);
 	buf_init(&c->defs);
 	buf_init(&c->values);
 	buf_init(&c->dict);
 	buf_init(&c->indices);
 	buf_init(&c->stats.minb);
 	buf_init(&c->stats.maxb);
-	pq_column_reset(c);
+	parquet_column_reset(c);
 }
 
 static void
@@ -35,7 +35,7 @@ dict_free(PqColumn *c)
 }
 
 void
-pq_column_reset(PqColumn *c)
+parquet_column_reset(PqColumn *c)
 {
 	dict_free(c);
 	buf_reset(&c->defs);
@@ -50,7 +50,7 @@ pq_column_reset(PqColumn *c)
 }
 
 void
-pq_column_free(PqColumn *c)
+parquet_column_free(PqColumn *c)
 {
 	dict_free(c);
 	buf_free(&c->defs);
@@ -285,14 +285,14 @@ dict_fallback(PqColumn *c)
 }
 
 void
-pq_column_add_null(PqColumn *c)
+parquet_column_add_null(PqColumn *c)
 {
 	buf_append_char(&c->defs, 0);
 	c->nulls++;
 }
 
 void
-pq_column_add(PqColumn *c, const void *value, size_t len)
+parquet_column_add(PqColumn *c, const void *value, size_t len)
 {
 	const uint8_t *v = value;
 
@@ -325,14 +325,14 @@ pq_column_add(PqColumn *c, const void *value, size_t len)
 }
 
 uint64_t
-pq_column_buffered(const PqColumn *c)
+parquet_column_buffered(const PqColumn *c)
 {
 	return c->defs.len + c->values.len + c->dict.len + c->indices.len +
 		   (uint64_t) c->entry_cap * 8 + (uint64_t) c->nslots * 4;
 }
 
 bool
-pq_column_use_dictionary(PqColumn *c)
+parquet_column_use_dictionary(PqColumn *c)
 {
 	if (!c->dict_on)
 		return false;

@@ -2,7 +2,7 @@
  * column.h: one column's values of the row group being built, as the page writer will want
  * them: definition levels (one byte per row), and the non-NULL values either as dictionary
  * indices (while the dictionary stays under its limit) or PLAIN, plus the statistics. The
- * PqColumn owns all of it; pq_column_reset() empties it for the next row group.
+ * PqColumn owns all of it; parquet_column_reset() empties it for the next row group.
  */
 #ifndef EBB_ENCODE_PARQUET_COLUMN_H
 #define EBB_ENCODE_PARQUET_COLUMN_H
@@ -51,17 +51,17 @@ typedef struct PqColumn
 	PqStats stats;
 } PqColumn;
 
-void pq_column_init(PqColumn *c, const ColumnDesc *desc);
-void pq_column_reset(PqColumn *c); /* for the next row group; keeps allocations */
-void pq_column_free(PqColumn *c);
+void parquet_column_init(PqColumn *c, const ColumnDesc *desc);
+void parquet_column_reset(PqColumn *c); /* for the next row group; keeps allocations */
+void parquet_column_free(PqColumn *c);
 
-void pq_column_add_null(PqColumn *c);
+void parquet_column_add_null(PqColumn *c);
 /* A non-NULL value: fixed-width PLAIN bytes, or a BYTE_ARRAY's bytes. */
-void pq_column_add(PqColumn *c, const void *value, size_t len);
+void parquet_column_add(PqColumn *c, const void *value, size_t len);
 
 /* Bytes buffered (for the row group's byte budget). */
-uint64_t pq_column_buffered(const PqColumn *c);
+uint64_t parquet_column_buffered(const PqColumn *c);
 /* Is the dictionary worth writing? Otherwise materializes PLAIN values from it. */
-bool pq_column_use_dictionary(PqColumn *c);
+bool parquet_column_use_dictionary(PqColumn *c);
 
 #endif

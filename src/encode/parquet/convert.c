@@ -260,9 +260,9 @@ convert_fixed(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity poli
 }
 
 bool
-pq_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy, const char *in,
-		   size_t inlen, uint8_t out[16], const char **data, size_t *len, bool *isnull,
-		   EbbError *err)
+parquet_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
+				const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
+				bool *isnull, EbbError *err)
 {
 	size_t want = binary_length(t->kind);
 

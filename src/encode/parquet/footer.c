@@ -64,7 +64,7 @@ write_bounds(TWriter *t, const PqColumn *c, const uint8_t *min, const uint8_t *m
 }
 
 void
-pq_write_statistics(TWriter *t, const PqColumn *c)
+parquet_write_statistics(TWriter *t, const PqColumn *c)
 {
 	const PqStats *s = &c->stats;
 	size_t n = (size_t) c->width;
@@ -103,7 +103,7 @@ write_schema(TWriter *t, const PqWriter *w)
 	parquet_thrift_i32(t, 5, n);
 	parquet_thrift_struct_end(t);
 	for (int i = 0; i < n; i++)
-		pq_write_schema_leaf(t, &w->shape->columns[i], &w->cols[i].type);
+		parquet_write_schema_leaf(t, &w->shape->columns[i], &w->cols[i].type);
 }
 
 static void
@@ -125,7 +125,7 @@ write_key_values(TWriter *t, const PqWriter *w)
 }
 
 bool
-pq_write_footer(PqWriter *w, EbbError *err)
+parquet_write_footer(PqWriter *w, EbbError *err)
 {
 	Buf meta;
 	TWriter t;
@@ -152,8 +152,8 @@ pq_write_footer(PqWriter *w, EbbError *err)
 	}
 	parquet_thrift_struct_end(&t);
 	uint32_t len = (uint32_t) meta.len;
-	bool ok = pq_write_out(w, meta.data, meta.len, err) && pq_write_out(w, &len, 4, err) &&
-			  pq_write_out(w, "PAR1", 4, err);
+	bool ok = parquet_write_out(w, meta.data, meta.len, err) &&
+			  parquet_write_out(w, &len, 4, err) && parquet_write_out(w, "PAR1", 4, err);
 	buf_free(&meta);
 	return ok;
 }

@@ -22,7 +22,7 @@ typedef struct ChunkSizes
 } ChunkSizes;
 
 bool
-pq_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
+parquet_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
 {
 	if (!sink_write(w->out, data, len, err))
 		return false;
@@ -42,7 +42,7 @@ write_page(PqWriter *w, const void *body, size_t len, int type, uint32_t num_val
 	/* Page sizes are i32 in the header: one value of 1 GB still fits, but check. */
 	if (len > INT32_MAX)
 		return error_set(err, EBB_ERR_DATA, "could not write a Parquet page of %zu bytes", len);
-	if (!pq_codec_compress(&w->codec, body, len, &comp, &clen, err))
+	if (!parquet_codec_compress(&w->codec, body, len, &comp, &clen, err))
 		return false;
 	buf_reset(&w->header);
 	parquet_thrift_writer_init(&t, &w->header);
@@ -62,7 +62,8 @@ write_page(PqWriter *w, const void *body, size_t len, int type, uint32_t num_val
 	parquet_thrift_struct_end(&t);
 	cs->compressed += w->header.len + clen;
 	cs->uncompressed += w->header.len + len;
-	return pq_write_out(w, w->header.data, w->header.len, err) && pq_write_out(w, comp, clen, err);
+	return parquet_write_out(w, w->header.data, w->header.len, err) &&
+		   parquet_write_out(w, comp, clen, err);
 }
 
 /* Definition levels of rows [r0, r1): a 4-byte length, then the RLE/bit-packed hybrid. */
@@ -162,17 +163,17 @@ write_column_meta(TWriter *t, const PqWriter *w, const PqColumn *c, bool dict, c
 	parquet_thrift_i64(t, 9, cs->data_offset);
 	if (cs->dict_offset >= 0)
 		parquet_thrift_i64(t, 11, cs->dict_offset);
-	pq_write_statistics(t, c);
+	parquet_write_statistics(t, c);
 	parquet_thrift_struct_end(t); /* ColumnMetaData */
 	parquet_thrift_struct_end(t); /* ColumnChunk */
 }
 
 bool
-pq_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed, uint64_t *uncompressed,
-			   EbbError *err)
+parquet_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed,
+					uint64_t *uncompressed, EbbError *err)
 {
 	ChunkSizes cs = {0, 0, -1, -1};
-	bool dict = pq_column_use_dictionary(c);
+	bool dict = parquet_column_use_dictionary(c);
 	uint64_t r = 0, v = 0, nrows = c->defs.len;
 	size_t pos = 0;
 

@@ -14,32 +14,32 @@ parquet_create(const TableShape *shape, const EncoderOptions *opts, Sink *out)
 {
 	PqWriter *w = ebb_malloc(sizeof(*w));
 
-	pq_writer_init(w, shape, opts, out);
+	parquet_writer_init(w, shape, opts, out);
 	return w;
 }
 
 static bool
 parquet_begin(void *state, EbbError *err)
 {
-	return pq_writer_begin(state, err);
+	return parquet_writer_begin(state, err);
 }
 
 static bool
 parquet_row(void *state, const Row *row, EbbError *err)
 {
-	return pq_writer_row(state, row, err);
+	return parquet_writer_row(state, row, err);
 }
 
 static bool
 parquet_finish(void *state, EbbError *err)
 {
-	return pq_writer_finish(state, err);
+	return parquet_writer_finish(state, err);
 }
 
 static void
 parquet_destroy(void *state)
 {
-	pq_writer_free(state);
+	parquet_writer_free(state);
 	free(state);
 }
 
@@ -195,8 +195,8 @@ const EncoderDriver encode_parquet_driver = {
 	.extension = "parquet",
 	.binary_rows = true,
 	.codecs = PQ_CODEC_NAMES,
-	.column_binary = pq_column_binary,
-	.codec_levels = pq_codec_levels,
+	.column_binary = parquet_column_binary,
+	.codec_levels = parquet_codec_levels,
 	.create = parquet_create,
 	.begin = parquet_begin,
 	.row = parquet_row,

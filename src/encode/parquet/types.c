@@ -68,7 +68,7 @@ static const struct
 };
 
 void
-pq_column_type(const ColumnDesc *col, PqColumnType *out)
+parquet_column_type(const ColumnDesc *col, PqColumnType *out)
 {
 	int p, s;
 
@@ -100,20 +100,20 @@ pq_column_type(const ColumnDesc *col, PqColumnType *out)
 }
 
 bool
-pq_column_binary(const ColumnDesc *col)
+parquet_column_binary(const ColumnDesc *col)
 {
 	PqColumnType t;
 	ColumnDesc probe = *col;
 
 	probe.as_text = false;
-	pq_column_type(&probe, &t);
+	parquet_column_type(&probe, &t);
 	/* Text kinds are read in binary only when the type's binary form is its text. */
 	return t.kind != PQK_TEXT || col->type_oid == OID_TEXT || col->type_oid == OID_VARCHAR ||
 		   col->type_oid == OID_BPCHAR || col->type_oid == OID_NAME;
 }
 
 int
-pq_value_width(const PqColumnType *t)
+parquet_value_width(const PqColumnType *t)
 {
 	switch (t->physical)
 	{
@@ -229,7 +229,7 @@ write_logical_type(TWriter *w, const PqColumnType *t)
 }
 
 void
-pq_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t)
+parquet_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t)
 {
 	int ct = converted_type(t);
 

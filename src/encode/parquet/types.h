@@ -58,22 +58,22 @@ typedef struct PqColumnType
 } PqColumnType;
 
 /* Does ebb read this column's binary form? (Otherwise the server casts it to text.) */
-bool pq_column_binary(const ColumnDesc *col);
-void pq_column_type(const ColumnDesc *col, PqColumnType *out);
+bool parquet_column_binary(const ColumnDesc *col);
+void parquet_column_type(const ColumnDesc *col, PqColumnType *out);
 /* Bytes of a PLAIN value of a fixed-width physical type (0 for BYTE_ARRAY, 1 for BOOLEAN). */
-int pq_value_width(const PqColumnType *t);
+int parquet_value_width(const PqColumnType *t);
 
 /*
  * Converts one non-NULL binary field into out (at most 16 bytes for fixed widths; a
  * BYTE_ARRAY value is pointed to by data and len instead). *isnull is set when the infinity
  * policy turns the value into a NULL. Fails with EBB_ERR_DATA naming the column.
  */
-bool pq_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
-				const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
-				bool *isnull, EbbError *err);
+bool parquet_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
+					 const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
+					 bool *isnull, EbbError *err);
 
 /* The SchemaElement annotations of a leaf (written by the footer). */
 typedef struct TWriter TWriter;
-void pq_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t);
+void parquet_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t);
 
 #endif

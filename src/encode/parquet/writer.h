@@ -47,20 +47,21 @@ typedef struct PqWriter
 	uint32_t *levels; /* RLE input scratch, PQ_PAGE_ROWS values */
 } PqWriter;
 
-void pq_writer_init(PqWriter *w, const TableShape *shape, const EncoderOptions *opts, Sink *out);
-bool pq_writer_begin(PqWriter *w, EbbError *err);
-bool pq_writer_row(PqWriter *w, const Row *row, EbbError *err);
-bool pq_writer_finish(PqWriter *w, EbbError *err);
-void pq_writer_free(PqWriter *w);
+void parquet_writer_init(PqWriter *w, const TableShape *shape, const EncoderOptions *opts,
+						 Sink *out);
+bool parquet_writer_begin(PqWriter *w, EbbError *err);
+bool parquet_writer_row(PqWriter *w, const Row *row, EbbError *err);
+bool parquet_writer_finish(PqWriter *w, EbbError *err);
+void parquet_writer_free(PqWriter *w);
 
 /* page.c: one column chunk's pages, and its ColumnChunk struct appended to rg (a list
  * element of RowGroup.columns). */
-bool pq_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed,
-					uint64_t *uncompressed, EbbError *err);
-bool pq_write_out(PqWriter *w, const void *data, size_t len, EbbError *err);
+bool parquet_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed,
+						 uint64_t *uncompressed, EbbError *err);
+bool parquet_write_out(PqWriter *w, const void *data, size_t len, EbbError *err);
 
 /* footer.c */
-void pq_write_statistics(TWriter *t, const PqColumn *c);
-bool pq_write_footer(PqWriter *w, EbbError *err);
+void parquet_write_statistics(TWriter *t, const PqColumn *c);
+bool parquet_write_footer(PqWriter *w, EbbError *err);
 
 #endif
