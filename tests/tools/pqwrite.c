@@ -55,7 +55,7 @@ parse_columns(int n, char **specs, TableShape *shape)
 }
 
 static bool
-write_rows(PqWriter *w, const Buf *in, const TableShape *shape, EbbError *err)
+write_rows(ParquetWriter *w, const Buf *in, const TableShape *shape, EbbError *err)
 {
 	RowField *fields = calloc((size_t) (shape->ncolumns ? shape->ncolumns : 1), sizeof(*fields));
 	size_t pos = 0, used;
@@ -80,7 +80,7 @@ main(int argc, char **argv)
 	FileSink sink = {{&file_ops}, NULL};
 	TableShape shape;
 	EncoderOptions opts = {.codec_level = -1};
-	PqWriter w;
+	ParquetWriter w;
 	EbbError err;
 	Buf in;
 	char chunk[65536];

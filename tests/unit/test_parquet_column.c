@@ -48,44 +48,44 @@ desc(uint32_t oid)
 /* ---- adding values ---- */
 
 static void
-add_str(PqColumn *c, const char *s)
+add_str(ParquetColumn *c, const char *s)
 {
 	parquet_column_add(c, s, strlen(s));
 }
 
 static void
-add_i32(PqColumn *c, int32_t v)
+add_i32(ParquetColumn *c, int32_t v)
 {
 	parquet_column_add(c, &v, 4); /* PLAIN: little-endian, as on the (little-endian) host */
 }
 
 static void
-add_i64(PqColumn *c, int64_t v)
+add_i64(ParquetColumn *c, int64_t v)
 {
 	parquet_column_add(c, &v, 8);
 }
 
 static void
-add_f64(PqColumn *c, double v)
+add_f64(ParquetColumn *c, double v)
 {
 	parquet_column_add(c, &v, 8);
 }
 
 static void
-add_f32(PqColumn *c, float v)
+add_f32(ParquetColumn *c, float v)
 {
 	parquet_column_add(c, &v, 4);
 }
 
 static void
-add_bool(PqColumn *c, bool v)
+add_bool(ParquetColumn *c, bool v)
 {
 	uint8_t b = v;
 	parquet_column_add(c, &b, 1);
 }
 
 static uint32_t
-index_at(const PqColumn *c, size_t i)
+index_at(const ParquetColumn *c, size_t i)
 {
 	uint32_t v;
 
@@ -139,7 +139,7 @@ expect_plain(PlainReader *r, const void *want, size_t len)
 }
 
 static void
-assert_defs(const PqColumn *c, const char *want)
+assert_defs(const ParquetColumn *c, const char *want)
 {
 	size_t n = strlen(want);
 
@@ -154,7 +154,7 @@ static void
 test_init_text(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	assert_ptr_equal(c.desc, &d);
@@ -193,7 +193,7 @@ static void
 test_repeated_values_stay_in_dictionary(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_str(&c, "a");
@@ -232,7 +232,7 @@ test_int_dictionary_many_entries(void **state)
 {
 	/* Past the initial hash table (1024 slots) and entry arrays: indices stay right. */
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	for (int round = 0; round < 3; round++)
@@ -262,7 +262,7 @@ static void
 test_dictionary_falls_back_past_limit(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	enum
 	{
 		VLEN = 1000,
@@ -328,7 +328,7 @@ static void
 test_int_dictionary_falls_back_past_limit(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 	const int32_t n = PQ_DICT_LIMIT / 4 + 1000;
 
 	parquet_column_init(&c, &d);
@@ -354,7 +354,7 @@ static void
 test_dictionary_that_does_not_pay(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_str(&c, "x");
@@ -412,7 +412,7 @@ test_property_dictionary_or_plain_keeps_values(void **state)
 	/* Random int64 columns: whatever the dictionary decides, the values read back. */
 	TestRng rng = {UINT64_C(0xD1B54A32D192ED03)};
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 	int64_t *want = malloc(sizeof(int64_t) * 4000);
 
 	assert_non_null(want);
@@ -481,7 +481,7 @@ static void
 test_stats_int32(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_i32(&c, -5);
@@ -515,7 +515,7 @@ static void
 test_stats_after_fallback(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_i32(&c, 5);
@@ -532,7 +532,7 @@ static void
 test_stats_int64(void **state)
 {
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	parquet_column_add_null(&c);
@@ -559,7 +559,7 @@ static void
 test_stats_double_nan(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_f64(&c, NAN); /* first: must not become the min or the max */
@@ -613,7 +613,7 @@ static void
 test_stats_float(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT4);
-	PqColumn c;
+	ParquetColumn c;
 	float f;
 
 	parquet_column_init(&c, &d);
@@ -633,7 +633,7 @@ static void
 test_stats_strings_unsigned(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_str(&c, "b");
@@ -671,7 +671,7 @@ static void
 test_stats_bool(void **state)
 {
 	ColumnDesc d = desc(OID_BOOL);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	add_bool(&c, true);
@@ -698,7 +698,7 @@ static void
 test_reset_clears_everything(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	static char v[2000];
 
 	parquet_column_init(&c, &d);
@@ -766,7 +766,7 @@ static void
 test_buffered_grows(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
 	parquet_column_init(&c, &d);
 	uint64_t before = parquet_column_buffered(&c);
@@ -788,11 +788,11 @@ typedef struct StatFields
 
 /* Serializes the column's Statistics (field 12 of ColumnMetaData) and reads it back. */
 static void
-read_stats(const PqColumn *c, StatFields *f)
+read_stats(const ParquetColumn *c, StatFields *f)
 {
 	Buf b;
-	TWriter w;
-	TReader r;
+	ParquetThriftWriter w;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 
@@ -853,7 +853,7 @@ static void
 test_statistics_struct_int64(void **state)
 {
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
 	parquet_column_init(&c, &d);
@@ -881,7 +881,7 @@ static void
 test_statistics_struct_strings_and_nulls(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
 	parquet_column_init(&c, &d);
@@ -934,7 +934,7 @@ static void
 test_statistics_struct_float_zero(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 	double v;
 
@@ -979,7 +979,7 @@ test_statistics_struct_nan_count(void **state)
 	 * be present. Input: a float8 column {NaN, 1.0, NaN}; expected field 9 = 2; got no field 9.
 	 */
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
 	parquet_column_init(&c, &d);

@@ -83,7 +83,7 @@ static Conv
 convert(const ColumnDesc *col, EncoderInfinity policy, const void *in, size_t inlen)
 {
 	Conv c;
-	PqColumnType t;
+	ParquetColumnType t;
 	/* an exact heap copy: a read past the value is caught by ASan */
 	char *copy = malloc(inlen ? inlen : 1);
 
@@ -239,11 +239,11 @@ test_numeric_layout_helper(void **state)
 /* ---- the type mapping ---- */
 
 static void
-assert_type(uint32_t oid, int32_t mod, PqKind kind, PqPhysical physical, int type_length,
+assert_type(uint32_t oid, int32_t mod, ParquetKind kind, ParquetPhysical physical, int type_length,
 			bool binary)
 {
 	ColumnDesc col = column("c", oid, mod);
-	PqColumnType t;
+	ParquetColumnType t;
 
 	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, kind);
@@ -282,7 +282,7 @@ test_column_types(void **state)
 	/* an enum, a composite, an array of int4: text */
 	ColumnDesc col = column("c", 99999, -1);
 	col.typtype = 'e';
-	PqColumnType t;
+	ParquetColumnType t;
 	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, PQK_TEXT);
 	assert_false(parquet_column_binary(&col));
@@ -301,7 +301,7 @@ test_column_types(void **state)
 static void
 test_value_widths(void **state)
 {
-	PqColumnType t = {.physical = PQ_INT32};
+	ParquetColumnType t = {.physical = PQ_INT32};
 
 	assert_int_equal(parquet_value_width(&t), 4);
 	t.physical = PQ_FLOAT;
@@ -341,7 +341,7 @@ test_numeric_typmods(void **state)
 		for (int s = 0; s <= p; s += (p > 4 ? p / 4 : 1))
 		{
 			ColumnDesc col = column("n", OID_NUMERIC, typmod(p, s));
-			PqColumnType t;
+			ParquetColumnType t;
 			parquet_column_type(&col, &t);
 			assert_int_equal(t.kind, PQK_DECIMAL);
 			assert_int_equal(t.precision, p);
@@ -840,7 +840,7 @@ test_numeric_property(void **state)
 		char text[64];
 		decimal_text(v, s, text);
 		ColumnDesc col = column("amount", OID_NUMERIC, typmod(p, s));
-		PqColumnType t;
+		ParquetColumnType t;
 		parquet_column_type(&col, &t);
 		uint8_t in[120];
 		size_t n = numeric_bin(in, text);

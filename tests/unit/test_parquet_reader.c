@@ -292,7 +292,7 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 	TableShape shape = {t->ncols, desc, true};
 	FileSink sink = {{&file_ops}, NULL};
 	char *path = temp_path(name);
-	PqWriter w;
+	ParquetWriter w;
 	EbbError err;
 
 	strlist_add(&kv, "ebb.test");
@@ -784,7 +784,7 @@ big_cell(const Table *t, int r, int c)
 
 /* The file's footer as the reader sees it. */
 static void
-read_meta(const char *path, PqFileMeta *m)
+read_meta(const char *path, ParquetFileMeta *m)
 {
 	FILE *f = fopen(path, "rb");
 	long size;
@@ -810,7 +810,7 @@ static void
 test_dictionary_pages_and_row_groups(void **state)
 {
 	Table t = {BIG_COLS, 4, NULL, 50000};
-	PqFileMeta m;
+	ParquetFileMeta m;
 
 	(void) state;
 	char *path = write_table("big.parquet", &t, big_cell, "zstd", 30000, ENC_INFINITY_ERROR);
@@ -892,7 +892,7 @@ static void
 test_nested_schema_refused(void **state)
 {
 	Buf meta;
-	TWriter w;
+	ParquetThriftWriter w;
 	char *path = temp_path("nested.parquet"), want[512];
 
 	(void) state;
@@ -941,7 +941,7 @@ test_delta_binary_packed(void **state)
 	uint8_t ex2[64] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 2, 0, 0, 0};
 	/* relative deltas 0,0,0,3,3,3,3 at 2 bits, LSB first: 0xC0 0xFF, then padding */
 	uint8_t packed[8] = {0xC0, 0xFF, 0, 0, 0, 0, 0, 0};
-	PqDelta d;
+	ParquetDelta d;
 	EbbError err;
 	uint64_t v;
 	const uint8_t *after;
@@ -978,7 +978,7 @@ test_rle_hybrid(void **state)
 {
 	/* an RLE run of 3 x 5 (bw 3), then a bit-packed group of 0..7 */
 	uint8_t data[] = {0x06, 0x05, 0x03, 0x88, 0xC6, 0xFA};
-	PqRle d;
+	ParquetRle d;
 	EbbError err;
 	uint32_t v;
 

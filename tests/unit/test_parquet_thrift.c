@@ -38,7 +38,7 @@ test_zigzag_varints(void **state)
 	Buf b;
 
 	buf_init(&b);
-	TWriter w;
+	ParquetThriftWriter w;
 	parquet_thrift_writer_init(&w, &b);
 	/* parquet_thrift_list_i32 writes a bare zigzag varint (a list element). */
 	parquet_thrift_list_i32(&w, 0);
@@ -83,7 +83,7 @@ static void
 test_i64_extremes_zigzag(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -99,7 +99,7 @@ static void
 test_page_header_data_page(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -123,7 +123,7 @@ static void
 test_page_header_dictionary_page(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -145,7 +145,7 @@ static void
 test_schema_root(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -167,8 +167,8 @@ leaf_bytes(Buf *b, const char *name, uint32_t oid, int32_t typmod)
 					  .typtype = 'b',
 					  .typcategory = 'X',
 					  .type_name = (char *) "t"};
-	PqColumnType t;
-	TWriter w;
+	ParquetColumnType t;
+	ParquetThriftWriter w;
 
 	parquet_column_type(&col, &t);
 	buf_reset(b);
@@ -294,7 +294,7 @@ static void
 test_column_order_and_logical_unions(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -323,7 +323,7 @@ static void
 test_statistics_int64(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 	int64_t five = 5, one = 1;
 
 	buf_init(&b);
@@ -344,7 +344,7 @@ static void
 test_bool_i8_i16_fields(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -364,7 +364,7 @@ static void
 test_list_headers(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -393,7 +393,7 @@ static void
 test_long_form_field_headers(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -425,7 +425,7 @@ static void
 test_nested_structs_keep_their_own_last_id(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 
 	buf_init(&b);
 	parquet_thrift_writer_init(&w, &b);
@@ -448,7 +448,7 @@ static void
 test_binary_lengths(void **state)
 {
 	Buf b;
-	TWriter w;
+	ParquetThriftWriter w;
 	char big[200];
 
 	memset(big, 'x', sizeof(big));
@@ -470,7 +470,7 @@ test_binary_lengths(void **state)
 static void
 write_sample(Buf *b)
 {
-	TWriter w;
+	ParquetThriftWriter w;
 	char big[300];
 
 	for (size_t i = 0; i < sizeof(big); i++)
@@ -531,7 +531,7 @@ exact_copy(const void *data, size_t len)
 }
 
 static void
-expect_field(TReader *r, int16_t want_id, uint8_t want_type)
+expect_field(ParquetThriftReader *r, int16_t want_id, uint8_t want_type)
 {
 	int16_t id = -1;
 	uint8_t type = 0xFF;
@@ -543,7 +543,7 @@ expect_field(TReader *r, int16_t want_id, uint8_t want_type)
 }
 
 static int64_t
-expect_int(TReader *r, int16_t id, uint8_t type)
+expect_int(ParquetThriftReader *r, int16_t id, uint8_t type)
 {
 	int64_t v = 0;
 
@@ -556,7 +556,7 @@ static void
 test_reader_reads_what_the_writer_wrote(void **state)
 {
 	Buf b;
-	TReader r;
+	ParquetThriftReader r;
 	const uint8_t *d;
 	size_t len;
 	uint8_t et;
@@ -629,7 +629,7 @@ static void
 test_skip_nested_struct_restores_outer_ids(void **state)
 {
 	Buf b;
-	TReader r;
+	ParquetThriftReader r;
 
 	buf_init(&b);
 	write_sample(&b);
@@ -663,7 +663,7 @@ test_reader_on_the_brief_bytes(void **state)
 {
 	uint8_t bytes[64];
 	size_t n = unhex("15 00 15 32 15 32 2c 15 0a 15 00 15 06 15 06 00 00", bytes, sizeof(bytes));
-	TReader r;
+	ParquetThriftReader r;
 
 	parquet_thrift_reader_init(&r, bytes, n);
 	assert_true(parquet_thrift_read_struct_begin(&r));
@@ -694,7 +694,7 @@ test_skip_double_and_bool_lists(void **state)
 	uint8_t bytes[64];
 	/* {1: double, 2: list<bool>[true,false], 3: i32 1} (ColumnIndex.null_pages style) */
 	size_t n = unhex("17 00 00 00 00 00 00 f0 3f | 19 21 01 02 | 15 02 | 00", bytes, sizeof(bytes));
-	TReader r;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 
@@ -722,7 +722,7 @@ test_skip_double_and_bool_lists(void **state)
 static bool
 walk(const uint8_t *p, size_t len)
 {
-	TReader r;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 
@@ -761,7 +761,7 @@ test_truncated_input_rejected(void **state)
 static void
 test_truncated_primitives_rejected(void **state)
 {
-	TReader r;
+	ParquetThriftReader r;
 	uint64_t u;
 	int64_t v;
 	const uint8_t *d;
@@ -822,7 +822,7 @@ test_truncated_primitives_rejected(void **state)
 static void
 test_malformed_input_rejected(void **state)
 {
-	TReader r;
+	ParquetThriftReader r;
 	uint64_t u;
 	int16_t id;
 	uint8_t type, et;
@@ -901,7 +901,7 @@ test_stray_stop_rejected(void **state)
 {
 	/* A STOP with no struct open is malformed. */
 	Exact e = exact_copy("\x00\x00", 2);
-	TReader r;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 

@@ -12,9 +12,9 @@
 
 /* Signed orders also get the legacy min/max (fields 2 and 1), which old readers use. */
 static bool
-signed_order(const PqColumn *c)
+signed_order(const ParquetColumn *c)
 {
-	PqPhysical p = c->type.physical;
+	ParquetPhysical p = c->type.physical;
 
 	return p == PQ_INT32 || p == PQ_INT64 || p == PQ_FLOAT || p == PQ_DOUBLE ||
 		   c->type.kind == PQK_DECIMAL;
@@ -22,7 +22,7 @@ signed_order(const PqColumn *c)
 
 /* Float bounds: a zero minimum is -0.0 and a zero maximum +0.0 (readers may see either). */
 static void
-normalize_zero(const PqColumn *c, uint8_t *v, bool is_min)
+normalize_zero(const ParquetColumn *c, uint8_t *v, bool is_min)
 {
 	if (c->type.physical == PQ_FLOAT)
 	{
@@ -45,9 +45,9 @@ normalize_zero(const PqColumn *c, uint8_t *v, bool is_min)
 /* min_value and max_value (5, 6), exact; strings longer than PQ_STAT_MAX are left out (a
  * truncated maximum would have to be rounded up; an omitted one is always safe). */
 static void
-write_bounds(TWriter *t, const PqColumn *c, const uint8_t *min, const uint8_t *max)
+write_bounds(ParquetThriftWriter *t, const ParquetColumn *c, const uint8_t *min, const uint8_t *max)
 {
-	const PqStats *s = &c->stats;
+	const ParquetStats *s = &c->stats;
 	bool fixed = c->width > 0;
 	bool max_ok = fixed || s->maxb.len <= PQ_STAT_MAX, min_ok = fixed || s->minb.len <= PQ_STAT_MAX;
 
@@ -64,9 +64,9 @@ write_bounds(TWriter *t, const PqColumn *c, const uint8_t *min, const uint8_t *m
 }
 
 void
-parquet_write_statistics(TWriter *t, const PqColumn *c)
+parquet_write_statistics(ParquetThriftWriter *t, const ParquetColumn *c)
 {
-	const PqStats *s = &c->stats;
+	const ParquetStats *s = &c->stats;
 	size_t n = (size_t) c->width;
 	uint8_t min[16], max[16];
 
@@ -93,7 +93,7 @@ parquet_write_statistics(TWriter *t, const PqColumn *c)
 }
 
 static void
-write_schema(TWriter *t, const PqWriter *w)
+write_schema(ParquetThriftWriter *t, const ParquetWriter *w)
 {
 	int n = w->shape->ncolumns;
 
@@ -107,7 +107,7 @@ write_schema(TWriter *t, const PqWriter *w)
 }
 
 static void
-write_key_values(TWriter *t, const PqWriter *w)
+write_key_values(ParquetThriftWriter *t, const ParquetWriter *w)
 {
 	const StrList *kv = w->opts->metadata;
 	int pairs = kv ? kv->count / 2 : 0;
@@ -125,10 +125,10 @@ write_key_values(TWriter *t, const PqWriter *w)
 }
 
 bool
-parquet_write_footer(PqWriter *w, EbbError *err)
+parquet_write_footer(ParquetWriter *w, EbbError *err)
 {
 	Buf meta;
-	TWriter t;
+	ParquetThriftWriter t;
 	int n = w->shape->ncolumns;
 
 	buf_init(&meta);

@@ -22,7 +22,7 @@ typedef struct ChunkSizes
 } ChunkSizes;
 
 bool
-parquet_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
+parquet_write_out(ParquetWriter *w, const void *data, size_t len, EbbError *err)
 {
 	if (!sink_write(w->out, data, len, err))
 		return false;
@@ -32,12 +32,12 @@ parquet_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
 
 /* A page: header (its sizes and the type-specific header), then the compressed body. */
 static bool
-write_page(PqWriter *w, const void *body, size_t len, int type, uint32_t num_values, int encoding,
-		   ChunkSizes *cs, EbbError *err)
+write_page(ParquetWriter *w, const void *body, size_t len, int type, uint32_t num_values,
+		   int encoding, ChunkSizes *cs, EbbError *err)
 {
 	const void *comp;
 	size_t clen;
-	TWriter t;
+	ParquetThriftWriter t;
 
 	/* Page sizes are i32 in the header: one value of 1 GB still fits, but check. */
 	if (len > INT32_MAX)
@@ -68,7 +68,7 @@ write_page(PqWriter *w, const void *body, size_t len, int type, uint32_t num_val
 
 /* Definition levels of rows [r0, r1): a 4-byte length, then the RLE/bit-packed hybrid. */
 static void
-put_levels(PqWriter *w, const PqColumn *c, uint64_t r0, uint64_t r1)
+put_levels(ParquetWriter *w, const ParquetColumn *c, uint64_t r0, uint64_t r1)
 {
 	size_t at = w->body.len;
 	uint32_t len;
@@ -97,7 +97,7 @@ put_booleans(Buf *out, const uint8_t *v, uint64_t n)
 
 /* A page's extent: rows [r0, *r1), non-NULL values [v0, *v1), PLAIN bytes [pos, *pos1). */
 static void
-page_end(const PqColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uint64_t *r1,
+page_end(const ParquetColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uint64_t *r1,
 		 uint64_t *v1, size_t *pos1)
 {
 	uint64_t r = r0, v = v0, nrows = c->defs.len;
@@ -127,7 +127,8 @@ page_end(const PqColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uin
 
 /* The values of one page: non-NULL values [v0, v1), PLAIN bytes [pos, pos1). */
 static void
-put_values(PqWriter *w, PqColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t pos, size_t pos1)
+put_values(ParquetWriter *w, ParquetColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t pos,
+		   size_t pos1)
 {
 	if (dict)
 	{
@@ -143,7 +144,8 @@ put_values(PqWriter *w, PqColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t
 }
 
 static void
-write_column_meta(TWriter *t, const PqWriter *w, const PqColumn *c, bool dict, const ChunkSizes *cs)
+write_column_meta(ParquetThriftWriter *t, const ParquetWriter *w, const ParquetColumn *c, bool dict,
+				  const ChunkSizes *cs)
 {
 	parquet_thrift_struct_begin(t); /* ColumnChunk */
 	parquet_thrift_i64(t, 2, 0);    /* file_offset: 0, as the spec now asks */
@@ -169,8 +171,8 @@ write_column_meta(TWriter *t, const PqWriter *w, const PqColumn *c, bool dict, c
 }
 
 bool
-parquet_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed,
-					uint64_t *uncompressed, EbbError *err)
+parquet_write_chunk(ParquetWriter *w, ParquetColumn *c, ParquetThriftWriter *rg,
+					uint64_t *compressed, uint64_t *uncompressed, EbbError *err)
 {
 	ChunkSizes cs = {0, 0, -1, -1};
 	bool dict = parquet_column_use_dictionary(c);

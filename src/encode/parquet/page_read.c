@@ -30,7 +30,7 @@ damaged(EbbError *err, const char *what)
 }
 
 static bool
-read_i32(TReader *r, uint8_t type, int *v)
+read_i32(ParquetThriftReader *r, uint8_t type, int *v)
 {
 	int64_t x;
 
@@ -42,7 +42,7 @@ read_i32(TReader *r, uint8_t type, int *v)
 
 /* DataPageHeader (5), DictionaryPageHeader (7) or DataPageHeaderV2 (8): fields by id. */
 static bool
-parse_typed(TReader *r, int16_t which, PageHeader *h)
+parse_typed(ParquetThriftReader *r, int16_t which, PageHeader *h)
 {
 	int16_t id;
 	uint8_t t;
@@ -71,7 +71,7 @@ parse_typed(TReader *r, int16_t which, PageHeader *h)
 }
 
 static bool
-parse_header(TReader *r, PageHeader *h)
+parse_header(ParquetThriftReader *r, PageHeader *h)
 {
 	int16_t id;
 	uint8_t t;
@@ -100,7 +100,7 @@ parse_header(TReader *r, PageHeader *h)
 }
 
 void
-parquet_page_read_init(PqColumnReader *c, const PqLeaf *leaf)
+parquet_page_read_init(ParquetColumnReader *c, const ParquetLeaf *leaf)
 {
 	memset(c, 0, sizeof(*c));
 	c->leaf = leaf;
@@ -111,7 +111,7 @@ parquet_page_read_init(PqColumnReader *c, const PqLeaf *leaf)
 }
 
 void
-parquet_page_read_start(PqColumnReader *c, int codec)
+parquet_page_read_start(ParquetColumnReader *c, int codec)
 {
 	c->codec = codec;
 	c->pos = 0;
@@ -123,7 +123,7 @@ parquet_page_read_start(PqColumnReader *c, int codec)
 }
 
 void
-parquet_page_read_free(PqColumnReader *c)
+parquet_page_read_free(ParquetColumnReader *c)
 {
 	if (c->has_dict)
 		parquet_values_read_dict_free(&c->dict);
@@ -134,7 +134,7 @@ parquet_page_read_free(PqColumnReader *c)
 }
 
 static bool
-load_dictionary(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_dictionary(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *d;
 
@@ -155,7 +155,7 @@ load_dictionary(PqColumnReader *c, const PageHeader *h, const uint8_t *body, Ebb
 
 /* Definition levels of an OPTIONAL column (max level 1, bit width 1). */
 static bool
-start_levels(PqColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
+start_levels(ParquetColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
 {
 	if (c->leaf->repetition == 0)
 	{
@@ -169,7 +169,7 @@ start_levels(PqColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
 
 /* v1: levels (a 4-byte length, then RLE) and values, all compressed together. */
 static bool
-load_v1(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_v1(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *p;
 	size_t len = (size_t) h->usize;
@@ -196,7 +196,7 @@ load_v1(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *e
 /* v2: levels uncompressed and without a length prefix, then the values, compressed when
  * is_compressed says so. */
 static bool
-load_v2(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_v2(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *p;
 	size_t lv = (size_t) h->def_len + (size_t) h->rep_len;
@@ -215,9 +215,9 @@ load_v2(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *e
 /* The next page of the chunk: a data page is started; a dictionary page is loaded; other
  * pages (index pages) are skipped. */
 static bool
-load_page(PqColumnReader *c, EbbError *err)
+load_page(ParquetColumnReader *c, EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 	PageHeader h;
 
 	if (c->pos >= c->chunk.len)
@@ -243,7 +243,7 @@ load_page(PqColumnReader *c, EbbError *err)
 }
 
 bool
-parquet_page_read_next(PqColumnReader *c, const uint8_t **val, size_t *len, bool *isnull,
+parquet_page_read_next(ParquetColumnReader *c, const uint8_t **val, size_t *len, bool *isnull,
 					   EbbError *err)
 {
 	uint32_t def = 1;

@@ -12,7 +12,7 @@
 static void *
 parquet_create(const TableShape *shape, const EncoderOptions *opts, Sink *out)
 {
-	PqWriter *w = ebb_malloc(sizeof(*w));
+	ParquetWriter *w = ebb_malloc(sizeof(*w));
 
 	parquet_writer_init(w, shape, opts, out);
 	return w;
@@ -47,19 +47,19 @@ parquet_destroy(void *state)
  * PQ_TAIL_MAX bounds its memory; ebb's own footers are far smaller. */
 #define PQ_TAIL_MAX (8 * 1024 * 1024)
 
-typedef struct PqCounter
+typedef struct ParquetCounter
 {
 	Sink base;
 	uint8_t head[4];
 	uint64_t total;
 	Buf tail;
 	uint64_t rows;
-} PqCounter;
+} ParquetCounter;
 
 static bool
 counter_write(Sink *sink, const void *data, size_t len, EbbError *err)
 {
-	PqCounter *c = (PqCounter *) sink;
+	ParquetCounter *c = (ParquetCounter *) sink;
 	const uint8_t *p = data;
 
 	(void) err;
@@ -92,7 +92,7 @@ corrupt(EbbError *err, const char *what)
 static bool
 read_footer(const uint8_t *meta, size_t len, uint64_t *rows, EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 	int64_t num_rows = -1, sum = 0, v;
@@ -147,7 +147,7 @@ read_footer(const uint8_t *meta, size_t len, uint64_t *rows, EbbError *err)
 static bool
 counter_finish(Sink *sink, EbbError *err)
 {
-	PqCounter *c = (PqCounter *) sink;
+	ParquetCounter *c = (ParquetCounter *) sink;
 	const uint8_t *end = (const uint8_t *) c->tail.data + c->tail.len;
 	uint32_t flen;
 
@@ -167,7 +167,7 @@ static const SinkOps counter_ops = {.write = counter_write, .finish = counter_fi
 static Sink *
 parquet_counter_create(void)
 {
-	PqCounter *c = ebb_malloc(sizeof(*c));
+	ParquetCounter *c = ebb_malloc(sizeof(*c));
 
 	memset(c, 0, sizeof(*c));
 	c->base.ops = &counter_ops;
@@ -178,13 +178,13 @@ parquet_counter_create(void)
 static uint64_t
 parquet_counter_rows(const Sink *counter)
 {
-	return ((const PqCounter *) counter)->rows;
+	return ((const ParquetCounter *) counter)->rows;
 }
 
 static void
 parquet_counter_destroy(Sink *counter)
 {
-	PqCounter *c = (PqCounter *) counter;
+	ParquetCounter *c = (ParquetCounter *) counter;
 
 	buf_free(&c->tail);
 	free(c);

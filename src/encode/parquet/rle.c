@@ -91,7 +91,7 @@ parquet_rle_encode(Buf *out, const uint32_t *values, size_t n, int bw)
 bool
 parquet_rle_decode(const uint8_t *data, size_t len, int bw, uint32_t *values, size_t n)
 {
-	TReader r;
+	ParquetThriftReader r;
 	size_t got = 0;
 	int vbytes = (bw + 7) / 8;
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 void
-parquet_thrift_writer_init(TWriter *w, Buf *out)
+parquet_thrift_writer_init(ParquetThriftWriter *w, Buf *out)
 {
 	memset(w, 0, sizeof(*w));
 	w->out = out;
@@ -32,20 +32,20 @@ zigzag(Buf *out, int64_t v)
 }
 
 void
-parquet_thrift_struct_begin(TWriter *w)
+parquet_thrift_struct_begin(ParquetThriftWriter *w)
 {
 	w->last[++w->depth] = 0;
 }
 
 void
-parquet_thrift_struct_end(TWriter *w)
+parquet_thrift_struct_end(ParquetThriftWriter *w)
 {
 	buf_append_char(w->out, TT_STOP);
 	w->depth--;
 }
 
 void
-parquet_thrift_field(TWriter *w, int16_t id, uint8_t type)
+parquet_thrift_field(ParquetThriftWriter *w, int16_t id, uint8_t type)
 {
 	int delta = id - w->last[w->depth];
 
@@ -60,41 +60,41 @@ parquet_thrift_field(TWriter *w, int16_t id, uint8_t type)
 }
 
 void
-parquet_thrift_i8(TWriter *w, int16_t id, int8_t v)
+parquet_thrift_i8(ParquetThriftWriter *w, int16_t id, int8_t v)
 {
 	parquet_thrift_field(w, id, TT_I8);
 	buf_append_char(w->out, (char) v);
 }
 
 void
-parquet_thrift_i16(TWriter *w, int16_t id, int16_t v)
+parquet_thrift_i16(ParquetThriftWriter *w, int16_t id, int16_t v)
 {
 	parquet_thrift_field(w, id, TT_I16);
 	zigzag(w->out, v);
 }
 
 void
-parquet_thrift_i32(TWriter *w, int16_t id, int32_t v)
+parquet_thrift_i32(ParquetThriftWriter *w, int16_t id, int32_t v)
 {
 	parquet_thrift_field(w, id, TT_I32);
 	zigzag(w->out, v);
 }
 
 void
-parquet_thrift_i64(TWriter *w, int16_t id, int64_t v)
+parquet_thrift_i64(ParquetThriftWriter *w, int16_t id, int64_t v)
 {
 	parquet_thrift_field(w, id, TT_I64);
 	zigzag(w->out, v);
 }
 
 void
-parquet_thrift_bool(TWriter *w, int16_t id, bool v)
+parquet_thrift_bool(ParquetThriftWriter *w, int16_t id, bool v)
 {
 	parquet_thrift_field(w, id, v ? TT_TRUE : TT_FALSE);
 }
 
 void
-parquet_thrift_binary(TWriter *w, int16_t id, const void *data, size_t len)
+parquet_thrift_binary(ParquetThriftWriter *w, int16_t id, const void *data, size_t len)
 {
 	parquet_thrift_field(w, id, TT_BINARY);
 	parquet_thrift_varint(w->out, len);
@@ -102,27 +102,27 @@ parquet_thrift_binary(TWriter *w, int16_t id, const void *data, size_t len)
 }
 
 void
-parquet_thrift_string(TWriter *w, int16_t id, const char *s)
+parquet_thrift_string(ParquetThriftWriter *w, int16_t id, const char *s)
 {
 	parquet_thrift_binary(w, id, s, strlen(s));
 }
 
 void
-parquet_thrift_struct_field(TWriter *w, int16_t id)
+parquet_thrift_struct_field(ParquetThriftWriter *w, int16_t id)
 {
 	parquet_thrift_field(w, id, TT_STRUCT);
 	parquet_thrift_struct_begin(w);
 }
 
 void
-parquet_thrift_empty_struct(TWriter *w, int16_t id)
+parquet_thrift_empty_struct(ParquetThriftWriter *w, int16_t id)
 {
 	parquet_thrift_struct_field(w, id);
 	parquet_thrift_struct_end(w);
 }
 
 void
-parquet_thrift_list_field(TWriter *w, int16_t id, uint8_t elem_type, uint32_t n)
+parquet_thrift_list_field(ParquetThriftWriter *w, int16_t id, uint8_t elem_type, uint32_t n)
 {
 	parquet_thrift_field(w, id, TT_LIST);
 	if (n < 15)
@@ -135,13 +135,13 @@ parquet_thrift_list_field(TWriter *w, int16_t id, uint8_t elem_type, uint32_t n)
 }
 
 void
-parquet_thrift_list_i32(TWriter *w, int32_t v)
+parquet_thrift_list_i32(ParquetThriftWriter *w, int32_t v)
 {
 	zigzag(w->out, v);
 }
 
 void
-parquet_thrift_list_binary(TWriter *w, const char *s)
+parquet_thrift_list_binary(ParquetThriftWriter *w, const char *s)
 {
 	size_t len = strlen(s);
 
@@ -150,7 +150,7 @@ parquet_thrift_list_binary(TWriter *w, const char *s)
 }
 
 void
-parquet_thrift_reader_init(TReader *r, const void *data, size_t len)
+parquet_thrift_reader_init(ParquetThriftReader *r, const void *data, size_t len)
 {
 	memset(r, 0, sizeof(*r));
 	r->p = data;
@@ -158,7 +158,7 @@ parquet_thrift_reader_init(TReader *r, const void *data, size_t len)
 }
 
 bool
-parquet_thrift_read_varint(TReader *r, uint64_t *v)
+parquet_thrift_read_varint(ParquetThriftReader *r, uint64_t *v)
 {
 	*v = 0;
 	for (int shift = 0; shift < 64; shift += 7)
@@ -174,7 +174,7 @@ parquet_thrift_read_varint(TReader *r, uint64_t *v)
 }
 
 static bool
-read_zigzag(TReader *r, int64_t *v)
+read_zigzag(ParquetThriftReader *r, int64_t *v)
 {
 	uint64_t u;
 
@@ -185,7 +185,7 @@ read_zigzag(TReader *r, int64_t *v)
 }
 
 bool
-parquet_thrift_read_struct_begin(TReader *r)
+parquet_thrift_read_struct_begin(ParquetThriftReader *r)
 {
 	if (r->depth + 1 >= THRIFT_MAX_DEPTH)
 		return false;
@@ -194,7 +194,7 @@ parquet_thrift_read_struct_begin(TReader *r)
 }
 
 bool
-parquet_thrift_read_field(TReader *r, int16_t *id, uint8_t *type)
+parquet_thrift_read_field(ParquetThriftReader *r, int16_t *id, uint8_t *type)
 {
 	if (r->p >= r->end)
 		return false;
@@ -219,7 +219,7 @@ parquet_thrift_read_field(TReader *r, int16_t *id, uint8_t *type)
 }
 
 bool
-parquet_thrift_read_int(TReader *r, uint8_t type, int64_t *v)
+parquet_thrift_read_int(ParquetThriftReader *r, uint8_t type, int64_t *v)
 {
 	if (type == TT_I8)
 	{
@@ -232,7 +232,7 @@ parquet_thrift_read_int(TReader *r, uint8_t type, int64_t *v)
 }
 
 bool
-parquet_thrift_read_binary(TReader *r, const uint8_t **data, size_t *len)
+parquet_thrift_read_binary(ParquetThriftReader *r, const uint8_t **data, size_t *len)
 {
 	uint64_t n;
 
@@ -245,7 +245,7 @@ parquet_thrift_read_binary(TReader *r, const uint8_t **data, size_t *len)
 }
 
 bool
-parquet_thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n)
+parquet_thrift_read_list(ParquetThriftReader *r, uint8_t *elem_type, uint32_t *n)
 {
 	if (r->p >= r->end)
 		return false;
@@ -263,7 +263,7 @@ parquet_thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n)
 }
 
 static bool
-skip_struct(TReader *r)
+skip_struct(ParquetThriftReader *r)
 {
 	int16_t id;
 	uint8_t type;
@@ -282,7 +282,7 @@ skip_struct(TReader *r)
 }
 
 bool
-parquet_thrift_skip(TReader *r, uint8_t type)
+parquet_thrift_skip(ParquetThriftReader *r, uint8_t type)
 {
 	int64_t v;
 	const uint8_t *d;

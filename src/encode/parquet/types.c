@@ -43,8 +43,8 @@ numeric_decimal(int32_t typmod, int *precision, int *scale)
 static const struct
 {
 	uint32_t oid;
-	PqKind kind;
-	PqPhysical physical;
+	ParquetKind kind;
+	ParquetPhysical physical;
 } simple_types[] = {
 	{OID_BOOL, PQK_BOOL, PQ_BOOLEAN},
 	{OID_INT2, PQK_INT16, PQ_INT32},
@@ -68,7 +68,7 @@ static const struct
 };
 
 void
-parquet_column_type(const ColumnDesc *col, PqColumnType *out)
+parquet_column_type(const ColumnDesc *col, ParquetColumnType *out)
 {
 	int p, s;
 
@@ -102,7 +102,7 @@ parquet_column_type(const ColumnDesc *col, PqColumnType *out)
 bool
 parquet_column_binary(const ColumnDesc *col)
 {
-	PqColumnType t;
+	ParquetColumnType t;
 	ColumnDesc probe = *col;
 
 	probe.as_text = false;
@@ -113,7 +113,7 @@ parquet_column_binary(const ColumnDesc *col)
 }
 
 int
-parquet_value_width(const PqColumnType *t)
+parquet_value_width(const ParquetColumnType *t)
 {
 	switch (t->physical)
 	{
@@ -149,7 +149,7 @@ enum
 
 /* TimeType / TimestampType {1: isAdjustedToUTC, 2: unit = MICROS} */
 static void
-write_time_type(TWriter *w, int16_t member, bool utc)
+write_time_type(ParquetThriftWriter *w, int16_t member, bool utc)
 {
 	parquet_thrift_struct_field(w, member);
 	parquet_thrift_bool(w, 1, utc);
@@ -161,7 +161,7 @@ write_time_type(TWriter *w, int16_t member, bool utc)
 
 /* The legacy ConvertedType (6), then scale/precision (7, 8) where DECIMAL. */
 static int
-converted_type(const PqColumnType *t)
+converted_type(const ParquetColumnType *t)
 {
 	switch (t->kind)
 	{
@@ -179,7 +179,7 @@ converted_type(const PqColumnType *t)
 }
 
 static void
-write_logical_type(TWriter *w, const PqColumnType *t)
+write_logical_type(ParquetThriftWriter *w, const ParquetColumnType *t)
 {
 	switch (t->kind)
 	{
@@ -229,7 +229,7 @@ write_logical_type(TWriter *w, const PqColumnType *t)
 }
 
 void
-parquet_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t)
+parquet_write_schema_leaf(ParquetThriftWriter *w, const ColumnDesc *col, const ParquetColumnType *t)
 {
 	int ct = converted_type(t);
 

@@ -4,13 +4,14 @@
 #include <string.h>
 
 void
-parquet_writer_init(PqWriter *w, const TableShape *shape, const EncoderOptions *opts, Sink *out)
+parquet_writer_init(ParquetWriter *w, const TableShape *shape, const EncoderOptions *opts,
+					Sink *out)
 {
 	memset(w, 0, sizeof(*w));
 	w->shape = shape;
 	w->opts = opts;
 	w->out = out;
-	w->cols = ebb_malloc(sizeof(PqColumn) * (size_t) (shape->ncolumns ? shape->ncolumns : 1));
+	w->cols = ebb_malloc(sizeof(ParquetColumn) * (size_t) (shape->ncolumns ? shape->ncolumns : 1));
 	for (int i = 0; i < shape->ncolumns; i++)
 		parquet_column_init(&w->cols[i], &shape->columns[i]);
 	parquet_codec_init(&w->codec, opts->codec ? opts->codec : "zstd", opts->codec_level);
@@ -23,7 +24,7 @@ parquet_writer_init(PqWriter *w, const TableShape *shape, const EncoderOptions *
 }
 
 bool
-parquet_writer_begin(PqWriter *w, EbbError *err)
+parquet_writer_begin(ParquetWriter *w, EbbError *err)
 {
 	return parquet_write_out(w, "PAR1", 4, err);
 }
@@ -31,9 +32,9 @@ parquet_writer_begin(PqWriter *w, EbbError *err)
 /* Writes the buffered row group (its column chunks one after another) and keeps its
  * RowGroup struct for the footer. */
 static bool
-flush_row_group(PqWriter *w, EbbError *err)
+flush_row_group(ParquetWriter *w, EbbError *err)
 {
-	TWriter t;
+	ParquetThriftWriter t;
 	uint64_t start = w->offset, compressed = 0, uncompressed = 0;
 	int n = w->shape->ncolumns;
 
@@ -61,7 +62,7 @@ flush_row_group(PqWriter *w, EbbError *err)
 }
 
 static bool
-add_field(PqWriter *w, PqColumn *c, const RowField *f, EbbError *err)
+add_field(ParquetWriter *w, ParquetColumn *c, const RowField *f, EbbError *err)
 {
 	uint8_t fixed[16];
 	const char *data = NULL;
@@ -81,7 +82,7 @@ add_field(PqWriter *w, PqColumn *c, const RowField *f, EbbError *err)
 }
 
 bool
-parquet_writer_row(PqWriter *w, const Row *row, EbbError *err)
+parquet_writer_row(ParquetWriter *w, const Row *row, EbbError *err)
 {
 	uint64_t bytes = 0;
 
@@ -100,13 +101,13 @@ parquet_writer_row(PqWriter *w, const Row *row, EbbError *err)
 }
 
 bool
-parquet_writer_finish(PqWriter *w, EbbError *err)
+parquet_writer_finish(ParquetWriter *w, EbbError *err)
 {
 	return flush_row_group(w, err) && parquet_write_footer(w, err);
 }
 
 void
-parquet_writer_free(PqWriter *w)
+parquet_writer_free(ParquetWriter *w)
 {
 	for (int i = 0; w->cols && i < w->shape->ncolumns; i++)
 		parquet_column_free(&w->cols[i]);
