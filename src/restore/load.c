@@ -159,14 +159,14 @@ load_csv(Loader *ld, const char *path, const char *compression, EbbError *err)
 	if (!cmp)
 		return error_set(err, EBB_ERR_DATA, "the ledger names an unknown compression \"%s\"",
 						 compression);
-	Sink *csv = csv_read_create(&cb);
+	Sink *csv = encode_csv_read_create(&cb);
 	Sink *dec = decompressor_create(cmp, csv, err);
 	bool ok = dec && feed_file(path, dec, err) && sink_finish(dec, err) && sink_finish(csv, err);
 	if (ok && !ld->copying)
 		ok = error_set(err, EBB_ERR_VERIFY, "the object has no header line");
 	if (dec)
 		decompressor_destroy(cmp, dec);
-	csv_read_destroy(csv);
+	encode_csv_read_destroy(csv);
 	return ok;
 }
 
