@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 strict=false
 all=false
-build=build-asan
+build="build-asan"
 for arg in "$@"; do
     case $arg in
     --strict) strict=true ;;
