@@ -53,7 +53,7 @@ typedef struct ArchiveTarget
 	const char *run_id;
 	PGconn *conn; /* holds the advisory lock */
 	PgSessionOptions session;
-	TableInfo info;
+	PgTableInfo info;
 	Store store;
 	const EncoderDriver *encoder;
 	EncoderOptions encoder_options;     /* the policy's; metadata is per object */

@@ -125,9 +125,9 @@ refuse_foreign(const Policy *p, const PgDependentList *foreign, EbbError *err)
 }
 
 bool
-archive_check_dependents(PGconn *conn, const TableInfo *info, const Policy *policy, EbbError *err)
+archive_check_dependents(PGconn *conn, const PgTableInfo *info, const Policy *policy, EbbError *err)
 {
-	TableDependents d;
+	PgTableDependents d;
 
 	if (!pg_dependents(conn, info->oid, &d, err))
 		return false;

@@ -18,7 +18,7 @@
 #include "pg/catalog.h"
 
 /* Fails with EBB_ERR_CONFIG (naming the dependent, with a hint) when the table is unsafe. */
-bool archive_check_dependents(PGconn *conn, const TableInfo *info, const Policy *policy,
+bool archive_check_dependents(PGconn *conn, const PgTableInfo *info, const Policy *policy,
 							  EbbError *err);
 
 /* Adds the hint for a window that failed on a foreign key violation (SQLSTATE 23503). */

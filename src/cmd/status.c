@@ -78,7 +78,7 @@ report_free(TableReport *r)
 
 /* The partitions as the next archive run plans them (archive/partition_plan.c). */
 static bool
-fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, EbbError *err)
+fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, EbbError *err)
 {
 	ArchiveTarget t;
 	PartPlan plan;
@@ -121,7 +121,7 @@ fetch_partitions(PGconn *conn, TableInfo *info, TableReport *r, bool ledger, Ebb
  * zero); summed over the leaf partitions of a partitioned table, whose parent holds no rows.
  */
 static bool
-fetch_estimate(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
+fetch_estimate(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *err)
 {
 	const char *params[1] = {info->oid_text};
 	PGresult *res;
@@ -147,7 +147,7 @@ fetch_estimate(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *er
  * clock exactly as archive computes it, and the rows older than the cutoff, in one snapshot.
  */
 static bool
-fetch_times(PGconn *conn, const TableInfo *info, TableReport *r, EbbError *err)
+fetch_times(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *err)
 {
 	char days[16];
 	const char *params[1] = {days};
@@ -235,7 +235,7 @@ fetch_ledger(PGconn *conn, TableReport *r, EbbError *err)
 /* The newest run; 'running' whose table lock is free is shown as 'interrupted' (the next
  * archive run of the table records it so). */
 static bool
-fetch_last_run(PGconn *conn, const TableInfo *info, int version, TableReport *r, EbbError *err)
+fetch_last_run(PGconn *conn, const PgTableInfo *info, int version, TableReport *r, EbbError *err)
 {
 	PGresult *res;
 
@@ -294,7 +294,7 @@ static bool
 fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
 	const Policy *p = r->policy;
-	TableInfo info;
+	PgTableInfo info;
 
 	if (!resolve_time_column(conn, cat, r, err))
 		return false;

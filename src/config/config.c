@@ -95,8 +95,9 @@ config_section_layer(LoadState *st, const char *section, unsigned *where)
 	for (int i = 0; i < cfg->ntables; i++)
 		if (strcmp(cfg->tables[i].name, section + 6) == 0)
 			return &cfg->tables[i].layer;
-	cfg->tables = ebb_realloc(cfg->tables, sizeof(TableSection) * (size_t) (cfg->ntables + 1));
-	TableSection *t = &cfg->tables[cfg->ntables++];
+	cfg->tables =
+		ebb_realloc(cfg->tables, sizeof(ConfigTableSection) * (size_t) (cfg->ntables + 1));
+	ConfigTableSection *t = &cfg->tables[cfg->ntables++];
 	memset(t, 0, sizeof(*t));
 	t->name = ebb_strdup(section + 6);
 	t->line = st->line;

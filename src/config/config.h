@@ -14,18 +14,18 @@
 #include "config/options.h"
 #include "store/store.h"
 
-typedef struct TableSection
+typedef struct ConfigTableSection
 {
 	char *name; /* as written after "table " */
 	int line;
 	OptLayer layer;
-} TableSection;
+} ConfigTableSection;
 
 typedef struct Config
 {
 	char *path;
 	OptLayer defaults;
-	TableSection *tables;
+	ConfigTableSection *tables;
 	int ntables;
 } Config;
 

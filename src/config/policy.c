@@ -224,7 +224,7 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	return true;
 }
 
-static const TableSection *
+static const ConfigTableSection *
 find_section(const Config *cfg, const char *schema, const char *table, EbbError *err)
 {
 	if (!cfg)
@@ -254,7 +254,7 @@ policy_add(const OptLayer *cli, const Config *cfg, unsigned command, const char 
 			error_prefix(err, "in file \"%s\": ", cfg->path);
 		return false;
 	}
-	const TableSection *sec = find_section(cfg, p->schema, p->table, err);
+	const ConfigTableSection *sec = find_section(cfg, p->schema, p->table, err);
 	PolicyLayers l = {cli, sec ? &sec->layer : NULL, cfg ? &cfg->defaults : NULL};
 	return resolve_one(&l, command, p, err);
 }

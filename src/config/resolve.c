@@ -54,7 +54,7 @@ global_string(OptId id, const OptLayer *cli, const Config *cfg)
 }
 
 static bool
-store_options_resolve(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
+resolve_store_options(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
 {
 	long long v;
 	bool b;
@@ -167,7 +167,7 @@ settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Setti
 	out->dry_run = cli->slot[OPT_DRY_RUN].set;
 	out->json = cli->slot[OPT_JSON].set;
 	out->verbose = cli->slot[OPT_VERBOSE].set ? atoi(cli->slot[OPT_VERBOSE].value) : 0;
-	if (!store_options_resolve(cli, cfg, &out->store, err) ||
+	if (!resolve_store_options(cli, cfg, &out->store, err) ||
 		!idle_timeout_resolve(global_slot(OPT_IDLE_TIMEOUT, cli, cfg), out, err) ||
 		!verify_settings_resolve(cli, out, err))
 		return false;

@@ -142,7 +142,7 @@ const EncoderDriver encode_csv_driver = {
 	.row = csv_row,
 	.finish = csv_finish,
 	.destroy = csv_destroy,
-	.counter_create = csv_counter_create,
-	.counter_rows = csv_counter_rows,
-	.counter_destroy = csv_counter_destroy,
+	.counter_create = encode_csv_counter_create,
+	.counter_rows = encode_csv_counter_rows,
+	.counter_destroy = encode_csv_counter_destroy,
 };

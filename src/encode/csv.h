@@ -17,8 +17,8 @@ void encode_csv_field(Buf *out, const RowField *field);
 void encode_csv_row(Buf *out, const Row *row);
 
 /* csv_count.c: the csv driver's row counter (see encoder.h). */
-Sink *csv_counter_create(void);
-uint64_t csv_counter_rows(const Sink *counter);
-void csv_counter_destroy(Sink *counter);
+Sink *encode_csv_counter_create(void);
+uint64_t encode_csv_counter_rows(const Sink *counter);
+void encode_csv_counter_destroy(Sink *counter);
 
 #endif

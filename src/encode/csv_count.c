@@ -71,7 +71,7 @@ csv_counter_finish(Sink *sink, EbbError *err)
 static const SinkOps csv_counter_ops = {.write = csv_counter_write, .finish = csv_counter_finish};
 
 Sink *
-csv_counter_create(void)
+encode_csv_counter_create(void)
 {
 	CsvCounter *cc = ebb_malloc(sizeof(*cc));
 
@@ -80,7 +80,7 @@ csv_counter_create(void)
 }
 
 uint64_t
-csv_counter_rows(const Sink *counter)
+encode_csv_counter_rows(const Sink *counter)
 {
 	const CsvCounter *cc = (const CsvCounter *) counter;
 
@@ -88,7 +88,7 @@ csv_counter_rows(const Sink *counter)
 }
 
 void
-csv_counter_destroy(Sink *counter)
+encode_csv_counter_destroy(Sink *counter)
 {
 	free(counter);
 }

@@ -336,7 +336,7 @@ csv_read_finish(Sink *sink, EbbError *err)
 static const SinkOps csv_read_ops = {.write = csv_read_write, .finish = csv_read_finish};
 
 Sink *
-csv_read_create(const CsvReadCallbacks *cb)
+encode_csv_read_create(const CsvReadCallbacks *cb)
 {
 	CsvReader *r = ebb_malloc(sizeof(*r));
 
@@ -348,13 +348,13 @@ csv_read_create(const CsvReadCallbacks *cb)
 }
 
 uint64_t
-csv_read_rows(const Sink *s)
+encode_csv_read_rows(const Sink *s)
 {
 	return ((const CsvReader *) s)->rows;
 }
 
 void
-csv_read_destroy(Sink *s)
+encode_csv_read_destroy(Sink *s)
 {
 	CsvReader *r = (CsvReader *) s;
 

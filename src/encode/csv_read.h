@@ -20,7 +20,7 @@
  * error the callback filled.
  *
  * Memory: the current record's bytes plus 64 kB, whatever the object's size or the writes' sizes.
- * The caller owns the reader (csv_read_destroy) and the callbacks' arg.
+ * The caller owns the reader (encode_csv_read_destroy) and the callbacks' arg.
  */
 #ifndef EBB_ENCODE_CSV_READ_H
 #define EBB_ENCODE_CSV_READ_H
@@ -43,9 +43,9 @@ typedef struct CsvReadCallbacks
 } CsvReadCallbacks;
 
 /* The callbacks are copied. */
-Sink *csv_read_create(const CsvReadCallbacks *cb);
+Sink *encode_csv_read_create(const CsvReadCallbacks *cb);
 /* Rows delivered to the row callback so far (the header excluded). */
-uint64_t csv_read_rows(const Sink *s);
-void csv_read_destroy(Sink *s);
+uint64_t encode_csv_read_rows(const Sink *s);
+void encode_csv_read_destroy(Sink *s);
 
 #endif

@@ -74,15 +74,15 @@ decode_csv(const char *path, const char *compression, const DecodeCallbacks *cb,
 
 	if (!cmp)
 		return error_set(err, EBB_ERR_DATA, "unknown compression \"%s\"", compression);
-	Sink *csv = csv_read_create(&ccb);
+	Sink *csv = encode_csv_read_create(&ccb);
 	Sink *dec = decompressor_create(cmp, csv, err);
 	bool ok = dec && feed_file(path, dec, err) && sink_finish(dec, err) && sink_finish(csv, err);
 	if (ok && !hs.seen)
 		ok = error_set(err, EBB_ERR_VERIFY, "could not parse CSV object: no header line");
-	*rows = csv_read_rows(csv);
+	*rows = encode_csv_read_rows(csv);
 	if (dec)
 		decompressor_destroy(cmp, dec);
-	csv_read_destroy(csv);
+	encode_csv_read_destroy(csv);
 	return ok;
 }
 

@@ -8,7 +8,7 @@
 #include "pg/ident.h"
 
 static bool
-lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
+lookup_relation(PGconn *conn, PgTableInfo *info, bool *found, EbbError *err)
 {
 	const char *params[2] = {info->schema, info->table};
 	PGresult *res;
@@ -37,7 +37,7 @@ lookup_relation(PGconn *conn, TableInfo *info, bool *found, EbbError *err)
 
 /* Without statistics (never analyzed: reltuples is -1), sample the width of some rows. */
 static void
-estimate_row_bytes(PGconn *conn, TableInfo *info)
+estimate_row_bytes(PGconn *conn, PgTableInfo *info)
 {
 	Buf sql;
 	PGresult *res;
@@ -62,7 +62,7 @@ estimate_row_bytes(PGconn *conn, TableInfo *info)
 }
 
 static bool
-load_columns(PGconn *conn, TableInfo *info, EbbError *err)
+load_columns(PGconn *conn, PgTableInfo *info, EbbError *err)
 {
 	const char *params[1] = {info->oid_text};
 	PGresult *res;
@@ -113,7 +113,7 @@ load_columns(PGconn *conn, TableInfo *info, EbbError *err)
 }
 
 static bool
-check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
+check_time_index(PGconn *conn, PgTableInfo *info, EbbError *err)
 {
 	const char *params[2] = {info->oid_text, info->time_name};
 	PGresult *res;
@@ -134,7 +134,7 @@ check_time_index(PGconn *conn, TableInfo *info, EbbError *err)
 }
 
 static bool
-find_time_column(TableInfo *info, const char *time_column, EbbError *err)
+find_time_column(PgTableInfo *info, const char *time_column, EbbError *err)
 {
 	const char *type_name = NULL;
 
@@ -169,7 +169,7 @@ find_time_column(TableInfo *info, const char *time_column, EbbError *err)
 
 bool
 pg_table_info(PGconn *conn, const char *schema, const char *table, const char *time_column,
-			  TableInfo *out, EbbError *err)
+			  PgTableInfo *out, EbbError *err)
 {
 	bool found;
 
@@ -195,7 +195,7 @@ pg_table_info(PGconn *conn, const char *schema, const char *table, const char *t
 }
 
 void
-pg_table_info_free(TableInfo *info)
+pg_table_info_free(PgTableInfo *info)
 {
 	free(info->schema);
 	free(info->table);
@@ -214,7 +214,7 @@ pg_table_info_free(TableInfo *info)
 bool
 pg_table_exists(PGconn *conn, const char *schema, const char *table, bool *exists, EbbError *err)
 {
-	TableInfo info = {.schema = (char *) schema, .table = (char *) table};
+	PgTableInfo info = {.schema = (char *) schema, .table = (char *) table};
 
 	return lookup_relation(conn, &info, exists, err);
 }
@@ -223,7 +223,7 @@ bool
 pg_table_oid(PGconn *conn, const char *schema, const char *table, bool *exists, uint32_t *oid,
 			 EbbError *err)
 {
-	TableInfo info = {.schema = (char *) schema, .table = (char *) table};
+	PgTableInfo info = {.schema = (char *) schema, .table = (char *) table};
 
 	if (!lookup_relation(conn, &info, exists, err))
 		return false;

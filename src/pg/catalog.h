@@ -1,6 +1,6 @@
 /*
  * catalog.h: what ebb needs to know about a table, read from the catalog. The caller owns the
- * TableInfo and frees it with pg_table_info_free().
+ * PgTableInfo and frees it with pg_table_info_free().
  */
 #ifndef EBB_PG_CATALOG_H
 #define EBB_PG_CATALOG_H
@@ -25,7 +25,7 @@ typedef struct GeneratedColumn
 	char *expression;  /* pg_get_expr() of its generation expression */
 } GeneratedColumn;
 
-typedef struct TableInfo
+typedef struct PgTableInfo
 {
 	char *schema;
 	char *table;
@@ -41,13 +41,13 @@ typedef struct TableInfo
 	bool time_indexed;    /* a valid, non-partial btree index leads with the time column */
 	double est_rows;      /* reltuples */
 	double est_row_bytes; /* table size / reltuples, for --dry-run estimates */
-} TableInfo;
+} PgTableInfo;
 
 /* Fails with EBB_ERR_CONFIG when the table or column is missing or the column is not a
  * timestamp; the message names the table ("schema.table") and column. */
 bool pg_table_info(PGconn *conn, const char *schema, const char *table, const char *time_column,
-				   TableInfo *out, EbbError *err);
-void pg_table_info_free(TableInfo *info);
+				   PgTableInfo *out, EbbError *err);
+void pg_table_info_free(PgTableInfo *info);
 
 /* True when the table exists (used to skip databases without it under --all-databases). */
 bool pg_table_exists(PGconn *conn, const char *schema, const char *table, bool *exists,

@@ -91,7 +91,7 @@ read_list(PGconn *conn, const char *sql, const char *oid, PgDependentList *out, 
 }
 
 bool
-pg_dependents(PGconn *conn, uint32_t oid, TableDependents *out, EbbError *err)
+pg_dependents(PGconn *conn, uint32_t oid, PgTableDependents *out, EbbError *err)
 {
 	char text[16];
 
@@ -120,7 +120,7 @@ list_free(PgDependentList *l)
 }
 
 void
-pg_dependents_free(TableDependents *d)
+pg_dependents_free(PgTableDependents *d)
 {
 	list_free(&d->foreign_keys);
 	list_free(&d->triggers);

@@ -2,7 +2,7 @@
  * dependents.h: what else a DELETE on a table touches, read from the catalog: foreign keys
  * that reference it (or any of its partitions) and their ON DELETE action, DELETE triggers and
  * DELETE rules on it (or its partitions), and old-style inheritance children. The caller owns
- * the TableDependents and frees it with pg_dependents_free(). Names are regclass text
+ * the PgTableDependents and frees it with pg_dependents_free(). Names are regclass text
  * (schema-qualified, quoted where PostgreSQL needs it); deciding what is safe is archive's.
  */
 #ifndef EBB_PG_DEPENDENTS_H
@@ -35,17 +35,17 @@ typedef struct PgDependentList
 	int count;
 } PgDependentList;
 
-typedef struct TableDependents
+typedef struct PgTableDependents
 {
 	PgDependentList foreign_keys;       /* referencing the table or a partition of it */
 	PgDependentList triggers;           /* enabled, user-defined, firing on DELETE */
 	PgDependentList rules;              /* enabled rules ON DELETE */
 	PgDependentList children;           /* inheritance children that are not partitions */
 	PgDependentList foreign_partitions; /* foreign tables in its partition tree */
-} TableDependents;
+} PgTableDependents;
 
-bool pg_dependents(PGconn *conn, uint32_t oid, TableDependents *out, EbbError *err);
-void pg_dependents_free(TableDependents *d);
+bool pg_dependents(PGconn *conn, uint32_t oid, PgTableDependents *out, EbbError *err);
+void pg_dependents_free(PgTableDependents *d);
 
 /*
  * A query (one row, one md5 text) fingerprinting what the archive relies on for relation `rel`

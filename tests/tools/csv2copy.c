@@ -59,7 +59,7 @@ main(int argc, char **argv)
 	}
 	buf_init(&out);
 	error_init(&err);
-	Sink *reader = csv_read_create(&(CsvReadCallbacks){on_header, on_row, &out});
+	Sink *reader = encode_csv_read_create(&(CsvReadCallbacks){on_header, on_row, &out});
 	while (ok && (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
 		ok = sink_write(reader, chunk, n, &err);
 	if (ok && ferror(stdin))
@@ -69,7 +69,7 @@ main(int argc, char **argv)
 		ok = error_set(&err, EBB_ERR_IO, "could not write to stdout");
 	if (!ok)
 		error_print(&err);
-	csv_read_destroy(reader);
+	encode_csv_read_destroy(reader);
 	buf_free(&out);
 	return ok ? 0 : 1;
 }

@@ -55,7 +55,7 @@ parse_columns(int n, char **specs, TableShape *shape)
 }
 
 static bool
-write_rows(PqWriter *w, const Buf *in, const TableShape *shape, EbbError *err)
+write_rows(ParquetWriter *w, const Buf *in, const TableShape *shape, EbbError *err)
 {
 	RowField *fields = calloc((size_t) (shape->ncolumns ? shape->ncolumns : 1), sizeof(*fields));
 	size_t pos = 0, used;
@@ -68,7 +68,7 @@ write_rows(PqWriter *w, const Buf *in, const TableShape *shape, EbbError *err)
 			 used > 0;
 		Row row = {shape->ncolumns, fields};
 		if (ok && !trailer)
-			ok = pq_writer_row(w, &row, err);
+			ok = parquet_writer_row(w, &row, err);
 	}
 	free(fields);
 	return ok;
@@ -80,7 +80,7 @@ main(int argc, char **argv)
 	FileSink sink = {{&file_ops}, NULL};
 	TableShape shape;
 	EncoderOptions opts = {.codec_level = -1};
-	PqWriter w;
+	ParquetWriter w;
 	EbbError err;
 	Buf in;
 	char chunk[65536];
@@ -99,12 +99,12 @@ main(int argc, char **argv)
 		buf_append(&in, chunk, n);
 	error_init(&err);
 	sink.f = fopen(argv[1], "wb");
-	pq_writer_init(&w, &shape, &opts, &sink.base);
-	bool ok = sink.f && pq_writer_begin(&w, &err) && write_rows(&w, &in, &shape, &err) &&
-			  pq_writer_finish(&w, &err);
+	parquet_writer_init(&w, &shape, &opts, &sink.base);
+	bool ok = sink.f && parquet_writer_begin(&w, &err) && write_rows(&w, &in, &shape, &err) &&
+			  parquet_writer_finish(&w, &err);
 	if (!ok)
 		fprintf(stderr, "pqwrite: %s\n", err.message[0] ? err.message : "bad input");
-	pq_writer_free(&w);
+	parquet_writer_free(&w);
 	buf_free(&in);
 	free(shape.columns);
 	return (sink.f && fclose(sink.f) == 0 && ok) ? 0 : 1;

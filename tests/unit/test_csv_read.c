@@ -74,7 +74,7 @@ static bool
 read_sliced(const char *text, size_t len, size_t slice, TestRng *rng, Seen *seen, EbbError *err)
 {
 	CsvReadCallbacks cb = {seen_header, seen_row, seen};
-	Sink *reader = csv_read_create(&cb);
+	Sink *reader = encode_csv_read_create(&cb);
 	bool ok = true;
 
 	error_init(err);
@@ -91,8 +91,9 @@ read_sliced(const char *text, size_t len, size_t slice, TestRng *rng, Seen *seen
 	}
 	ok = ok && sink_finish(reader, err);
 	if (ok)
-		assert_int_equal(csv_read_rows(reader), seen->fail_at_row ? 0 : (uint64_t) seen->rows);
-	csv_read_destroy(reader);
+		assert_int_equal(encode_csv_read_rows(reader),
+						 seen->fail_at_row ? 0 : (uint64_t) seen->rows);
+	encode_csv_read_destroy(reader);
 	return ok;
 }
 
@@ -123,13 +124,13 @@ check_reads(const char *text, size_t len, const Buf *expected)
 		cb.arg = &seen;
 		buf_init(&seen.out);
 		buf_reserve(&seen.out, 1);
-		Sink *reader = csv_read_create(&cb);
+		Sink *reader = encode_csv_read_create(&cb);
 		assert_true(sink_write(reader, text, cut, &err));
 		assert_true(sink_write(reader, text + cut, len - cut, &err));
 		assert_true(sink_finish(reader, &err));
 		assert_int_equal(seen.out.len, expected->len);
 		assert_memory_equal(seen.out.data, expected->data, expected->len);
-		csv_read_destroy(reader);
+		encode_csv_read_destroy(reader);
 		buf_free(&seen.out);
 	}
 }
@@ -289,7 +290,7 @@ test_errors_stick(void **state)
 {
 	Seen seen = {.fail_at_row = 2};
 	CsvReadCallbacks cb = {seen_header, seen_row, &seen};
-	Sink *reader = csv_read_create(&cb);
+	Sink *reader = encode_csv_read_create(&cb);
 	EbbError err;
 
 	buf_init(&seen.out);
@@ -303,16 +304,16 @@ test_errors_stick(void **state)
 	error_init(&err);
 	assert_false(sink_finish(reader, &err));
 	assert_string_equal(err.message, "the callback failed");
-	assert_int_equal(csv_read_rows(reader), 2);
-	csv_read_destroy(reader);
+	assert_int_equal(encode_csv_read_rows(reader), 2);
+	encode_csv_read_destroy(reader);
 	buf_free(&seen.out);
 
-	reader = csv_read_create(&(CsvReadCallbacks){NULL, NULL, NULL});
+	reader = encode_csv_read_create(&(CsvReadCallbacks){NULL, NULL, NULL});
 	assert_false(sink_write(reader, "a,b\n1\n2,3\n", 10, &err));
 	error_init(&err);
 	assert_false(sink_write(reader, "2,3\n", 4, &err));
 	assert_string_equal(err.message, "could not parse CSV object: line 2 has 1 field, expected 2");
-	csv_read_destroy(reader);
+	encode_csv_read_destroy(reader);
 }
 
 /* A random field from pieces that break naive readers, or random bytes 1..255. */

@@ -48,44 +48,44 @@ desc(uint32_t oid)
 /* ---- adding values ---- */
 
 static void
-add_str(PqColumn *c, const char *s)
+add_str(ParquetColumn *c, const char *s)
 {
-	pq_column_add(c, s, strlen(s));
+	parquet_column_add(c, s, strlen(s));
 }
 
 static void
-add_i32(PqColumn *c, int32_t v)
+add_i32(ParquetColumn *c, int32_t v)
 {
-	pq_column_add(c, &v, 4); /* PLAIN: little-endian, as on the (little-endian) host */
+	parquet_column_add(c, &v, 4); /* PLAIN: little-endian, as on the (little-endian) host */
 }
 
 static void
-add_i64(PqColumn *c, int64_t v)
+add_i64(ParquetColumn *c, int64_t v)
 {
-	pq_column_add(c, &v, 8);
+	parquet_column_add(c, &v, 8);
 }
 
 static void
-add_f64(PqColumn *c, double v)
+add_f64(ParquetColumn *c, double v)
 {
-	pq_column_add(c, &v, 8);
+	parquet_column_add(c, &v, 8);
 }
 
 static void
-add_f32(PqColumn *c, float v)
+add_f32(ParquetColumn *c, float v)
 {
-	pq_column_add(c, &v, 4);
+	parquet_column_add(c, &v, 4);
 }
 
 static void
-add_bool(PqColumn *c, bool v)
+add_bool(ParquetColumn *c, bool v)
 {
 	uint8_t b = v;
-	pq_column_add(c, &b, 1);
+	parquet_column_add(c, &b, 1);
 }
 
 static uint32_t
-index_at(const PqColumn *c, size_t i)
+index_at(const ParquetColumn *c, size_t i)
 {
 	uint32_t v;
 
@@ -139,7 +139,7 @@ expect_plain(PlainReader *r, const void *want, size_t len)
 }
 
 static void
-assert_defs(const PqColumn *c, const char *want)
+assert_defs(const ParquetColumn *c, const char *want)
 {
 	size_t n = strlen(want);
 
@@ -154,9 +154,9 @@ static void
 test_init_text(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	assert_ptr_equal(c.desc, &d);
 	assert_int_equal(c.type.kind, PQK_TEXT);
 	assert_int_equal(c.type.physical, PQ_BYTE_ARRAY);
@@ -169,37 +169,37 @@ test_init_text(void **state)
 	assert_int_equal(c.nulls, 0);
 	assert_int_equal(c.values_n, 0);
 	assert_false(c.stats.has);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* fixed widths */
 	ColumnDesc i4 = desc(OID_INT4), i8 = desc(OID_INT8), f8 = desc(OID_FLOAT8), b = desc(OID_BOOL);
-	pq_column_init(&c, &i4);
+	parquet_column_init(&c, &i4);
 	assert_int_equal(c.width, 4);
 	assert_true(c.dict_on);
-	pq_column_free(&c);
-	pq_column_init(&c, &i8);
+	parquet_column_free(&c);
+	parquet_column_init(&c, &i8);
 	assert_int_equal(c.width, 8);
-	pq_column_free(&c);
-	pq_column_init(&c, &f8);
+	parquet_column_free(&c);
+	parquet_column_init(&c, &f8);
 	assert_int_equal(c.width, 8);
-	pq_column_free(&c);
-	pq_column_init(&c, &b);
+	parquet_column_free(&c);
+	parquet_column_init(&c, &b);
 	assert_int_equal(c.width, 1);
 	assert_false(c.dict_on); /* booleans are never dictionary-encoded */
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_repeated_values_stay_in_dictionary(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "a");
 	add_str(&c, "bb");
 	add_str(&c, "a");
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	add_str(&c, "");
 	add_str(&c, "a");
 	add_str(&c, "bb");
@@ -221,10 +221,10 @@ test_repeated_values_stay_in_dictionary(void **state)
 	assert_ptr_equal(r.p, r.end);
 	assert_int_equal(c.plain_bytes, 4 * 6 + 1 + 2 + 1 + 0 + 1 + 2);
 	/* 3 entries (11 bytes + prefixes) for 6 values: the dictionary pays */
-	assert_true(pq_column_use_dictionary(&c));
+	assert_true(parquet_column_use_dictionary(&c));
 	assert_true(c.dict_on);
 	assert_int_equal(c.nentries, 3);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
@@ -232,9 +232,9 @@ test_int_dictionary_many_entries(void **state)
 {
 	/* Past the initial hash table (1024 slots) and entry arrays: indices stay right. */
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	for (int round = 0; round < 3; round++)
 		for (int32_t v = 0; v < 5000; v++)
 			add_i32(&c, v * 7919 - 100000);
@@ -245,8 +245,8 @@ test_int_dictionary_many_entries(void **state)
 	for (uint32_t e = 0; e < 5000; e++)
 		assert_int_equal(stat_i32((const uint8_t *) c.dict.data + e * 4),
 						 (int32_t) e * 7919 - 100000);
-	assert_true(pq_column_use_dictionary(&c));
-	pq_column_free(&c);
+	assert_true(parquet_column_use_dictionary(&c));
+	parquet_column_free(&c);
 }
 
 /* The i-th distinct string of the fallback test: 1000 bytes, unique per i. */
@@ -262,7 +262,7 @@ static void
 test_dictionary_falls_back_past_limit(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	enum
 	{
 		VLEN = 1000,
@@ -272,7 +272,7 @@ test_dictionary_falls_back_past_limit(void **state)
 	int *order = malloc(sizeof(int) * N);
 
 	assert_non_null(order);
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	/* Distinct values with repeats of earlier ones in between, and NULLs. */
 	int next = 0;
 	bool flipped_at_limit = false;
@@ -284,9 +284,9 @@ test_dictionary_falls_back_past_limit(void **state)
 		int k = i % 7 == 3 ? next / 2 : next++;
 		order[i] = k;
 		if (i % 11 == 5)
-			pq_column_add_null(&c);
+			parquet_column_add_null(&c);
 		make_value(v, VLEN, k);
-		pq_column_add(&c, v, VLEN);
+		parquet_column_add(&c, v, VLEN);
 		if (was_on && !c.dict_on)
 		{
 			/* The flip happens exactly when the dictionary passes the limit. */
@@ -318,9 +318,9 @@ test_dictionary_falls_back_past_limit(void **state)
 	assert_memory_equal(c.stats.minb.data, v, VLEN);
 	make_value(v, VLEN, next - 1);
 	assert_memory_equal(c.stats.maxb.data, v, VLEN);
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_int_equal(c.values.len, (size_t) N * (4 + VLEN)); /* unchanged */
-	pq_column_free(&c);
+	parquet_column_free(&c);
 	free(order);
 }
 
@@ -328,10 +328,10 @@ static void
 test_int_dictionary_falls_back_past_limit(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 	const int32_t n = PQ_DICT_LIMIT / 4 + 1000;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	for (int32_t i = 0; i < n; i++)
 	{
 		add_i32(&c, n - 2 * i);
@@ -347,24 +347,24 @@ test_int_dictionary_falls_back_past_limit(void **state)
 	assert_true(c.stats.has);
 	assert_int_equal(stat_i32(c.stats.max), n);
 	assert_int_equal(stat_i32(c.stats.min), n - 2 * (n - 1));
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_dictionary_that_does_not_pay(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "x");
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	add_str(&c, "yy");
 	add_str(&c, "z");
 	assert_true(c.dict_on);
 	assert_int_equal(c.nentries, 3);
 	/* all distinct: the dictionary is the PLAIN data plus the indices */
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_false(c.dict_on);
 	assert_int_equal(c.nentries, 0);
 	assert_int_equal(c.indices.len, 0);
@@ -375,35 +375,35 @@ test_dictionary_that_does_not_pay(void **state)
 	assert_ptr_equal(r.p, r.end);
 	assert_defs(&c, "1011");
 	/* asked again: still PLAIN, nothing duplicated */
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_int_equal(c.values.len, 4 * 3 + 4);
 	/* values added after the decision go to PLAIN */
 	add_str(&c, "x");
 	assert_int_equal(c.values.len, 4 * 4 + 5);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* int32, all distinct */
 	ColumnDesc i4 = desc(OID_INT4);
-	pq_column_init(&c, &i4);
+	parquet_column_init(&c, &i4);
 	add_i32(&c, 10);
 	add_i32(&c, -20);
 	add_i32(&c, 30);
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_int_equal(c.values.len, 12);
 	assert_int_equal(stat_i32((const uint8_t *) c.values.data), 10);
 	assert_int_equal(stat_i32((const uint8_t *) c.values.data + 4), -20);
 	assert_int_equal(stat_i32((const uint8_t *) c.values.data + 8), 30);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* only NULLs: no dictionary, no values */
-	pq_column_init(&c, &d);
-	pq_column_add_null(&c);
-	pq_column_add_null(&c);
-	assert_false(pq_column_use_dictionary(&c));
+	parquet_column_init(&c, &d);
+	parquet_column_add_null(&c);
+	parquet_column_add_null(&c);
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_int_equal(c.values.len, 0);
 	assert_int_equal(c.nulls, 2);
 	assert_false(c.stats.has);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
@@ -412,23 +412,23 @@ test_property_dictionary_or_plain_keeps_values(void **state)
 	/* Random int64 columns: whatever the dictionary decides, the values read back. */
 	TestRng rng = {UINT64_C(0xD1B54A32D192ED03)};
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 	int64_t *want = malloc(sizeof(int64_t) * 4000);
 
 	assert_non_null(want);
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	for (int iter = 0; iter < 60; iter++)
 	{
 		size_t n = rng_below(&rng, 4000);
 		uint64_t card = 1 + rng_below(&rng, iter % 2 ? 5 : 5000);
 		size_t nv = 0;
 		uint64_t nulls = 0;
-		pq_column_reset(&c);
+		parquet_column_reset(&c);
 		for (size_t i = 0; i < n; i++)
 		{
 			if (rng_below(&rng, 10) == 0)
 			{
-				pq_column_add_null(&c);
+				parquet_column_add_null(&c);
 				nulls++;
 				continue;
 			}
@@ -439,7 +439,7 @@ test_property_dictionary_or_plain_keeps_values(void **state)
 		assert_int_equal(c.nulls, nulls);
 		assert_int_equal(c.values_n, nv);
 		assert_int_equal(c.defs.len, n);
-		if (pq_column_use_dictionary(&c))
+		if (parquet_column_use_dictionary(&c))
 		{
 			assert_int_equal(c.indices.len, nv * 4);
 			for (size_t i = 0; i < nv; i++)
@@ -471,7 +471,7 @@ test_property_dictionary_or_plain_keeps_values(void **state)
 		else
 			assert_false(c.stats.has);
 	}
-	pq_column_free(&c);
+	parquet_column_free(&c);
 	free(want);
 }
 
@@ -481,61 +481,61 @@ static void
 test_stats_int32(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_i32(&c, -5);
 	add_i32(&c, 3);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	assert_int_equal(stat_i32(c.stats.min), -5);
 	assert_int_equal(stat_i32(c.stats.max), 3);
 	add_i32(&c, INT32_MAX);
 	add_i32(&c, 0);
 	add_i32(&c, INT32_MIN);
 	add_i32(&c, 3);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	assert_true(c.stats.has);
 	assert_int_equal(stat_i32(c.stats.min), INT32_MIN); /* signed, not bytewise */
 	assert_int_equal(stat_i32(c.stats.max), INT32_MAX);
 	assert_int_equal(c.nulls, 2);
 	assert_int_equal(c.values_n, 6);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* -1 (ff ff ff ff) is less than 1 (01 00 00 00) */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_i32(&c, 1);
 	add_i32(&c, -1);
 	add_i32(&c, 256);
 	assert_int_equal(stat_i32(c.stats.min), -1);
 	assert_int_equal(stat_i32(c.stats.max), 256);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_after_fallback(void **state)
 {
 	ColumnDesc d = desc(OID_INT4);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_i32(&c, 5);
 	add_i32(&c, 6);
-	assert_false(pq_column_use_dictionary(&c)); /* all distinct: PLAIN */
+	assert_false(parquet_column_use_dictionary(&c)); /* all distinct: PLAIN */
 	add_i32(&c, -7);
 	add_i32(&c, 70);
 	assert_int_equal(stat_i32(c.stats.min), -7);
 	assert_int_equal(stat_i32(c.stats.max), 70);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_int64(void **state)
 {
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
-	pq_column_add_null(&c);
+	parquet_column_init(&c, &d);
+	parquet_column_add_null(&c);
 	assert_false(c.stats.has);
 	add_i64(&c, 0);
 	add_i64(&c, INT64_MAX);
@@ -545,28 +545,28 @@ test_stats_int64(void **state)
 	assert_true(stat_i64(c.stats.min) == INT64_MIN);
 	assert_true(stat_i64(c.stats.max) == INT64_MAX);
 	assert_int_equal(c.nulls, 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_i64(&c, -300);
 	add_i64(&c, -2);
 	assert_true(stat_i64(c.stats.min) == -300);
 	assert_true(stat_i64(c.stats.max) == -2);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_double_nan(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, NAN); /* first: must not become the min or the max */
 	add_f64(&c, 1.5);
 	add_f64(&c, -2.25);
 	add_f64(&c, NAN);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	add_f64(&c, 0.0);
 	add_f64(&c, -NAN);
 	assert_true(c.stats.has);
@@ -575,10 +575,10 @@ test_stats_double_nan(void **state)
 	assert_true(stat_f64(c.stats.max) == 1.5);
 	assert_int_equal(c.nulls, 1);
 	assert_int_equal(c.values_n, 6);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* infinities are ordinary bounds */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, 1.0);
 	add_f64(&c, -INFINITY);
 	add_f64(&c, INFINITY);
@@ -586,37 +586,37 @@ test_stats_double_nan(void **state)
 	assert_true(isinf(stat_f64(c.stats.min)) && stat_f64(c.stats.min) < 0);
 	assert_true(isinf(stat_f64(c.stats.max)) && stat_f64(c.stats.max) > 0);
 	assert_int_equal(c.stats.nan_count, 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* only NaN: no bounds at all */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, NAN);
 	add_f64(&c, NAN);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	assert_false(c.stats.has);
 	assert_int_equal(c.stats.nan_count, 2);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* NaN counted in PLAIN mode too */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, 2.0);
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	add_f64(&c, NAN);
 	add_f64(&c, 3.0);
 	assert_int_equal(c.stats.nan_count, 1);
 	assert_true(stat_f64(c.stats.max) == 3.0);
 	assert_true(stat_f64(c.stats.min) == 2.0);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_float(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT4);
-	PqColumn c;
+	ParquetColumn c;
 	float f;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	assert_int_equal(c.width, 4);
 	add_f32(&c, NAN);
 	add_f32(&c, -1.0f);
@@ -626,22 +626,22 @@ test_stats_float(void **state)
 	assert_true(f == -1.0f);
 	memcpy(&f, c.stats.max, 4);
 	assert_true(f == 1e30f);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_strings_unsigned(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "b");
 	add_str(&c, "\xc3\xa9"); /* é: above every ASCII byte when compared unsigned */
 	add_str(&c, "ab");
 	add_str(&c, "a");
 	add_str(&c, "b");
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	assert_true(c.stats.has);
 	assert_int_equal(c.stats.minb.len, 1);
 	assert_memory_equal(c.stats.minb.data, "a", 1); /* a prefix sorts first */
@@ -652,34 +652,34 @@ test_stats_strings_unsigned(void **state)
 	add_str(&c, "\xff");
 	assert_memory_equal(c.stats.maxb.data, "\xff", 1);
 	assert_int_equal(c.nulls, 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* embedded NUL bytes compare as bytes */
-	pq_column_init(&c, &d);
-	pq_column_add(&c, "a\0a", 3);
-	pq_column_add(&c, "a\0b", 3);
-	pq_column_add(&c, "a", 1);
+	parquet_column_init(&c, &d);
+	parquet_column_add(&c, "a\0a", 3);
+	parquet_column_add(&c, "a\0b", 3);
+	parquet_column_add(&c, "a", 1);
 	assert_int_equal(c.stats.minb.len, 1);
 	assert_int_equal(c.stats.maxb.len, 3);
 	assert_memory_equal(c.stats.maxb.data, "a\0b", 3);
 	/* the dictionary keeps them apart too */
 	assert_int_equal(c.nentries, 3);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_stats_bool(void **state)
 {
 	ColumnDesc d = desc(OID_BOOL);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_bool(&c, true);
 	add_bool(&c, true);
 	assert_true(c.stats.has);
 	assert_int_equal(c.stats.min[0], 1);
 	assert_int_equal(c.stats.max[0], 1);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	add_bool(&c, false);
 	assert_int_equal(c.stats.min[0], 0);
 	assert_int_equal(c.stats.max[0], 1);
@@ -689,30 +689,30 @@ test_stats_bool(void **state)
 	assert_memory_equal(c.values.data, "\1\1\0", 3);
 	assert_int_equal(c.nulls, 1);
 	assert_defs(&c, "1101");
-	assert_false(pq_column_use_dictionary(&c));
+	assert_false(parquet_column_use_dictionary(&c));
 	assert_int_equal(c.values.len, 3);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_reset_clears_everything(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	static char v[2000];
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	/* fill past the limit so that the column is in PLAIN mode */
 	for (int i = 0; i < 600; i++)
 	{
 		memset(v, 'a' + i % 26, sizeof(v));
 		snprintf(v, 16, "%06d", i);
-		pq_column_add(&c, v, sizeof(v));
-		pq_column_add_null(&c);
+		parquet_column_add(&c, v, sizeof(v));
+		parquet_column_add_null(&c);
 	}
 	assert_false(c.dict_on);
 	assert_true(c.stats.has);
-	pq_column_reset(&c);
+	parquet_column_reset(&c);
 	assert_true(c.dict_on); /* the next row group starts with a dictionary again */
 	assert_int_equal(c.defs.len, 0);
 	assert_int_equal(c.values.len, 0);
@@ -726,7 +726,7 @@ test_reset_clears_everything(void **state)
 	assert_int_equal(c.stats.minb.len, 0);
 	assert_int_equal(c.stats.maxb.len, 0);
 	assert_int_equal(c.stats.nan_count, 0);
-	assert_int_equal(pq_column_buffered(&c), 0);
+	assert_int_equal(parquet_column_buffered(&c), 0);
 	/* and works from scratch: old entries are gone */
 	add_str(&c, "q");
 	add_str(&c, "q");
@@ -737,43 +737,43 @@ test_reset_clears_everything(void **state)
 	assert_int_equal(index_at(&c, 2), 1);
 	assert_int_equal(c.stats.minb.len, 6);
 	assert_memory_equal(c.stats.maxb.data, "q", 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* a double column's NaN count */
 	ColumnDesc f8 = desc(OID_FLOAT8);
-	pq_column_init(&c, &f8);
+	parquet_column_init(&c, &f8);
 	add_f64(&c, NAN);
 	add_f64(&c, 1.0);
-	pq_column_reset(&c);
+	parquet_column_reset(&c);
 	assert_int_equal(c.stats.nan_count, 0);
 	assert_false(c.stats.has);
 	add_f64(&c, 7.0);
 	assert_true(stat_f64(c.stats.min) == 7.0);
 	assert_true(stat_f64(c.stats.max) == 7.0);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* a boolean column stays without a dictionary */
 	ColumnDesc b = desc(OID_BOOL);
-	pq_column_init(&c, &b);
+	parquet_column_init(&c, &b);
 	add_bool(&c, true);
-	pq_column_reset(&c);
+	parquet_column_reset(&c);
 	assert_false(c.dict_on);
 	assert_int_equal(c.values.len, 0);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_buffered_grows(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 
-	pq_column_init(&c, &d);
-	uint64_t before = pq_column_buffered(&c);
+	parquet_column_init(&c, &d);
+	uint64_t before = parquet_column_buffered(&c);
 	for (int i = 0; i < 100; i++)
 		add_str(&c, "some text value");
-	assert_true(pq_column_buffered(&c) > before + 100);
-	pq_column_free(&c);
+	assert_true(parquet_column_buffered(&c) > before + 100);
+	parquet_column_free(&c);
 }
 
 /* ---- the Statistics struct footer.c writes ---- */
@@ -788,34 +788,34 @@ typedef struct StatFields
 
 /* Serializes the column's Statistics (field 12 of ColumnMetaData) and reads it back. */
 static void
-read_stats(const PqColumn *c, StatFields *f)
+read_stats(const ParquetColumn *c, StatFields *f)
 {
 	Buf b;
-	TWriter w;
-	TReader r;
+	ParquetThriftWriter w;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 
 	memset(f, 0, sizeof(*f));
 	buf_init(&b);
-	thrift_writer_init(&w, &b);
-	thrift_struct_begin(&w);
-	thrift_i64(&w, 11, 0); /* so that 12 is a delta of 1, as after dictionary_page_offset */
-	pq_write_statistics(&w, c);
-	thrift_struct_end(&w);
+	parquet_thrift_writer_init(&w, &b);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_i64(&w, 11, 0); /* so that 12 is a delta of 1, as after dictionary_page_offset */
+	parquet_write_statistics(&w, c);
+	parquet_thrift_struct_end(&w);
 	assert_int_equal(w.depth, 0);
-	thrift_reader_init(&r, b.data, b.len);
-	assert_true(thrift_read_struct_begin(&r));
-	assert_true(thrift_read_field(&r, &id, &type));
-	assert_true(thrift_skip(&r, type));
-	assert_true(thrift_read_field(&r, &id, &type));
+	parquet_thrift_reader_init(&r, b.data, b.len);
+	assert_true(parquet_thrift_read_struct_begin(&r));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
+	assert_true(parquet_thrift_skip(&r, type));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
 	assert_int_equal(id, 12);
 	assert_int_equal(type, TT_STRUCT);
-	assert_true(thrift_read_struct_begin(&r));
+	assert_true(parquet_thrift_read_struct_begin(&r));
 	int16_t last = 0;
 	for (;;)
 	{
-		assert_true(thrift_read_field(&r, &id, &type));
+		assert_true(parquet_thrift_read_field(&r, &id, &type));
 		if (type == TT_STOP)
 			break;
 		assert_true(id > 0 && id < 16);
@@ -826,14 +826,14 @@ read_stats(const PqColumn *c, StatFields *f)
 		last = id;
 		switch (type)
 		{
-			case TT_I64: assert_true(thrift_read_int(&r, type, &f->i[id])); break;
+			case TT_I64: assert_true(parquet_thrift_read_int(&r, type, &f->i[id])); break;
 			case TT_TRUE:
 			case TT_FALSE: f->i[id] = type == TT_TRUE; break;
 			case TT_BINARY:
 			{
 				const uint8_t *d;
 				size_t len;
-				assert_true(thrift_read_binary(&r, &d, &len));
+				assert_true(parquet_thrift_read_binary(&r, &d, &len));
 				assert_true(len <= sizeof(f->bin[id]));
 				memcpy(f->bin[id], d, len);
 				f->binlen[id] = len;
@@ -843,7 +843,7 @@ read_stats(const PqColumn *c, StatFields *f)
 		}
 	}
 	/* the enclosing struct's STOP follows */
-	assert_true(thrift_read_field(&r, &id, &type));
+	assert_true(parquet_thrift_read_field(&r, &id, &type));
 	assert_int_equal(type, TT_STOP);
 	assert_ptr_equal(r.p, r.end);
 	buf_free(&b);
@@ -853,13 +853,13 @@ static void
 test_statistics_struct_int64(void **state)
 {
 	ColumnDesc d = desc(OID_INT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	for (int64_t v = 5; v >= 1; v--)
 		add_i64(&c, v);
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	read_stats(&c, &f);
 	/* legacy max/min (signed order), null_count, max_value/min_value: 8 bytes each */
 	assert_true(f.has[1] && f.has[2] && f.has[3] && f.has[5] && f.has[6]);
@@ -874,20 +874,20 @@ test_statistics_struct_int64(void **state)
 	/* exact flags, if written, say true */
 	assert_true(!f.has[7] || f.i[7] == 1);
 	assert_true(!f.has[8] || f.i[8] == 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_statistics_struct_strings_and_nulls(void **state)
 {
 	ColumnDesc d = desc(OID_TEXT);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "b");
 	add_str(&c, "\xc3\xa9");
-	pq_column_add_null(&c);
+	parquet_column_add_null(&c);
 	read_stats(&c, &f);
 	/* unsigned order: no legacy min/max */
 	assert_false(f.has[1]);
@@ -897,49 +897,49 @@ test_statistics_struct_strings_and_nulls(void **state)
 	assert_memory_equal(f.bin[5], "\xc3\xa9", 2);
 	assert_int_equal(f.binlen[6], 1);
 	assert_memory_equal(f.bin[6], "b", 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* only NULLs: null_count (always written) and no bounds */
-	pq_column_init(&c, &d);
-	pq_column_add_null(&c);
-	pq_column_add_null(&c);
+	parquet_column_init(&c, &d);
+	parquet_column_add_null(&c);
+	parquet_column_add_null(&c);
 	read_stats(&c, &f);
 	assert_true(f.has[3]);
 	assert_int_equal(f.i[3], 2);
 	assert_false(f.has[1] || f.has[2] || f.has[5] || f.has[6]);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* no NULLs: null_count 0 is still written */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "x");
 	read_stats(&c, &f);
 	assert_true(f.has[3]);
 	assert_int_equal(f.i[3], 0);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* a string longer than PQ_STAT_MAX is left out, not truncated */
 	static char big[PQ_STAT_MAX + 1];
 	memset(big, 'z', sizeof(big));
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_str(&c, "a");
-	pq_column_add(&c, big, sizeof(big));
+	parquet_column_add(&c, big, sizeof(big));
 	read_stats(&c, &f);
 	assert_false(f.has[5]);
 	assert_true(f.has[6]);
 	assert_int_equal(f.binlen[6], 1);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_statistics_struct_float_zero(void **state)
 {
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 	double v;
 
 	/* only +0.0: the minimum is written as -0.0, the maximum as +0.0 */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, 0.0);
 	read_stats(&c, &f);
 	assert_int_equal(f.binlen[6], 8);
@@ -949,47 +949,47 @@ test_statistics_struct_float_zero(void **state)
 	assert_true(v == 0.0 && !signbit(v));
 	memcpy(&v, f.bin[2], 8);
 	assert_true(v == 0.0 && signbit(v));
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* only -0.0: the same */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, -0.0);
 	read_stats(&c, &f);
 	memcpy(&v, f.bin[5], 8);
 	assert_true(v == 0.0 && !signbit(v));
 	memcpy(&v, f.bin[6], 8);
 	assert_true(v == 0.0 && signbit(v));
-	pq_column_free(&c);
+	parquet_column_free(&c);
 
 	/* only NaN: no bounds */
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, NAN);
 	read_stats(&c, &f);
 	assert_false(f.has[1] || f.has[2] || f.has[5] || f.has[6]);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 static void
 test_statistics_struct_nan_count(void **state)
 {
 	/*
-	 * Regression (found by this test): footer.c pq_write_statistics() never writes
+	 * Regression (found by this test): footer.c parquet_write_statistics() never writes
 	 * Statistics.nan_count (field 9, i64) although column.c counts NaNs (stats.nan_count).
 	 * parquet.md sections 0, 4.2 and pitfall 6 ask for it: without it DuckDB assumes NaN may
 	 * be present. Input: a float8 column {NaN, 1.0, NaN}; expected field 9 = 2; got no field 9.
 	 */
 	ColumnDesc d = desc(OID_FLOAT8);
-	PqColumn c;
+	ParquetColumn c;
 	StatFields f;
 
-	pq_column_init(&c, &d);
+	parquet_column_init(&c, &d);
 	add_f64(&c, NAN);
 	add_f64(&c, 1.0);
 	add_f64(&c, NAN);
 	read_stats(&c, &f);
 	assert_true(f.has[9]);
 	assert_int_equal(f.i[9], 2);
-	pq_column_free(&c);
+	parquet_column_free(&c);
 }
 
 int

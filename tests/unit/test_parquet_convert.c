@@ -68,7 +68,7 @@ column(const char *name, uint32_t oid, int32_t mod)
 	return d;
 }
 
-/* The result of one pq_convert. */
+/* The result of one parquet_convert. */
 typedef struct Conv
 {
 	bool ok;
@@ -83,7 +83,7 @@ static Conv
 convert(const ColumnDesc *col, EncoderInfinity policy, const void *in, size_t inlen)
 {
 	Conv c;
-	PqColumnType t;
+	ParquetColumnType t;
 	/* an exact heap copy: a read past the value is caught by ASan */
 	char *copy = malloc(inlen ? inlen : 1);
 
@@ -92,8 +92,8 @@ convert(const ColumnDesc *col, EncoderInfinity policy, const void *in, size_t in
 	memset(&c, 0, sizeof(c));
 	memset(c.out, 0xAA, sizeof(c.out));
 	error_init(&c.err);
-	pq_column_type(col, &t);
-	c.ok = pq_convert(&t, col, policy, copy, inlen, c.out, &c.data, &c.len, &c.isnull, &c.err);
+	parquet_column_type(col, &t);
+	c.ok = parquet_convert(&t, col, policy, copy, inlen, c.out, &c.data, &c.len, &c.isnull, &c.err);
 	/* pointers into the copy are checked by the caller before it is gone: keep offsets */
 	if (c.ok && c.data)
 		c.data = (const char *) in + (c.data - copy);
@@ -239,17 +239,17 @@ test_numeric_layout_helper(void **state)
 /* ---- the type mapping ---- */
 
 static void
-assert_type(uint32_t oid, int32_t mod, PqKind kind, PqPhysical physical, int type_length,
+assert_type(uint32_t oid, int32_t mod, ParquetKind kind, ParquetPhysical physical, int type_length,
 			bool binary)
 {
 	ColumnDesc col = column("c", oid, mod);
-	PqColumnType t;
+	ParquetColumnType t;
 
-	pq_column_type(&col, &t);
+	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, kind);
 	assert_int_equal(t.physical, physical);
 	assert_int_equal(t.type_length, type_length);
-	assert_int_equal(pq_column_binary(&col), binary);
+	assert_int_equal(parquet_column_binary(&col), binary);
 }
 
 static void
@@ -282,18 +282,18 @@ test_column_types(void **state)
 	/* an enum, a composite, an array of int4: text */
 	ColumnDesc col = column("c", 99999, -1);
 	col.typtype = 'e';
-	PqColumnType t;
-	pq_column_type(&col, &t);
+	ParquetColumnType t;
+	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, PQK_TEXT);
-	assert_false(pq_column_binary(&col));
+	assert_false(parquet_column_binary(&col));
 	col = column("c", OID_INT4, -1);
 	col.typtype = 'c';
-	pq_column_type(&col, &t);
+	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, PQK_TEXT);
 	/* a column the shape marks as text comes as text */
 	col = column("c", OID_INT4, -1);
 	col.as_text = true;
-	pq_column_type(&col, &t);
+	parquet_column_type(&col, &t);
 	assert_int_equal(t.kind, PQK_TEXT);
 	assert_int_equal(t.physical, PQ_BYTE_ARRAY);
 }
@@ -301,22 +301,22 @@ test_column_types(void **state)
 static void
 test_value_widths(void **state)
 {
-	PqColumnType t = {.physical = PQ_INT32};
+	ParquetColumnType t = {.physical = PQ_INT32};
 
-	assert_int_equal(pq_value_width(&t), 4);
+	assert_int_equal(parquet_value_width(&t), 4);
 	t.physical = PQ_FLOAT;
-	assert_int_equal(pq_value_width(&t), 4);
+	assert_int_equal(parquet_value_width(&t), 4);
 	t.physical = PQ_INT64;
-	assert_int_equal(pq_value_width(&t), 8);
+	assert_int_equal(parquet_value_width(&t), 8);
 	t.physical = PQ_DOUBLE;
-	assert_int_equal(pq_value_width(&t), 8);
+	assert_int_equal(parquet_value_width(&t), 8);
 	t.physical = PQ_BOOLEAN;
-	assert_int_equal(pq_value_width(&t), 1);
+	assert_int_equal(parquet_value_width(&t), 1);
 	t.physical = PQ_BYTE_ARRAY;
-	assert_int_equal(pq_value_width(&t), 0);
+	assert_int_equal(parquet_value_width(&t), 0);
 	t.physical = PQ_FLBA;
 	t.type_length = 9;
-	assert_int_equal(pq_value_width(&t), 9);
+	assert_int_equal(parquet_value_width(&t), 9);
 }
 
 /* Bytes of a FLBA holding a DECIMAL(p): the least n with 10^p - 1 < 2^(8n - 1). */
@@ -341,12 +341,12 @@ test_numeric_typmods(void **state)
 		for (int s = 0; s <= p; s += (p > 4 ? p / 4 : 1))
 		{
 			ColumnDesc col = column("n", OID_NUMERIC, typmod(p, s));
-			PqColumnType t;
-			pq_column_type(&col, &t);
+			ParquetColumnType t;
+			parquet_column_type(&col, &t);
 			assert_int_equal(t.kind, PQK_DECIMAL);
 			assert_int_equal(t.precision, p);
 			assert_int_equal(t.scale, s);
-			assert_true(pq_column_binary(&col));
+			assert_true(parquet_column_binary(&col));
 			if (p <= 9)
 				assert_int_equal(t.physical, PQ_INT32);
 			else if (p <= 18)
@@ -355,7 +355,7 @@ test_numeric_typmods(void **state)
 			{
 				assert_int_equal(t.physical, PQ_FLBA);
 				assert_int_equal(t.type_length, flba_bytes(p));
-				assert_int_equal(pq_value_width(&t), flba_bytes(p));
+				assert_int_equal(parquet_value_width(&t), flba_bytes(p));
 			}
 		}
 	/* the brief's table at its edges */
@@ -840,8 +840,8 @@ test_numeric_property(void **state)
 		char text[64];
 		decimal_text(v, s, text);
 		ColumnDesc col = column("amount", OID_NUMERIC, typmod(p, s));
-		PqColumnType t;
-		pq_column_type(&col, &t);
+		ParquetColumnType t;
+		parquet_column_type(&col, &t);
 		uint8_t in[120];
 		size_t n = numeric_bin(in, text);
 		Conv c = convert(&col, ENC_INFINITY_ERROR, in, n);

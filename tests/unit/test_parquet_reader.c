@@ -292,7 +292,7 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 	TableShape shape = {t->ncols, desc, true};
 	FileSink sink = {{&file_ops}, NULL};
 	char *path = temp_path(name);
-	PqWriter w;
+	ParquetWriter w;
 	EbbError err;
 
 	strlist_add(&kv, "ebb.test");
@@ -311,8 +311,8 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 	sink.f = fopen(path, "wb");
 	assert_non_null(sink.f);
 	error_init(&err);
-	pq_writer_init(&w, &shape, &opts, &sink.base);
-	assert_true(pq_writer_begin(&w, &err));
+	parquet_writer_init(&w, &shape, &opts, &sink.base);
+	assert_true(parquet_writer_begin(&w, &err));
 	for (int r = 0; r < t->nrows; r++)
 	{
 		for (int c = 0; c < t->ncols; c++)
@@ -325,11 +325,11 @@ write_table(const char *name, const Table *t, const char *(*cell)(const Table *,
 			fields[c].len = s ? bufs[c].len : 0;
 		}
 		Row row = {t->ncols, fields};
-		if (!pq_writer_row(&w, &row, &err))
+		if (!parquet_writer_row(&w, &row, &err))
 			fail_msg("%s", err.message);
 	}
-	assert_true(pq_writer_finish(&w, &err));
-	pq_writer_free(&w);
+	assert_true(parquet_writer_finish(&w, &err));
+	parquet_writer_free(&w);
 	assert_int_equal(fclose(sink.f), 0);
 	for (int c = 0; c < t->ncols; c++)
 		buf_free(&bufs[c]);
@@ -784,7 +784,7 @@ big_cell(const Table *t, int r, int c)
 
 /* The file's footer as the reader sees it. */
 static void
-read_meta(const char *path, PqFileMeta *m)
+read_meta(const char *path, ParquetFileMeta *m)
 {
 	FILE *f = fopen(path, "rb");
 	long size;
@@ -810,7 +810,7 @@ static void
 test_dictionary_pages_and_row_groups(void **state)
 {
 	Table t = {BIG_COLS, 4, NULL, 50000};
-	PqFileMeta m;
+	ParquetFileMeta m;
 
 	(void) state;
 	char *path = write_table("big.parquet", &t, big_cell, "zstd", 30000, ENC_INFINITY_ERROR);
@@ -892,34 +892,34 @@ static void
 test_nested_schema_refused(void **state)
 {
 	Buf meta;
-	TWriter w;
+	ParquetThriftWriter w;
 	char *path = temp_path("nested.parquet"), want[512];
 
 	(void) state;
 	buf_init(&meta);
 	buf_append(&meta, "PAR1", 4);
 	size_t at = meta.len;
-	thrift_writer_init(&w, &meta);
-	thrift_struct_begin(&w);
-	thrift_i32(&w, 1, 1);
-	thrift_list_field(&w, 2, TT_STRUCT, 3);
-	thrift_struct_begin(&w);
-	thrift_string(&w, 4, "schema");
-	thrift_i32(&w, 5, 1);
-	thrift_struct_end(&w);
-	thrift_struct_begin(&w);
-	thrift_i32(&w, 3, 1);
-	thrift_string(&w, 4, "tags");
-	thrift_i32(&w, 5, 1);
-	thrift_struct_end(&w);
-	thrift_struct_begin(&w);
-	thrift_i32(&w, 1, 1);
-	thrift_i32(&w, 3, 2);
-	thrift_string(&w, 4, "element");
-	thrift_struct_end(&w);
-	thrift_i64(&w, 3, 0);
-	thrift_list_field(&w, 4, TT_STRUCT, 0);
-	thrift_struct_end(&w);
+	parquet_thrift_writer_init(&w, &meta);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_i32(&w, 1, 1);
+	parquet_thrift_list_field(&w, 2, TT_STRUCT, 3);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_string(&w, 4, "schema");
+	parquet_thrift_i32(&w, 5, 1);
+	parquet_thrift_struct_end(&w);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_i32(&w, 3, 1);
+	parquet_thrift_string(&w, 4, "tags");
+	parquet_thrift_i32(&w, 5, 1);
+	parquet_thrift_struct_end(&w);
+	parquet_thrift_struct_begin(&w);
+	parquet_thrift_i32(&w, 1, 1);
+	parquet_thrift_i32(&w, 3, 2);
+	parquet_thrift_string(&w, 4, "element");
+	parquet_thrift_struct_end(&w);
+	parquet_thrift_i64(&w, 3, 0);
+	parquet_thrift_list_field(&w, 4, TT_STRUCT, 0);
+	parquet_thrift_struct_end(&w);
 	uint32_t len = (uint32_t) (meta.len - at);
 	buf_append(&meta, &len, 4);
 	buf_append(&meta, "PAR1", 4);
@@ -941,7 +941,7 @@ test_delta_binary_packed(void **state)
 	uint8_t ex2[64] = {0x80, 0x01, 0x04, 0x08, 0x0e, 0x03, 2, 0, 0, 0};
 	/* relative deltas 0,0,0,3,3,3,3 at 2 bits, LSB first: 0xC0 0xFF, then padding */
 	uint8_t packed[8] = {0xC0, 0xFF, 0, 0, 0, 0, 0, 0};
-	PqDelta d;
+	ParquetDelta d;
 	EbbError err;
 	uint64_t v;
 	const uint8_t *after;
@@ -978,7 +978,7 @@ test_rle_hybrid(void **state)
 {
 	/* an RLE run of 3 x 5 (bw 3), then a bit-packed group of 0..7 */
 	uint8_t data[] = {0x06, 0x05, 0x03, 0x88, 0xC6, 0xFA};
-	PqRle d;
+	ParquetRle d;
 	EbbError err;
 	uint32_t v;
 

@@ -35,7 +35,7 @@ static void
 encode(Buf *b, const uint32_t *v, size_t n, int bw)
 {
 	buf_reset(b);
-	rle_encode(b, v, n, bw);
+	parquet_rle_encode(b, v, n, bw);
 }
 
 /* Decodes into a heap array of exactly n values (ASan catches a write past it). */
@@ -49,7 +49,7 @@ assert_decodes_to(const Buf *b, int bw, const uint32_t *want, size_t n)
 	assert_non_null(in);
 	if (b->len)
 		memcpy(in, b->data, b->len);
-	assert_true(rle_decode(in, b->len, bw, got, n));
+	assert_true(parquet_rle_decode(in, b->len, bw, got, n));
 	for (size_t i = 0; i < n; i++)
 		if (got[i] != want[i])
 			fail_msg("value %zu of %zu (bit width %d): got %u, want %u", i, n, bw, got[i], want[i]);
@@ -57,29 +57,29 @@ assert_decodes_to(const Buf *b, int bw, const uint32_t *want, size_t n)
 	free(in);
 }
 
-/* ---- rle_bit_width ---- */
+/* ---- parquet_rle_bit_width ---- */
 
 static void
 test_bit_width(void **state)
 {
-	assert_int_equal(rle_bit_width(0), 1); /* never 0: readers expect at least 1 */
-	assert_int_equal(rle_bit_width(1), 1);
-	assert_int_equal(rle_bit_width(2), 2);
-	assert_int_equal(rle_bit_width(3), 2);
-	assert_int_equal(rle_bit_width(4), 3);
-	assert_int_equal(rle_bit_width(7), 3);
-	assert_int_equal(rle_bit_width(8), 4);
-	assert_int_equal(rle_bit_width(255), 8);
-	assert_int_equal(rle_bit_width(256), 9);
-	assert_int_equal(rle_bit_width(65535), 16);
-	assert_int_equal(rle_bit_width(65536), 17);
-	assert_int_equal(rle_bit_width(UINT32_MAX / 2), 31);
-	assert_int_equal(rle_bit_width(UINT32_MAX / 2 + 1), 32);
-	assert_int_equal(rle_bit_width(UINT32_MAX), 32);
+	assert_int_equal(parquet_rle_bit_width(0), 1); /* never 0: readers expect at least 1 */
+	assert_int_equal(parquet_rle_bit_width(1), 1);
+	assert_int_equal(parquet_rle_bit_width(2), 2);
+	assert_int_equal(parquet_rle_bit_width(3), 2);
+	assert_int_equal(parquet_rle_bit_width(4), 3);
+	assert_int_equal(parquet_rle_bit_width(7), 3);
+	assert_int_equal(parquet_rle_bit_width(8), 4);
+	assert_int_equal(parquet_rle_bit_width(255), 8);
+	assert_int_equal(parquet_rle_bit_width(256), 9);
+	assert_int_equal(parquet_rle_bit_width(65535), 16);
+	assert_int_equal(parquet_rle_bit_width(65536), 17);
+	assert_int_equal(parquet_rle_bit_width(UINT32_MAX / 2), 31);
+	assert_int_equal(parquet_rle_bit_width(UINT32_MAX / 2 + 1), 32);
+	assert_int_equal(parquet_rle_bit_width(UINT32_MAX), 32);
 	for (int w = 1; w < 32; w++)
 	{
-		assert_int_equal(rle_bit_width((1u << w) - 1), w);
-		assert_int_equal(rle_bit_width(1u << w), w + 1);
+		assert_int_equal(parquet_rle_bit_width((1u << w) - 1), w);
+		assert_int_equal(parquet_rle_bit_width(1u << w), w + 1);
 	}
 }
 
@@ -131,7 +131,7 @@ test_short_def_levels(void **state)
 	assert_buf_hex(&b, "03 1b");
 	/* The brief's RLE-only form decodes to the same values. */
 	size_t n = unhex("04 01 02 00 04 01", rle_only, sizeof(rle_only));
-	assert_true(rle_decode(rle_only, n, 1, got, 5));
+	assert_true(parquet_rle_decode(rle_only, n, 1, got, 5));
 	assert_memory_equal(got, v, sizeof(v));
 	/* 8 defs 1,0,1,1,0,0,1,0 bit-packed: 03 4d */
 	encode(&b, packed, 8, 1);
@@ -218,7 +218,7 @@ test_empty_input(void **state)
 	buf_init(&b);
 	encode(&b, NULL, 0, 1);
 	assert_int_equal(b.len, 0);
-	assert_true(rle_decode((const uint8_t *) "", 0, 1, NULL, 0));
+	assert_true(parquet_rle_decode((const uint8_t *) "", 0, 1, NULL, 0));
 	buf_free(&b);
 }
 
@@ -240,15 +240,15 @@ test_decoder_rejects_short_input(void **state)
 		uint8_t *in = malloc(len ? len : 1);
 		assert_non_null(in);
 		memcpy(in, b.data, len);
-		assert_false(rle_decode(in, len, 3, got, 100));
+		assert_false(parquet_rle_decode(in, len, 3, got, 100));
 		free(in);
 	}
 	/* A bit-packed header promising more groups than there are bytes. */
 	uint8_t bad[] = {0x05, 0xFF, 0xFF, 0xFF}; /* 2 groups at bit width 3 need 6 bytes */
-	assert_false(rle_decode(bad, sizeof(bad), 3, got, 16));
+	assert_false(parquet_rle_decode(bad, sizeof(bad), 3, got, 16));
 	/* An RLE header without its value. */
 	uint8_t bad2[] = {0x10};
-	assert_false(rle_decode(bad2, sizeof(bad2), 9, got, 8));
+	assert_false(parquet_rle_decode(bad2, sizeof(bad2), 9, got, 8));
 	buf_free(&b);
 }
 
@@ -398,7 +398,7 @@ test_property_round_trip(void **state)
 static void
 test_property_appends(void **state)
 {
-	/* rle_encode appends: a second encoding after the first decodes from its offset. */
+	/* parquet_rle_encode appends: a second encoding after the first decodes from its offset. */
 	TestRng rng = {UINT64_C(0x9E3779B97F4A7C15)};
 	uint32_t v[300], w[300];
 	Buf b;
@@ -412,9 +412,9 @@ test_property_appends(void **state)
 		random_sequence(&rng, w, m, bw);
 		buf_reset(&b);
 		buf_append(&b, "X", 1);
-		rle_encode(&b, v, n, bw);
+		parquet_rle_encode(&b, v, n, bw);
 		size_t mid = b.len;
-		rle_encode(&b, w, m, bw);
+		parquet_rle_encode(&b, w, m, bw);
 		assert_int_equal(b.data[0], 'X');
 		Buf first = {b.data + 1, mid - 1, 0}, second = {b.data + mid, b.len - mid, 0};
 		assert_decodes_to(&first, bw, v, n);

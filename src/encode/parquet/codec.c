@@ -8,7 +8,7 @@
 static const struct
 {
 	const char *name;
-	PqCodecId id;
+	ParquetCodecId id;
 	int min_level, max_level, default_level;
 } codecs[] = {
 	{"zstd", PQ_CODEC_ZSTD, 1, 19, 3},
@@ -27,7 +27,7 @@ codec_index(const char *name)
 }
 
 bool
-pq_codec_levels(const char *name, int *min_level, int *max_level)
+parquet_codec_levels(const char *name, int *min_level, int *max_level)
 {
 	int i = codec_index(name);
 
@@ -39,7 +39,7 @@ pq_codec_levels(const char *name, int *min_level, int *max_level)
 }
 
 void
-pq_codec_init(PqCodec *c, const char *name, int level)
+parquet_codec_init(ParquetCodec *c, const char *name, int level)
 {
 	int i = codec_index(name);
 
@@ -52,7 +52,7 @@ pq_codec_init(PqCodec *c, const char *name, int level)
 }
 
 static bool
-compress_gzip(PqCodec *c, const void *body, size_t len, EbbError *err)
+compress_gzip(ParquetCodec *c, const void *body, size_t len, EbbError *err)
 {
 	z_stream z;
 
@@ -74,8 +74,8 @@ compress_gzip(PqCodec *c, const void *body, size_t len, EbbError *err)
 }
 
 bool
-pq_codec_compress(PqCodec *c, const void *body, size_t len, const void **out, size_t *outlen,
-				  EbbError *err)
+parquet_codec_compress(ParquetCodec *c, const void *body, size_t len, const void **out,
+					   size_t *outlen, EbbError *err)
 {
 	if (c->id == PQ_CODEC_NONE)
 	{
@@ -110,7 +110,7 @@ pq_codec_compress(PqCodec *c, const void *body, size_t len, const void **out, si
 }
 
 void
-pq_codec_free(PqCodec *c)
+parquet_codec_free(ParquetCodec *c)
 {
 	if (c->ctx)
 		ZSTD_freeCCtx(c->ctx);

@@ -7,23 +7,23 @@
 #include "encode/parquet/rle.h"
 
 void
-pq_column_init(PqColumn *c, const ColumnDesc *desc)
+parquet_column_init(ParquetColumn *c, const ColumnDesc *desc)
 {
 	memset(c, 0, sizeof(*c));
 	c->desc = desc;
-	pq_column_type(desc, &c->type);
-	c->width = pq_value_width(&c->type);
+	parquet_column_type(desc, &c->type);
+	c->width = parquet_value_width(&c->type);
 	buf_init(&c->defs);
 	buf_init(&c->values);
 	buf_init(&c->dict);
 	buf_init(&c->indices);
 	buf_init(&c->stats.minb);
 	buf_init(&c->stats.maxb);
-	pq_column_reset(c);
+	parquet_column_reset(c);
 }
 
 static void
-dict_free(PqColumn *c)
+dict_free(ParquetColumn *c)
 {
 	free(c->slots);
 	free(c->entry_off);
@@ -35,7 +35,7 @@ dict_free(PqColumn *c)
 }
 
 void
-pq_column_reset(PqColumn *c)
+parquet_column_reset(ParquetColumn *c)
 {
 	dict_free(c);
 	buf_reset(&c->defs);
@@ -50,7 +50,7 @@ pq_column_reset(PqColumn *c)
 }
 
 void
-pq_column_free(PqColumn *c)
+parquet_column_free(ParquetColumn *c)
 {
 	dict_free(c);
 	buf_free(&c->defs);
@@ -81,7 +81,7 @@ cmp_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 /* Order of two values of this column (PLAIN bytes; raw bytes for BYTE_ARRAY), as the
  * column order of the Parquet spec defines it for the logical type. */
 static int
-pq_compare(const PqColumn *c, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+pq_compare(const ParquetColumn *c, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	int32_t i32a, i32b;
 	int64_t i64a, i64b;
@@ -115,7 +115,7 @@ pq_compare(const PqColumn *c, const uint8_t *a, size_t alen, const uint8_t *b, s
 }
 
 static bool
-is_nan(const PqColumn *c, const uint8_t *v)
+is_nan(const ParquetColumn *c, const uint8_t *v)
 {
 	float f;
 	double d;
@@ -128,9 +128,9 @@ is_nan(const PqColumn *c, const uint8_t *v)
 }
 
 static void
-stats_update(PqColumn *c, const uint8_t *v, size_t len)
+stats_update(ParquetColumn *c, const uint8_t *v, size_t len)
 {
-	PqStats *s = &c->stats;
+	ParquetStats *s = &c->stats;
 
 	if (is_nan(c, v))
 		return; /* counted per value by the caller; never a min or max */
@@ -177,7 +177,7 @@ hash_bytes(const uint8_t *p, size_t n)
 }
 
 static const uint8_t *
-entry_value(const PqColumn *c, uint32_t e, size_t *len)
+entry_value(const ParquetColumn *c, uint32_t e, size_t *len)
 {
 	if (c->width)
 	{
@@ -191,7 +191,7 @@ entry_value(const PqColumn *c, uint32_t e, size_t *len)
 }
 
 static void
-dict_grow(PqColumn *c)
+dict_grow(ParquetColumn *c)
 {
 	uint32_t n = c->nslots ? c->nslots * 2 : 1024;
 
@@ -209,7 +209,7 @@ dict_grow(PqColumn *c)
 }
 
 static uint32_t
-dict_add_entry(PqColumn *c, const uint8_t *v, size_t len, uint32_t h, uint32_t slot)
+dict_add_entry(ParquetColumn *c, const uint8_t *v, size_t len, uint32_t h, uint32_t slot)
 {
 	uint32_t e = c->nentries++;
 
@@ -236,7 +236,7 @@ dict_add_entry(PqColumn *c, const uint8_t *v, size_t len, uint32_t h, uint32_t s
 
 /* The entry of this value, added when new (*added). */
 static uint32_t
-dict_index(PqColumn *c, const uint8_t *v, size_t len, bool *added)
+dict_index(ParquetColumn *c, const uint8_t *v, size_t len, bool *added)
 {
 	uint32_t h = hash_bytes(v, len);
 	size_t elen;
@@ -263,7 +263,7 @@ dict_index(PqColumn *c, const uint8_t *v, size_t len, bool *added)
 
 /* The dictionary outgrew its limit or its use: PLAIN values from here on. */
 static void
-dict_fallback(PqColumn *c)
+dict_fallback(ParquetColumn *c)
 {
 	const uint32_t *idx = (const uint32_t *) c->indices.data;
 	size_t n = c->indices.len / 4, len;
@@ -285,14 +285,14 @@ dict_fallback(PqColumn *c)
 }
 
 void
-pq_column_add_null(PqColumn *c)
+parquet_column_add_null(ParquetColumn *c)
 {
 	buf_append_char(&c->defs, 0);
 	c->nulls++;
 }
 
 void
-pq_column_add(PqColumn *c, const void *value, size_t len)
+parquet_column_add(ParquetColumn *c, const void *value, size_t len)
 {
 	const uint8_t *v = value;
 
@@ -325,18 +325,18 @@ pq_column_add(PqColumn *c, const void *value, size_t len)
 }
 
 uint64_t
-pq_column_buffered(const PqColumn *c)
+parquet_column_buffered(const ParquetColumn *c)
 {
 	return c->defs.len + c->values.len + c->dict.len + c->indices.len +
 		   (uint64_t) c->entry_cap * 8 + (uint64_t) c->nslots * 4;
 }
 
 bool
-pq_column_use_dictionary(PqColumn *c)
+parquet_column_use_dictionary(ParquetColumn *c)
 {
 	if (!c->dict_on)
 		return false;
-	uint64_t bw = (uint64_t) rle_bit_width(c->nentries ? c->nentries - 1 : 0);
+	uint64_t bw = (uint64_t) parquet_rle_bit_width(c->nentries ? c->nentries - 1 : 0);
 	uint64_t dict_cost = c->dict.len + (c->values_n * bw + 7) / 8;
 	if (c->nentries > 0 && dict_cost < c->plain_bytes)
 		return true;

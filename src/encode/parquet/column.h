@@ -2,7 +2,7 @@
  * column.h: one column's values of the row group being built, as the page writer will want
  * them: definition levels (one byte per row), and the non-NULL values either as dictionary
  * indices (while the dictionary stays under its limit) or PLAIN, plus the statistics. The
- * PqColumn owns all of it; pq_column_reset() empties it for the next row group.
+ * ParquetColumn owns all of it; parquet_column_reset() empties it for the next row group.
  */
 #ifndef EBB_ENCODE_PARQUET_COLUMN_H
 #define EBB_ENCODE_PARQUET_COLUMN_H
@@ -18,19 +18,19 @@
 /* Longer min/max values are left out of the statistics rather than truncated. */
 #define PQ_STAT_MAX 256
 
-typedef struct PqStats
+typedef struct ParquetStats
 {
 	bool has;        /* min and max hold values (not every value NULL or NaN) */
 	uint8_t min[16]; /* fixed-width PLAIN bytes */
 	uint8_t max[16];
 	Buf minb, maxb;     /* BYTE_ARRAY bytes */
 	uint64_t nan_count; /* FLOAT, DOUBLE */
-} PqStats;
+} ParquetStats;
 
-typedef struct PqColumn
+typedef struct ParquetColumn
 {
 	const ColumnDesc *desc;
-	PqColumnType type;
+	ParquetColumnType type;
 	int width;            /* PLAIN bytes per value; 0 for BYTE_ARRAY */
 	Buf defs;             /* one byte per row: 1 value, 0 NULL */
 	Buf values;           /* PLAIN values (BOOLEAN: one byte each), when not dictionary-encoded */
@@ -48,20 +48,20 @@ typedef struct PqColumn
 	uint32_t *entry_hash;
 	uint32_t entry_cap;
 	Buf indices;
-	PqStats stats;
-} PqColumn;
+	ParquetStats stats;
+} ParquetColumn;
 
-void pq_column_init(PqColumn *c, const ColumnDesc *desc);
-void pq_column_reset(PqColumn *c); /* for the next row group; keeps allocations */
-void pq_column_free(PqColumn *c);
+void parquet_column_init(ParquetColumn *c, const ColumnDesc *desc);
+void parquet_column_reset(ParquetColumn *c); /* for the next row group; keeps allocations */
+void parquet_column_free(ParquetColumn *c);
 
-void pq_column_add_null(PqColumn *c);
+void parquet_column_add_null(ParquetColumn *c);
 /* A non-NULL value: fixed-width PLAIN bytes, or a BYTE_ARRAY's bytes. */
-void pq_column_add(PqColumn *c, const void *value, size_t len);
+void parquet_column_add(ParquetColumn *c, const void *value, size_t len);
 
 /* Bytes buffered (for the row group's byte budget). */
-uint64_t pq_column_buffered(const PqColumn *c);
+uint64_t parquet_column_buffered(const ParquetColumn *c);
 /* Is the dictionary worth writing? Otherwise materializes PLAIN values from it. */
-bool pq_column_use_dictionary(PqColumn *c);
+bool parquet_column_use_dictionary(ParquetColumn *c);
 
 #endif

@@ -146,7 +146,7 @@ floor_div4(int64_t x)
  * (10^p <= 10^38 fits in 128 bits; 10^39 would not).
  */
 static bool
-numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, size_t inlen,
+numeric_unscaled(const ColumnDesc *col, const ParquetColumnType *t, const char *in, size_t inlen,
 				 __int128 *out, const char **special, EbbError *err)
 {
 	if (inlen < 8)
@@ -188,7 +188,7 @@ numeric_unscaled(const ColumnDesc *col, const PqColumnType *t, const char *in, s
 }
 
 static bool
-convert_decimal(const ColumnDesc *col, const PqColumnType *t, EncoderInfinity policy,
+convert_decimal(const ColumnDesc *col, const ParquetColumnType *t, EncoderInfinity policy,
 				const char *in, size_t inlen, uint8_t out[16], bool *isnull, EbbError *err)
 {
 	__int128 v = 0;
@@ -217,7 +217,7 @@ convert_decimal(const ColumnDesc *col, const PqColumnType *t, EncoderInfinity po
 
 /* The expected binary length of fixed-width kinds, 0 for variable ones. */
 static size_t
-binary_length(PqKind kind)
+binary_length(ParquetKind kind)
 {
 	switch (kind)
 	{
@@ -238,8 +238,8 @@ binary_length(PqKind kind)
 }
 
 static bool
-convert_fixed(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy, const char *in,
-			  uint8_t out[16], bool *isnull, EbbError *err)
+convert_fixed(const ParquetColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
+			  const char *in, uint8_t out[16], bool *isnull, EbbError *err)
 {
 	switch (t->kind)
 	{
@@ -260,9 +260,9 @@ convert_fixed(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity poli
 }
 
 bool
-pq_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy, const char *in,
-		   size_t inlen, uint8_t out[16], const char **data, size_t *len, bool *isnull,
-		   EbbError *err)
+parquet_convert(const ParquetColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
+				const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
+				bool *isnull, EbbError *err)
 {
 	size_t want = binary_length(t->kind);
 

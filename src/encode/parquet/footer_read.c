@@ -15,19 +15,19 @@ damaged(EbbError *err, const char *what)
 
 /* The next field of the open struct (TT_STOP at its end). */
 static bool
-next_field(TReader *r, int16_t *id, uint8_t *type, EbbError *err)
+next_field(ParquetThriftReader *r, int16_t *id, uint8_t *type, EbbError *err)
 {
-	return thrift_read_field(r, id, type) || damaged(err, "truncated footer");
+	return parquet_thrift_read_field(r, id, type) || damaged(err, "truncated footer");
 }
 
 static bool
-read_i64(TReader *r, uint8_t type, int64_t *v, EbbError *err)
+read_i64(ParquetThriftReader *r, uint8_t type, int64_t *v, EbbError *err)
 {
-	return thrift_read_int(r, type, v) || damaged(err, "truncated footer");
+	return parquet_thrift_read_int(r, type, v) || damaged(err, "truncated footer");
 }
 
 static bool
-read_i32(TReader *r, uint8_t type, int *v, EbbError *err)
+read_i32(ParquetThriftReader *r, uint8_t type, int *v, EbbError *err)
 {
 	int64_t x;
 
@@ -40,12 +40,12 @@ read_i32(TReader *r, uint8_t type, int *v, EbbError *err)
 }
 
 static bool
-read_string(TReader *r, uint8_t type, char **out, EbbError *err)
+read_string(ParquetThriftReader *r, uint8_t type, char **out, EbbError *err)
 {
 	const uint8_t *d;
 	size_t len;
 
-	if (type != TT_BINARY || !thrift_read_binary(r, &d, &len))
+	if (type != TT_BINARY || !parquet_thrift_read_binary(r, &d, &len))
 		return damaged(err, "truncated footer");
 	free(*out);
 	*out = ebb_malloc(len + 1);
@@ -55,24 +55,25 @@ read_string(TReader *r, uint8_t type, char **out, EbbError *err)
 }
 
 static bool
-skip(TReader *r, uint8_t type, EbbError *err)
+skip(ParquetThriftReader *r, uint8_t type, EbbError *err)
 {
-	return thrift_skip(r, type) || damaged(err, "truncated footer");
+	return parquet_thrift_skip(r, type) || damaged(err, "truncated footer");
 }
 
 static bool
-begin_struct(TReader *r, uint8_t type, EbbError *err)
+begin_struct(ParquetThriftReader *r, uint8_t type, EbbError *err)
 {
-	return (type == TT_STRUCT && thrift_read_struct_begin(r)) || damaged(err, "truncated footer");
+	return (type == TT_STRUCT && parquet_thrift_read_struct_begin(r)) ||
+		   damaged(err, "truncated footer");
 }
 
 /* A list of structs whose count the remaining bytes can hold (each takes a byte at least). */
 static bool
-begin_list(TReader *r, uint8_t type, uint32_t *n, EbbError *err)
+begin_list(ParquetThriftReader *r, uint8_t type, uint32_t *n, EbbError *err)
 {
 	uint8_t et;
 
-	if (type != TT_LIST || !thrift_read_list(r, &et, n) || (*n > 0 && et != TT_STRUCT) ||
+	if (type != TT_LIST || !parquet_thrift_read_list(r, &et, n) || (*n > 0 && et != TT_STRUCT) ||
 		*n > (uint64_t) (r->end - r->p))
 		return damaged(err, "truncated footer");
 	return true;
@@ -80,7 +81,7 @@ begin_list(TReader *r, uint8_t type, uint32_t *n, EbbError *err)
 
 /* TimeUnit: the union's one member is the unit. */
 static bool
-parse_unit(TReader *r, uint8_t type, PqLeaf *e, EbbError *err)
+parse_unit(ParquetThriftReader *r, uint8_t type, ParquetLeaf *e, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
@@ -101,7 +102,7 @@ parse_unit(TReader *r, uint8_t type, PqLeaf *e, EbbError *err)
 
 /* One member of LogicalType: DECIMAL, TIME, TIMESTAMP and INTEGER carry fields ebb reads. */
 static bool
-parse_logical_member(TReader *r, int16_t member, PqLeaf *e, EbbError *err)
+parse_logical_member(ParquetThriftReader *r, int16_t member, ParquetLeaf *e, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
@@ -133,7 +134,7 @@ parse_logical_member(TReader *r, int16_t member, PqLeaf *e, EbbError *err)
 }
 
 static bool
-parse_logical(TReader *r, uint8_t type, PqLeaf *e, EbbError *err)
+parse_logical(ParquetThriftReader *r, uint8_t type, ParquetLeaf *e, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
@@ -152,7 +153,7 @@ parse_logical(TReader *r, uint8_t type, PqLeaf *e, EbbError *err)
 }
 
 static bool
-parse_schema_element(TReader *r, PqLeaf *e, int *children, EbbError *err)
+parse_schema_element(ParquetThriftReader *r, ParquetLeaf *e, int *children, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
@@ -160,7 +161,7 @@ parse_schema_element(TReader *r, PqLeaf *e, int *children, EbbError *err)
 	memset(e, 0, sizeof(*e));
 	e->physical = e->converted = -1;
 	*children = 0;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -193,11 +194,11 @@ unsupported_schema(EbbError *err, const char *name, const char *what)
 
 /* The root, then its leaves: a flat schema only. */
 static bool
-parse_schema(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
+parse_schema(ParquetThriftReader *r, uint8_t type, ParquetFileMeta *m, EbbError *err)
 {
 	uint32_t n;
 	int children;
-	PqLeaf root;
+	ParquetLeaf root;
 
 	if (!begin_list(r, type, &n, err))
 		return false;
@@ -208,10 +209,10 @@ parse_schema(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 	if (!ok)
 		return false;
 	int root_children = children;
-	m->leaves = ebb_malloc(sizeof(PqLeaf) * (n - 1 ? n - 1 : 1));
+	m->leaves = ebb_malloc(sizeof(ParquetLeaf) * (n - 1 ? n - 1 : 1));
 	for (uint32_t i = 1; i < n; i++)
 	{
-		PqLeaf *e = &m->leaves[m->nleaves++];
+		ParquetLeaf *e = &m->leaves[m->nleaves++];
 		if (!parse_schema_element(r, e, &children, err))
 			return false;
 		if (children > 0 || e->physical < 0)
@@ -229,7 +230,7 @@ parse_schema(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 }
 
 static bool
-parse_column_meta(TReader *r, uint8_t type, PqChunkMeta *c, EbbError *err)
+parse_column_meta(ParquetThriftReader *r, uint8_t type, ParquetChunkMeta *c, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
@@ -255,14 +256,14 @@ parse_column_meta(TReader *r, uint8_t type, PqChunkMeta *c, EbbError *err)
 }
 
 static bool
-parse_column_chunk(TReader *r, PqChunkMeta *c, EbbError *err)
+parse_column_chunk(ParquetThriftReader *r, ParquetChunkMeta *c, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
 
 	memset(c, 0, sizeof(*c));
 	c->physical = c->data_offset = c->total_compressed = -1;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -278,14 +279,14 @@ parse_column_chunk(TReader *r, PqChunkMeta *c, EbbError *err)
 }
 
 static bool
-parse_row_group(TReader *r, PqRowGroupMeta *g, EbbError *err)
+parse_row_group(ParquetThriftReader *r, ParquetRowGroupMeta *g, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
 	uint32_t n;
 
 	g->num_rows = -1;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -297,7 +298,7 @@ parse_row_group(TReader *r, PqRowGroupMeta *g, EbbError *err)
 		{
 			if (!begin_list(r, t, &n, err))
 				return false;
-			g->cols = ebb_malloc(sizeof(PqChunkMeta) * (n ? n : 1));
+			g->cols = ebb_malloc(sizeof(ParquetChunkMeta) * (n ? n : 1));
 			for (uint32_t i = 0; i < n; i++, g->ncols++)
 				if (!parse_column_chunk(r, &g->cols[i], err))
 					return false;
@@ -308,13 +309,13 @@ parse_row_group(TReader *r, PqRowGroupMeta *g, EbbError *err)
 }
 
 static bool
-parse_row_groups(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
+parse_row_groups(ParquetThriftReader *r, uint8_t type, ParquetFileMeta *m, EbbError *err)
 {
 	uint32_t n;
 
 	if (m->groups || !begin_list(r, type, &n, err))
 		return m->groups ? damaged(err, "two row group lists") : false;
-	m->groups = calloc(n ? n : 1, sizeof(PqRowGroupMeta));
+	m->groups = calloc(n ? n : 1, sizeof(ParquetRowGroupMeta));
 	if (!m->groups)
 		abort();
 	for (uint32_t i = 0; i < n; i++, m->ngroups++)
@@ -328,7 +329,7 @@ parse_row_groups(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 
 /* KeyValue {1: key, 2: value} */
 static bool
-parse_key_values(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
+parse_key_values(ParquetThriftReader *r, uint8_t type, ParquetFileMeta *m, EbbError *err)
 {
 	uint32_t n;
 	int16_t id;
@@ -342,7 +343,7 @@ parse_key_values(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 	for (uint32_t i = 0; i < n; i++)
 	{
 		m->nkv++;
-		if (!thrift_read_struct_begin(r))
+		if (!parquet_thrift_read_struct_begin(r))
 			return damaged(err, "truncated footer");
 		for (;;)
 		{
@@ -363,13 +364,13 @@ parse_key_values(TReader *r, uint8_t type, PqFileMeta *m, EbbError *err)
 }
 
 static bool
-parse_file_meta(TReader *r, PqFileMeta *m, EbbError *err)
+parse_file_meta(ParquetThriftReader *r, ParquetFileMeta *m, EbbError *err)
 {
 	int16_t id;
 	uint8_t t;
 	bool schema = false, rows = false;
 
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return damaged(err, "truncated footer");
 	for (;;)
 	{
@@ -399,7 +400,7 @@ codec_name(int codec)
 }
 
 static bool
-check_chunk(const PqChunkMeta *c, const PqLeaf *leaf, uint64_t data_end, EbbError *err)
+check_chunk(const ParquetChunkMeta *c, const ParquetLeaf *leaf, uint64_t data_end, EbbError *err)
 {
 	int64_t start =
 		c->dict_offset > 0 && c->dict_offset < c->data_offset ? c->dict_offset : c->data_offset;
@@ -417,7 +418,7 @@ check_chunk(const PqChunkMeta *c, const PqLeaf *leaf, uint64_t data_end, EbbErro
 
 /* Every row group has a chunk per leaf, inside the data; the row counts add up. */
 static bool
-check_groups(const PqFileMeta *m, uint64_t data_end, EbbError *err)
+check_groups(const ParquetFileMeta *m, uint64_t data_end, EbbError *err)
 {
 	int64_t sum = 0;
 
@@ -425,7 +426,7 @@ check_groups(const PqFileMeta *m, uint64_t data_end, EbbError *err)
 		return damaged(err, "a negative row count");
 	for (int g = 0; g < m->ngroups; g++)
 	{
-		const PqRowGroupMeta *rg = &m->groups[g];
+		const ParquetRowGroupMeta *rg = &m->groups[g];
 		if (rg->num_rows < 0 || rg->num_rows > m->num_rows - sum)
 			return damaged(err, "the row count of the footer and its row groups differ");
 		sum += rg->num_rows;
@@ -441,13 +442,13 @@ check_groups(const PqFileMeta *m, uint64_t data_end, EbbError *err)
 }
 
 bool
-parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end, PqFileMeta *m,
+parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end, ParquetFileMeta *m,
 						  EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 
 	memset(m, 0, sizeof(*m));
-	thrift_reader_init(&r, data, len);
+	parquet_thrift_reader_init(&r, data, len);
 	if (parse_file_meta(&r, m, err) && check_groups(m, data_end, err))
 		return true;
 	parquet_footer_read_free(m);
@@ -455,7 +456,7 @@ parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end, Pq
 }
 
 void
-parquet_footer_read_free(PqFileMeta *m)
+parquet_footer_read_free(ParquetFileMeta *m)
 {
 	for (int i = 0; i < m->nleaves; i++)
 		free(m->leaves[i].name);

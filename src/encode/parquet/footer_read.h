@@ -1,7 +1,7 @@
 /*
  * footer_read.h: a Parquet file's FileMetaData (Thrift compact) parsed into what the reader
  * needs: the flat schema's leaves with their annotations, the row groups' column chunks, and
- * the key/value metadata. The PqFileMeta owns every string and array in it.
+ * the key/value metadata. The ParquetFileMeta owns every string and array in it.
  */
 #ifndef EBB_ENCODE_PARQUET_FOOTER_READ_H
 #define EBB_ENCODE_PARQUET_FOOTER_READ_H
@@ -12,7 +12,7 @@
 
 #include "common/error.h"
 
-typedef struct PqLeaf
+typedef struct ParquetLeaf
 {
 	char *name;
 	int physical;    /* parquet.thrift Type; -1 when missing */
@@ -26,9 +26,9 @@ typedef struct PqLeaf
 	int bit_width;              /* INTEGER */
 	bool is_signed;             /* INTEGER */
 	int lt_scale, lt_precision; /* DECIMAL's own */
-} PqLeaf;
+} ParquetLeaf;
 
-typedef struct PqChunkMeta
+typedef struct ParquetChunkMeta
 {
 	int physical;
 	int codec;
@@ -36,25 +36,25 @@ typedef struct PqChunkMeta
 	int64_t total_compressed;
 	int64_t data_offset;
 	int64_t dict_offset; /* -1: none */
-} PqChunkMeta;
+} ParquetChunkMeta;
 
-typedef struct PqRowGroupMeta
+typedef struct ParquetRowGroupMeta
 {
 	int64_t num_rows;
 	int ncols;
-	PqChunkMeta *cols;
-} PqRowGroupMeta;
+	ParquetChunkMeta *cols;
+} ParquetRowGroupMeta;
 
-typedef struct PqFileMeta
+typedef struct ParquetFileMeta
 {
 	int nleaves;
-	PqLeaf *leaves;
+	ParquetLeaf *leaves;
 	int64_t num_rows;
 	int ngroups;
-	PqRowGroupMeta *groups;
+	ParquetRowGroupMeta *groups;
 	int nkv;
 	char **kv; /* key, value (NULL when unset), key, value ... */
-} PqFileMeta;
+} ParquetFileMeta;
 
 /*
  * Parses the footer bytes and checks them against the file: a flat schema (nested or repeated
@@ -62,8 +62,8 @@ typedef struct PqFileMeta
  * leaf's type, chunks inside [4, data_end), row counts that add up. Damage is EBB_ERR_VERIFY.
  * On failure m is freed.
  */
-bool parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end, PqFileMeta *m,
-							   EbbError *err);
-void parquet_footer_read_free(PqFileMeta *m);
+bool parquet_footer_read_parse(const uint8_t *data, size_t len, uint64_t data_end,
+							   ParquetFileMeta *m, EbbError *err);
+void parquet_footer_read_free(ParquetFileMeta *m);
 
 #endif

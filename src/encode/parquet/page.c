@@ -22,7 +22,7 @@ typedef struct ChunkSizes
 } ChunkSizes;
 
 bool
-pq_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
+parquet_write_out(ParquetWriter *w, const void *data, size_t len, EbbError *err)
 {
 	if (!sink_write(w->out, data, len, err))
 		return false;
@@ -32,42 +32,43 @@ pq_write_out(PqWriter *w, const void *data, size_t len, EbbError *err)
 
 /* A page: header (its sizes and the type-specific header), then the compressed body. */
 static bool
-write_page(PqWriter *w, const void *body, size_t len, int type, uint32_t num_values, int encoding,
-		   ChunkSizes *cs, EbbError *err)
+write_page(ParquetWriter *w, const void *body, size_t len, int type, uint32_t num_values,
+		   int encoding, ChunkSizes *cs, EbbError *err)
 {
 	const void *comp;
 	size_t clen;
-	TWriter t;
+	ParquetThriftWriter t;
 
 	/* Page sizes are i32 in the header: one value of 1 GB still fits, but check. */
 	if (len > INT32_MAX)
 		return error_set(err, EBB_ERR_DATA, "could not write a Parquet page of %zu bytes", len);
-	if (!pq_codec_compress(&w->codec, body, len, &comp, &clen, err))
+	if (!parquet_codec_compress(&w->codec, body, len, &comp, &clen, err))
 		return false;
 	buf_reset(&w->header);
-	thrift_writer_init(&t, &w->header);
-	thrift_struct_begin(&t);
-	thrift_i32(&t, 1, type);
-	thrift_i32(&t, 2, (int32_t) len);
-	thrift_i32(&t, 3, (int32_t) clen);
-	thrift_struct_field(&t, type == PAGE_DATA ? 5 : 7);
-	thrift_i32(&t, 1, (int32_t) num_values);
-	thrift_i32(&t, 2, encoding);
+	parquet_thrift_writer_init(&t, &w->header);
+	parquet_thrift_struct_begin(&t);
+	parquet_thrift_i32(&t, 1, type);
+	parquet_thrift_i32(&t, 2, (int32_t) len);
+	parquet_thrift_i32(&t, 3, (int32_t) clen);
+	parquet_thrift_struct_field(&t, type == PAGE_DATA ? 5 : 7);
+	parquet_thrift_i32(&t, 1, (int32_t) num_values);
+	parquet_thrift_i32(&t, 2, encoding);
 	if (type == PAGE_DATA)
 	{
-		thrift_i32(&t, 3, ENC_RLE); /* definition levels */
-		thrift_i32(&t, 4, ENC_RLE); /* repetition levels (none: the column is flat) */
+		parquet_thrift_i32(&t, 3, ENC_RLE); /* definition levels */
+		parquet_thrift_i32(&t, 4, ENC_RLE); /* repetition levels (none: the column is flat) */
 	}
-	thrift_struct_end(&t);
-	thrift_struct_end(&t);
+	parquet_thrift_struct_end(&t);
+	parquet_thrift_struct_end(&t);
 	cs->compressed += w->header.len + clen;
 	cs->uncompressed += w->header.len + len;
-	return pq_write_out(w, w->header.data, w->header.len, err) && pq_write_out(w, comp, clen, err);
+	return parquet_write_out(w, w->header.data, w->header.len, err) &&
+		   parquet_write_out(w, comp, clen, err);
 }
 
 /* Definition levels of rows [r0, r1): a 4-byte length, then the RLE/bit-packed hybrid. */
 static void
-put_levels(PqWriter *w, const PqColumn *c, uint64_t r0, uint64_t r1)
+put_levels(ParquetWriter *w, const ParquetColumn *c, uint64_t r0, uint64_t r1)
 {
 	size_t at = w->body.len;
 	uint32_t len;
@@ -75,7 +76,7 @@ put_levels(PqWriter *w, const PqColumn *c, uint64_t r0, uint64_t r1)
 	for (uint64_t r = r0; r < r1; r++)
 		w->levels[r - r0] = (uint8_t) c->defs.data[r];
 	buf_append(&w->body, "\0\0\0\0", 4);
-	rle_encode(&w->body, w->levels, (size_t) (r1 - r0), 1);
+	parquet_rle_encode(&w->body, w->levels, (size_t) (r1 - r0), 1);
 	len = (uint32_t) (w->body.len - at - 4);
 	memcpy(w->body.data + at, &len, 4); /* little-endian hosts only (checked at build) */
 }
@@ -96,7 +97,7 @@ put_booleans(Buf *out, const uint8_t *v, uint64_t n)
 
 /* A page's extent: rows [r0, *r1), non-NULL values [v0, *v1), PLAIN bytes [pos, *pos1). */
 static void
-page_end(const PqColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uint64_t *r1,
+page_end(const ParquetColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uint64_t *r1,
 		 uint64_t *v1, size_t *pos1)
 {
 	uint64_t r = r0, v = v0, nrows = c->defs.len;
@@ -126,13 +127,15 @@ page_end(const PqColumn *c, bool dict, uint64_t r0, uint64_t v0, size_t pos, uin
 
 /* The values of one page: non-NULL values [v0, v1), PLAIN bytes [pos, pos1). */
 static void
-put_values(PqWriter *w, PqColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t pos, size_t pos1)
+put_values(ParquetWriter *w, ParquetColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t pos,
+		   size_t pos1)
 {
 	if (dict)
 	{
-		int bw = rle_bit_width(c->nentries ? c->nentries - 1 : 0);
+		int bw = parquet_rle_bit_width(c->nentries ? c->nentries - 1 : 0);
 		buf_append_char(&w->body, (char) bw);
-		rle_encode(&w->body, (const uint32_t *) c->indices.data + v0, (size_t) (v1 - v0), bw);
+		parquet_rle_encode(&w->body, (const uint32_t *) c->indices.data + v0, (size_t) (v1 - v0),
+						   bw);
 	}
 	else if (c->type.physical == PQ_BOOLEAN)
 		put_booleans(&w->body, (const uint8_t *) c->values.data + v0, v1 - v0);
@@ -141,37 +144,38 @@ put_values(PqWriter *w, PqColumn *c, bool dict, uint64_t v0, uint64_t v1, size_t
 }
 
 static void
-write_column_meta(TWriter *t, const PqWriter *w, const PqColumn *c, bool dict, const ChunkSizes *cs)
+write_column_meta(ParquetThriftWriter *t, const ParquetWriter *w, const ParquetColumn *c, bool dict,
+				  const ChunkSizes *cs)
 {
-	thrift_struct_begin(t); /* ColumnChunk */
-	thrift_i64(t, 2, 0);    /* file_offset: 0, as the spec now asks */
-	thrift_struct_field(t, 3);
-	thrift_i32(t, 1, c->type.physical);
-	thrift_list_field(t, 2, TT_I32, dict ? 3 : 2);
-	thrift_list_i32(t, ENC_PLAIN);
-	thrift_list_i32(t, ENC_RLE);
+	parquet_thrift_struct_begin(t); /* ColumnChunk */
+	parquet_thrift_i64(t, 2, 0);    /* file_offset: 0, as the spec now asks */
+	parquet_thrift_struct_field(t, 3);
+	parquet_thrift_i32(t, 1, c->type.physical);
+	parquet_thrift_list_field(t, 2, TT_I32, dict ? 3 : 2);
+	parquet_thrift_list_i32(t, ENC_PLAIN);
+	parquet_thrift_list_i32(t, ENC_RLE);
 	if (dict)
-		thrift_list_i32(t, ENC_RLE_DICTIONARY);
-	thrift_list_field(t, 3, TT_BINARY, 1);
-	thrift_list_binary(t, c->desc->name);
-	thrift_i32(t, 4, w->codec.id);
-	thrift_i64(t, 5, (int64_t) c->defs.len);
-	thrift_i64(t, 6, (int64_t) cs->uncompressed);
-	thrift_i64(t, 7, (int64_t) cs->compressed);
-	thrift_i64(t, 9, cs->data_offset);
+		parquet_thrift_list_i32(t, ENC_RLE_DICTIONARY);
+	parquet_thrift_list_field(t, 3, TT_BINARY, 1);
+	parquet_thrift_list_binary(t, c->desc->name);
+	parquet_thrift_i32(t, 4, w->codec.id);
+	parquet_thrift_i64(t, 5, (int64_t) c->defs.len);
+	parquet_thrift_i64(t, 6, (int64_t) cs->uncompressed);
+	parquet_thrift_i64(t, 7, (int64_t) cs->compressed);
+	parquet_thrift_i64(t, 9, cs->data_offset);
 	if (cs->dict_offset >= 0)
-		thrift_i64(t, 11, cs->dict_offset);
-	pq_write_statistics(t, c);
-	thrift_struct_end(t); /* ColumnMetaData */
-	thrift_struct_end(t); /* ColumnChunk */
+		parquet_thrift_i64(t, 11, cs->dict_offset);
+	parquet_write_statistics(t, c);
+	parquet_thrift_struct_end(t); /* ColumnMetaData */
+	parquet_thrift_struct_end(t); /* ColumnChunk */
 }
 
 bool
-pq_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed, uint64_t *uncompressed,
-			   EbbError *err)
+parquet_write_chunk(ParquetWriter *w, ParquetColumn *c, ParquetThriftWriter *rg,
+					uint64_t *compressed, uint64_t *uncompressed, EbbError *err)
 {
 	ChunkSizes cs = {0, 0, -1, -1};
-	bool dict = pq_column_use_dictionary(c);
+	bool dict = parquet_column_use_dictionary(c);
 	uint64_t r = 0, v = 0, nrows = c->defs.len;
 	size_t pos = 0;
 

@@ -30,11 +30,11 @@ damaged(EbbError *err, const char *what)
 }
 
 static bool
-read_i32(TReader *r, uint8_t type, int *v)
+read_i32(ParquetThriftReader *r, uint8_t type, int *v)
 {
 	int64_t x;
 
-	if (!thrift_read_int(r, type, &x) || x < INT32_MIN || x > INT32_MAX)
+	if (!parquet_thrift_read_int(r, type, &x) || x < INT32_MIN || x > INT32_MAX)
 		return false;
 	*v = (int) x;
 	return true;
@@ -42,17 +42,17 @@ read_i32(TReader *r, uint8_t type, int *v)
 
 /* DataPageHeader (5), DictionaryPageHeader (7) or DataPageHeaderV2 (8): fields by id. */
 static bool
-parse_typed(TReader *r, int16_t which, PageHeader *h)
+parse_typed(ParquetThriftReader *r, int16_t which, PageHeader *h)
 {
 	int16_t id;
 	uint8_t t;
 
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return false;
 	h->typed = true;
 	for (;;)
 	{
-		if (!thrift_read_field(r, &id, &t))
+		if (!parquet_thrift_read_field(r, &id, &t))
 			return false;
 		if (t == TT_STOP)
 			return true;
@@ -65,13 +65,13 @@ parse_typed(TReader *r, int16_t which, PageHeader *h)
 										   : NULL;
 		if (which == 8 && id == 7 && (t == TT_TRUE || t == TT_FALSE))
 			h->compressed = t == TT_TRUE;
-		else if (dst ? !read_i32(r, t, dst) : !thrift_skip(r, t))
+		else if (dst ? !read_i32(r, t, dst) : !parquet_thrift_skip(r, t))
 			return false;
 	}
 }
 
 static bool
-parse_header(TReader *r, PageHeader *h)
+parse_header(ParquetThriftReader *r, PageHeader *h)
 {
 	int16_t id;
 	uint8_t t;
@@ -79,11 +79,11 @@ parse_header(TReader *r, PageHeader *h)
 	memset(h, 0, sizeof(*h));
 	h->type = h->usize = h->csize = -1;
 	h->compressed = true;
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return false;
 	for (;;)
 	{
-		if (!thrift_read_field(r, &id, &t))
+		if (!parquet_thrift_read_field(r, &id, &t))
 			return false;
 		if (t == TT_STOP)
 			return h->type >= 0 && h->usize >= 0 && h->csize >= 0;
@@ -93,14 +93,14 @@ parse_header(TReader *r, PageHeader *h)
 				  : (id == 5 && h->type == PAGE_DATA) || (id == 7 && h->type == PAGE_DICTIONARY) ||
 						  (id == 8 && h->type == PAGE_DATA_V2)
 					  ? t == TT_STRUCT && parse_typed(r, id, h)
-					  : thrift_skip(r, t);
+					  : parquet_thrift_skip(r, t);
 		if (!ok)
 			return false;
 	}
 }
 
 void
-parquet_page_read_init(PqColumnReader *c, const PqLeaf *leaf)
+parquet_page_read_init(ParquetColumnReader *c, const ParquetLeaf *leaf)
 {
 	memset(c, 0, sizeof(*c));
 	c->leaf = leaf;
@@ -111,7 +111,7 @@ parquet_page_read_init(PqColumnReader *c, const PqLeaf *leaf)
 }
 
 void
-parquet_page_read_start(PqColumnReader *c, int codec)
+parquet_page_read_start(ParquetColumnReader *c, int codec)
 {
 	c->codec = codec;
 	c->pos = 0;
@@ -123,7 +123,7 @@ parquet_page_read_start(PqColumnReader *c, int codec)
 }
 
 void
-parquet_page_read_free(PqColumnReader *c)
+parquet_page_read_free(ParquetColumnReader *c)
 {
 	if (c->has_dict)
 		parquet_values_read_dict_free(&c->dict);
@@ -134,7 +134,7 @@ parquet_page_read_free(PqColumnReader *c)
 }
 
 static bool
-load_dictionary(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_dictionary(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *d;
 
@@ -155,7 +155,7 @@ load_dictionary(PqColumnReader *c, const PageHeader *h, const uint8_t *body, Ebb
 
 /* Definition levels of an OPTIONAL column (max level 1, bit width 1). */
 static bool
-start_levels(PqColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
+start_levels(ParquetColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
 {
 	if (c->leaf->repetition == 0)
 	{
@@ -169,7 +169,7 @@ start_levels(PqColumnReader *c, const uint8_t *p, size_t len, EbbError *err)
 
 /* v1: levels (a 4-byte length, then RLE) and values, all compressed together. */
 static bool
-load_v1(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_v1(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *p;
 	size_t len = (size_t) h->usize;
@@ -196,7 +196,7 @@ load_v1(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *e
 /* v2: levels uncompressed and without a length prefix, then the values, compressed when
  * is_compressed says so. */
 static bool
-load_v2(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
+load_v2(ParquetColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *err)
 {
 	const uint8_t *p;
 	size_t lv = (size_t) h->def_len + (size_t) h->rep_len;
@@ -215,14 +215,14 @@ load_v2(PqColumnReader *c, const PageHeader *h, const uint8_t *body, EbbError *e
 /* The next page of the chunk: a data page is started; a dictionary page is loaded; other
  * pages (index pages) are skipped. */
 static bool
-load_page(PqColumnReader *c, EbbError *err)
+load_page(ParquetColumnReader *c, EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 	PageHeader h;
 
 	if (c->pos >= c->chunk.len)
 		return damaged(err, "a column chunk that ends before its row group");
-	thrift_reader_init(&r, c->chunk.data + c->pos, c->chunk.len - c->pos);
+	parquet_thrift_reader_init(&r, c->chunk.data + c->pos, c->chunk.len - c->pos);
 	if (!parse_header(&r, &h))
 		return damaged(err, "a damaged page header");
 	const uint8_t *body = r.p;
@@ -243,7 +243,7 @@ load_page(PqColumnReader *c, EbbError *err)
 }
 
 bool
-parquet_page_read_next(PqColumnReader *c, const uint8_t **val, size_t *len, bool *isnull,
+parquet_page_read_next(ParquetColumnReader *c, const uint8_t **val, size_t *len, bool *isnull,
 					   EbbError *err)
 {
 	uint32_t def = 1;

@@ -12,34 +12,34 @@
 static void *
 parquet_create(const TableShape *shape, const EncoderOptions *opts, Sink *out)
 {
-	PqWriter *w = ebb_malloc(sizeof(*w));
+	ParquetWriter *w = ebb_malloc(sizeof(*w));
 
-	pq_writer_init(w, shape, opts, out);
+	parquet_writer_init(w, shape, opts, out);
 	return w;
 }
 
 static bool
 parquet_begin(void *state, EbbError *err)
 {
-	return pq_writer_begin(state, err);
+	return parquet_writer_begin(state, err);
 }
 
 static bool
 parquet_row(void *state, const Row *row, EbbError *err)
 {
-	return pq_writer_row(state, row, err);
+	return parquet_writer_row(state, row, err);
 }
 
 static bool
 parquet_finish(void *state, EbbError *err)
 {
-	return pq_writer_finish(state, err);
+	return parquet_writer_finish(state, err);
 }
 
 static void
 parquet_destroy(void *state)
 {
-	pq_writer_free(state);
+	parquet_writer_free(state);
 	free(state);
 }
 
@@ -47,19 +47,19 @@ parquet_destroy(void *state)
  * PQ_TAIL_MAX bounds its memory; ebb's own footers are far smaller. */
 #define PQ_TAIL_MAX (8 * 1024 * 1024)
 
-typedef struct PqCounter
+typedef struct ParquetCounter
 {
 	Sink base;
 	uint8_t head[4];
 	uint64_t total;
 	Buf tail;
 	uint64_t rows;
-} PqCounter;
+} ParquetCounter;
 
 static bool
 counter_write(Sink *sink, const void *data, size_t len, EbbError *err)
 {
-	PqCounter *c = (PqCounter *) sink;
+	ParquetCounter *c = (ParquetCounter *) sink;
 	const uint8_t *p = data;
 
 	(void) err;
@@ -92,50 +92,50 @@ corrupt(EbbError *err, const char *what)
 static bool
 read_footer(const uint8_t *meta, size_t len, uint64_t *rows, EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 	int16_t id;
 	uint8_t type;
 	int64_t num_rows = -1, sum = 0, v;
 
-	thrift_reader_init(&r, meta, len);
-	if (!thrift_read_struct_begin(&r))
+	parquet_thrift_reader_init(&r, meta, len);
+	if (!parquet_thrift_read_struct_begin(&r))
 		return corrupt(err, "bad footer");
 	for (;;)
 	{
-		if (!thrift_read_field(&r, &id, &type))
+		if (!parquet_thrift_read_field(&r, &id, &type))
 			return corrupt(err, "bad footer");
 		if (type == TT_STOP)
 			break;
 		if (id == 3 && type == TT_I64)
 		{
-			if (!thrift_read_int(&r, type, &num_rows))
+			if (!parquet_thrift_read_int(&r, type, &num_rows))
 				return corrupt(err, "bad footer");
 		}
 		else if (id == 4 && type == TT_LIST)
 		{
 			uint8_t et;
 			uint32_t n;
-			if (!thrift_read_list(&r, &et, &n) || et != TT_STRUCT)
+			if (!parquet_thrift_read_list(&r, &et, &n) || et != TT_STRUCT)
 				return corrupt(err, "bad row group list");
 			for (uint32_t g = 0; g < n; g++)
 			{
-				if (!thrift_read_struct_begin(&r))
+				if (!parquet_thrift_read_struct_begin(&r))
 					return corrupt(err, "bad row group");
 				for (;;)
 				{
-					if (!thrift_read_field(&r, &id, &type))
+					if (!parquet_thrift_read_field(&r, &id, &type))
 						return corrupt(err, "bad row group");
 					if (type == TT_STOP)
 						break;
-					if (id == 3 && type == TT_I64 ? !thrift_read_int(&r, type, &v)
-												  : !thrift_skip(&r, type))
+					if (id == 3 && type == TT_I64 ? !parquet_thrift_read_int(&r, type, &v)
+												  : !parquet_thrift_skip(&r, type))
 						return corrupt(err, "bad row group");
 					if (id == 3 && type == TT_I64)
 						sum += v;
 				}
 			}
 		}
-		else if (!thrift_skip(&r, type))
+		else if (!parquet_thrift_skip(&r, type))
 			return corrupt(err, "bad footer");
 	}
 	if (num_rows < 0 || num_rows != sum)
@@ -147,7 +147,7 @@ read_footer(const uint8_t *meta, size_t len, uint64_t *rows, EbbError *err)
 static bool
 counter_finish(Sink *sink, EbbError *err)
 {
-	PqCounter *c = (PqCounter *) sink;
+	ParquetCounter *c = (ParquetCounter *) sink;
 	const uint8_t *end = (const uint8_t *) c->tail.data + c->tail.len;
 	uint32_t flen;
 
@@ -167,7 +167,7 @@ static const SinkOps counter_ops = {.write = counter_write, .finish = counter_fi
 static Sink *
 parquet_counter_create(void)
 {
-	PqCounter *c = ebb_malloc(sizeof(*c));
+	ParquetCounter *c = ebb_malloc(sizeof(*c));
 
 	memset(c, 0, sizeof(*c));
 	c->base.ops = &counter_ops;
@@ -178,13 +178,13 @@ parquet_counter_create(void)
 static uint64_t
 parquet_counter_rows(const Sink *counter)
 {
-	return ((const PqCounter *) counter)->rows;
+	return ((const ParquetCounter *) counter)->rows;
 }
 
 static void
 parquet_counter_destroy(Sink *counter)
 {
-	PqCounter *c = (PqCounter *) counter;
+	ParquetCounter *c = (ParquetCounter *) counter;
 
 	buf_free(&c->tail);
 	free(c);
@@ -195,8 +195,8 @@ const EncoderDriver encode_parquet_driver = {
 	.extension = "parquet",
 	.binary_rows = true,
 	.codecs = PQ_CODEC_NAMES,
-	.column_binary = pq_column_binary,
-	.codec_levels = pq_codec_levels,
+	.column_binary = parquet_column_binary,
+	.codec_levels = parquet_codec_levels,
 	.create = parquet_create,
 	.begin = parquet_begin,
 	.row = parquet_row,

@@ -18,9 +18,9 @@ struct ParquetReader
 	char *path;
 	int fd;
 	uint64_t size;
-	PqFileMeta meta;
-	PqTextType *types;
-	PqColumnReader *cols;
+	ParquetFileMeta meta;
+	ParquetTextType *types;
+	ParquetColumnReader *cols;
 	Buf *text; /* each column's current field */
 	RowField *fields;
 	int group;          /* the row group loaded; -1 before the first */
@@ -95,8 +95,8 @@ setup_columns(ParquetReader *r, EbbError *err)
 {
 	int n = r->meta.nleaves, size = n ? n : 1;
 
-	r->types = ebb_malloc(sizeof(PqTextType) * (size_t) size);
-	r->cols = ebb_malloc(sizeof(PqColumnReader) * (size_t) size);
+	r->types = ebb_malloc(sizeof(ParquetTextType) * (size_t) size);
+	r->cols = ebb_malloc(sizeof(ParquetColumnReader) * (size_t) size);
 	r->text = ebb_malloc(sizeof(Buf) * (size_t) size);
 	r->fields = ebb_malloc(sizeof(RowField) * (size_t) size);
 	for (int i = 0; i < n; i++)
@@ -174,12 +174,12 @@ parquet_reader_kv(const ParquetReader *r, const char *key)
 static bool
 load_group(ParquetReader *r, EbbError *err)
 {
-	const PqRowGroupMeta *g = &r->meta.groups[++r->group];
+	const ParquetRowGroupMeta *g = &r->meta.groups[++r->group];
 
 	for (int i = 0; i < g->ncols; i++)
 	{
-		const PqChunkMeta *cm = &g->cols[i];
-		PqColumnReader *c = &r->cols[i];
+		const ParquetChunkMeta *cm = &g->cols[i];
+		ParquetColumnReader *c = &r->cols[i];
 		int64_t start = cm->dict_offset > 0 && cm->dict_offset < cm->data_offset ? cm->dict_offset
 																				 : cm->data_offset;
 		/* the footer check bounded the chunk by the file's size */

@@ -6,7 +6,7 @@
 #include "encode/parquet/thrift.h"
 
 int
-rle_bit_width(uint32_t max)
+parquet_rle_bit_width(uint32_t max)
 {
 	int w = 1;
 
@@ -23,7 +23,7 @@ put_bit_packed(Buf *out, const uint32_t *values, size_t n, int bw)
 	size_t groups = (n + 7) / 8;
 	size_t bytes = groups * (size_t) bw;
 
-	thrift_varint(out, (uint64_t) groups << 1 | 1);
+	parquet_thrift_varint(out, (uint64_t) groups << 1 | 1);
 	buf_reserve(out, bytes);
 	uint8_t *p = (uint8_t *) out->data + out->len;
 	memset(p, 0, bytes);
@@ -47,7 +47,7 @@ put_bit_packed(Buf *out, const uint32_t *values, size_t n, int bw)
 static void
 put_rle(Buf *out, uint32_t value, size_t count, int bw)
 {
-	thrift_varint(out, (uint64_t) count << 1);
+	parquet_thrift_varint(out, (uint64_t) count << 1);
 	for (int b = 0; b < (bw + 7) / 8; b++)
 		buf_append_char(out, (char) (value >> (8 * b)));
 }
@@ -63,7 +63,7 @@ run_length(const uint32_t *v, size_t i, size_t n)
 }
 
 void
-rle_encode(Buf *out, const uint32_t *values, size_t n, int bw)
+parquet_rle_encode(Buf *out, const uint32_t *values, size_t n, int bw)
 {
 	size_t lit = 0; /* values[lit..i) wait to be bit-packed */
 	size_t i = 0;
@@ -89,17 +89,17 @@ rle_encode(Buf *out, const uint32_t *values, size_t n, int bw)
 }
 
 bool
-rle_decode(const uint8_t *data, size_t len, int bw, uint32_t *values, size_t n)
+parquet_rle_decode(const uint8_t *data, size_t len, int bw, uint32_t *values, size_t n)
 {
-	TReader r;
+	ParquetThriftReader r;
 	size_t got = 0;
 	int vbytes = (bw + 7) / 8;
 
-	thrift_reader_init(&r, data, len);
+	parquet_thrift_reader_init(&r, data, len);
 	while (got < n)
 	{
 		uint64_t h;
-		if (!thrift_read_varint(&r, &h))
+		if (!parquet_thrift_read_varint(&r, &h))
 			return false;
 		if (h & 1)
 		{

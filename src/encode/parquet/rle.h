@@ -13,12 +13,12 @@
 #include "common/buf.h"
 
 /* Bits needed for values up to max (at least 1, as readers expect of dictionary indices). */
-int rle_bit_width(uint32_t max);
+int parquet_rle_bit_width(uint32_t max);
 
 /* Appends the hybrid encoding of values[0..n) at this bit width (1..32). */
-void rle_encode(Buf *out, const uint32_t *values, size_t n, int bit_width);
+void parquet_rle_encode(Buf *out, const uint32_t *values, size_t n, int bit_width);
 
 /* Decodes n values (for tests and checks); false when the bytes end first. */
-bool rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *values, size_t n);
+bool parquet_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *values, size_t n);
 
 #endif

@@ -35,7 +35,7 @@ enum
 };
 
 static bool
-is_decimal(const PqLeaf *l, PqTextType *t)
+is_decimal(const ParquetLeaf *l, ParquetTextType *t)
 {
 	if (l->logical == LT_DECIMAL)
 		t->scale = l->lt_scale;
@@ -48,7 +48,7 @@ is_decimal(const PqLeaf *l, PqTextType *t)
 }
 
 static bool
-is_unsigned(const PqLeaf *l, int ct_max)
+is_unsigned(const ParquetLeaf *l, int ct_max)
 {
 	return (l->logical == LT_INTEGER && !l->is_signed) ||
 		   (l->logical == 0 && l->converted >= CT_UINT_8 && l->converted <= ct_max);
@@ -56,7 +56,7 @@ is_unsigned(const PqLeaf *l, int ct_max)
 
 /* TIME: TimeType, else the legacy TIME_MILLIS / TIME_MICROS. */
 static bool
-is_time(const PqLeaf *l, PqTextType *t)
+is_time(const ParquetLeaf *l, ParquetTextType *t)
 {
 	if (l->logical == LT_TIME)
 	{
@@ -75,7 +75,7 @@ is_time(const PqLeaf *l, PqTextType *t)
 
 /* TIMESTAMP: TimestampType, else the legacy ConvertedTypes (which mean UTC). */
 static bool
-is_timestamp(const PqLeaf *l, PqTextType *t)
+is_timestamp(const ParquetLeaf *l, ParquetTextType *t)
 {
 	if (l->logical == LT_TIMESTAMP)
 	{
@@ -94,7 +94,7 @@ is_timestamp(const PqLeaf *l, PqTextType *t)
 }
 
 static void
-kind_of(const PqLeaf *l, PqTextType *t)
+kind_of(const ParquetLeaf *l, ParquetTextType *t)
 {
 	switch (l->physical)
 	{
@@ -130,7 +130,7 @@ kind_of(const PqLeaf *l, PqTextType *t)
 }
 
 bool
-parquet_text_out_type(const PqLeaf *leaf, PqTextType *t, EbbError *err)
+parquet_text_out_type(const ParquetLeaf *leaf, ParquetTextType *t, EbbError *err)
 {
 	memset(t, 0, sizeof(*t));
 	kind_of(leaf, t);
@@ -148,7 +148,7 @@ parquet_text_out_type(const PqLeaf *leaf, PqTextType *t, EbbError *err)
 }
 
 const char *
-parquet_text_out_pg_type(const PqTextType *t)
+parquet_text_out_pg_type(const ParquetTextType *t)
 {
 	static const char *const names[] = {"boolean",
 										"integer",
@@ -265,7 +265,7 @@ append_uuid(Buf *out, const uint8_t *v)
 
 /* The PLAIN width each fixed kind needs (0: any length). */
 static size_t
-value_width(const PqTextType *t, size_t len)
+value_width(const ParquetTextType *t, size_t len)
 {
 	switch (t->kind)
 	{
@@ -289,7 +289,7 @@ value_width(const PqTextType *t, size_t len)
 }
 
 static bool
-numeric_value(const PqTextType *t, const uint8_t *v, size_t len, Buf *out, EbbError *err)
+numeric_value(const ParquetTextType *t, const uint8_t *v, size_t len, Buf *out, EbbError *err)
 {
 	float f;
 	double d;
@@ -320,7 +320,8 @@ numeric_value(const PqTextType *t, const uint8_t *v, size_t len, Buf *out, EbbEr
 }
 
 bool
-parquet_text_out_value(const PqTextType *t, const uint8_t *v, size_t len, Buf *out, EbbError *err)
+parquet_text_out_value(const ParquetTextType *t, const uint8_t *v, size_t len, Buf *out,
+					   EbbError *err)
 {
 	if (len != value_width(t, len))
 		return error_set(err, EBB_ERR_VERIFY, "a value of %zu bytes in a column of %zu-byte values",

@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "encode/parquet/footer_read.h"
 
-typedef enum PqTextKind
+typedef enum ParquetTextKind
 {
 	PQT_BOOL,
 	PQT_INT32,
@@ -37,22 +37,22 @@ typedef enum PqTextKind
 	PQT_BYTEA,
 	PQT_UUID,
 	PQT_INTERVAL /* FIXED_LEN_BYTE_ARRAY(12) INTERVAL: months, days, milliseconds */
-} PqTextKind;
+} ParquetTextKind;
 
-typedef struct PqTextType
+typedef struct ParquetTextType
 {
-	PqTextKind kind;
+	ParquetTextKind kind;
 	int physical; /* the leaf's: a DECIMAL on INT32/INT64 is little-endian, else big */
 	int scale;    /* DECIMAL */
 	int unit;     /* TIME / TIMESTAMP: 1 MILLIS, 2 MICROS, 3 NANOS */
-} PqTextType;
+} ParquetTextType;
 
 /* How a leaf's values print; EBB_ERR_DATA for an annotation ebb cannot render. */
-bool parquet_text_out_type(const PqLeaf *leaf, PqTextType *t, EbbError *err);
+bool parquet_text_out_type(const ParquetLeaf *leaf, ParquetTextType *t, EbbError *err);
 /* The PostgreSQL type a column of this kind restores into ("timestamp with time zone"...). */
-const char *parquet_text_out_pg_type(const PqTextType *t);
+const char *parquet_text_out_pg_type(const ParquetTextType *t);
 /* Appends one value (PLAIN bytes) as text. */
-bool parquet_text_out_value(const PqTextType *t, const uint8_t *v, size_t len, Buf *out,
+bool parquet_text_out_value(const ParquetTextType *t, const uint8_t *v, size_t len, Buf *out,
 							EbbError *err);
 
 #endif

@@ -3,14 +3,14 @@
 #include <string.h>
 
 void
-thrift_writer_init(TWriter *w, Buf *out)
+parquet_thrift_writer_init(ParquetThriftWriter *w, Buf *out)
 {
 	memset(w, 0, sizeof(*w));
 	w->out = out;
 }
 
 void
-thrift_varint(Buf *out, uint64_t v)
+parquet_thrift_varint(Buf *out, uint64_t v)
 {
 	uint8_t b[10];
 	int n = 0;
@@ -28,24 +28,24 @@ thrift_varint(Buf *out, uint64_t v)
 static void
 zigzag(Buf *out, int64_t v)
 {
-	thrift_varint(out, ((uint64_t) v << 1) ^ (uint64_t) (v >> 63));
+	parquet_thrift_varint(out, ((uint64_t) v << 1) ^ (uint64_t) (v >> 63));
 }
 
 void
-thrift_struct_begin(TWriter *w)
+parquet_thrift_struct_begin(ParquetThriftWriter *w)
 {
 	w->last[++w->depth] = 0;
 }
 
 void
-thrift_struct_end(TWriter *w)
+parquet_thrift_struct_end(ParquetThriftWriter *w)
 {
 	buf_append_char(w->out, TT_STOP);
 	w->depth--;
 }
 
 void
-thrift_field(TWriter *w, int16_t id, uint8_t type)
+parquet_thrift_field(ParquetThriftWriter *w, int16_t id, uint8_t type)
 {
 	int delta = id - w->last[w->depth];
 
@@ -60,97 +60,97 @@ thrift_field(TWriter *w, int16_t id, uint8_t type)
 }
 
 void
-thrift_i8(TWriter *w, int16_t id, int8_t v)
+parquet_thrift_i8(ParquetThriftWriter *w, int16_t id, int8_t v)
 {
-	thrift_field(w, id, TT_I8);
+	parquet_thrift_field(w, id, TT_I8);
 	buf_append_char(w->out, (char) v);
 }
 
 void
-thrift_i16(TWriter *w, int16_t id, int16_t v)
+parquet_thrift_i16(ParquetThriftWriter *w, int16_t id, int16_t v)
 {
-	thrift_field(w, id, TT_I16);
+	parquet_thrift_field(w, id, TT_I16);
 	zigzag(w->out, v);
 }
 
 void
-thrift_i32(TWriter *w, int16_t id, int32_t v)
+parquet_thrift_i32(ParquetThriftWriter *w, int16_t id, int32_t v)
 {
-	thrift_field(w, id, TT_I32);
+	parquet_thrift_field(w, id, TT_I32);
 	zigzag(w->out, v);
 }
 
 void
-thrift_i64(TWriter *w, int16_t id, int64_t v)
+parquet_thrift_i64(ParquetThriftWriter *w, int16_t id, int64_t v)
 {
-	thrift_field(w, id, TT_I64);
+	parquet_thrift_field(w, id, TT_I64);
 	zigzag(w->out, v);
 }
 
 void
-thrift_bool(TWriter *w, int16_t id, bool v)
+parquet_thrift_bool(ParquetThriftWriter *w, int16_t id, bool v)
 {
-	thrift_field(w, id, v ? TT_TRUE : TT_FALSE);
+	parquet_thrift_field(w, id, v ? TT_TRUE : TT_FALSE);
 }
 
 void
-thrift_binary(TWriter *w, int16_t id, const void *data, size_t len)
+parquet_thrift_binary(ParquetThriftWriter *w, int16_t id, const void *data, size_t len)
 {
-	thrift_field(w, id, TT_BINARY);
-	thrift_varint(w->out, len);
+	parquet_thrift_field(w, id, TT_BINARY);
+	parquet_thrift_varint(w->out, len);
 	buf_append(w->out, data, len);
 }
 
 void
-thrift_string(TWriter *w, int16_t id, const char *s)
+parquet_thrift_string(ParquetThriftWriter *w, int16_t id, const char *s)
 {
-	thrift_binary(w, id, s, strlen(s));
+	parquet_thrift_binary(w, id, s, strlen(s));
 }
 
 void
-thrift_struct_field(TWriter *w, int16_t id)
+parquet_thrift_struct_field(ParquetThriftWriter *w, int16_t id)
 {
-	thrift_field(w, id, TT_STRUCT);
-	thrift_struct_begin(w);
+	parquet_thrift_field(w, id, TT_STRUCT);
+	parquet_thrift_struct_begin(w);
 }
 
 void
-thrift_empty_struct(TWriter *w, int16_t id)
+parquet_thrift_empty_struct(ParquetThriftWriter *w, int16_t id)
 {
-	thrift_struct_field(w, id);
-	thrift_struct_end(w);
+	parquet_thrift_struct_field(w, id);
+	parquet_thrift_struct_end(w);
 }
 
 void
-thrift_list_field(TWriter *w, int16_t id, uint8_t elem_type, uint32_t n)
+parquet_thrift_list_field(ParquetThriftWriter *w, int16_t id, uint8_t elem_type, uint32_t n)
 {
-	thrift_field(w, id, TT_LIST);
+	parquet_thrift_field(w, id, TT_LIST);
 	if (n < 15)
 		buf_append_char(w->out, (char) (n << 4 | elem_type));
 	else
 	{
 		buf_append_char(w->out, (char) (0xF0 | elem_type));
-		thrift_varint(w->out, n);
+		parquet_thrift_varint(w->out, n);
 	}
 }
 
 void
-thrift_list_i32(TWriter *w, int32_t v)
+parquet_thrift_list_i32(ParquetThriftWriter *w, int32_t v)
 {
 	zigzag(w->out, v);
 }
 
 void
-thrift_list_binary(TWriter *w, const char *s)
+parquet_thrift_list_binary(ParquetThriftWriter *w, const char *s)
 {
 	size_t len = strlen(s);
 
-	thrift_varint(w->out, len);
+	parquet_thrift_varint(w->out, len);
 	buf_append(w->out, s, len);
 }
 
 void
-thrift_reader_init(TReader *r, const void *data, size_t len)
+parquet_thrift_reader_init(ParquetThriftReader *r, const void *data, size_t len)
 {
 	memset(r, 0, sizeof(*r));
 	r->p = data;
@@ -158,7 +158,7 @@ thrift_reader_init(TReader *r, const void *data, size_t len)
 }
 
 bool
-thrift_read_varint(TReader *r, uint64_t *v)
+parquet_thrift_read_varint(ParquetThriftReader *r, uint64_t *v)
 {
 	*v = 0;
 	for (int shift = 0; shift < 64; shift += 7)
@@ -174,18 +174,18 @@ thrift_read_varint(TReader *r, uint64_t *v)
 }
 
 static bool
-read_zigzag(TReader *r, int64_t *v)
+read_zigzag(ParquetThriftReader *r, int64_t *v)
 {
 	uint64_t u;
 
-	if (!thrift_read_varint(r, &u))
+	if (!parquet_thrift_read_varint(r, &u))
 		return false;
 	*v = (int64_t) (u >> 1) ^ -(int64_t) (u & 1);
 	return true;
 }
 
 bool
-thrift_read_struct_begin(TReader *r)
+parquet_thrift_read_struct_begin(ParquetThriftReader *r)
 {
 	if (r->depth + 1 >= THRIFT_MAX_DEPTH)
 		return false;
@@ -194,7 +194,7 @@ thrift_read_struct_begin(TReader *r)
 }
 
 bool
-thrift_read_field(TReader *r, int16_t *id, uint8_t *type)
+parquet_thrift_read_field(ParquetThriftReader *r, int16_t *id, uint8_t *type)
 {
 	if (r->p >= r->end)
 		return false;
@@ -219,7 +219,7 @@ thrift_read_field(TReader *r, int16_t *id, uint8_t *type)
 }
 
 bool
-thrift_read_int(TReader *r, uint8_t type, int64_t *v)
+parquet_thrift_read_int(ParquetThriftReader *r, uint8_t type, int64_t *v)
 {
 	if (type == TT_I8)
 	{
@@ -232,11 +232,11 @@ thrift_read_int(TReader *r, uint8_t type, int64_t *v)
 }
 
 bool
-thrift_read_binary(TReader *r, const uint8_t **data, size_t *len)
+parquet_thrift_read_binary(ParquetThriftReader *r, const uint8_t **data, size_t *len)
 {
 	uint64_t n;
 
-	if (!thrift_read_varint(r, &n) || n > (uint64_t) (r->end - r->p))
+	if (!parquet_thrift_read_varint(r, &n) || n > (uint64_t) (r->end - r->p))
 		return false;
 	*data = r->p;
 	*len = (size_t) n;
@@ -245,7 +245,7 @@ thrift_read_binary(TReader *r, const uint8_t **data, size_t *len)
 }
 
 bool
-thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n)
+parquet_thrift_read_list(ParquetThriftReader *r, uint8_t *elem_type, uint32_t *n)
 {
 	if (r->p >= r->end)
 		return false;
@@ -255,7 +255,7 @@ thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n)
 	if (*n == 15)
 	{
 		uint64_t v;
-		if (!thrift_read_varint(r, &v) || v > UINT32_MAX)
+		if (!parquet_thrift_read_varint(r, &v) || v > UINT32_MAX)
 			return false;
 		*n = (uint32_t) v;
 	}
@@ -263,26 +263,26 @@ thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n)
 }
 
 static bool
-skip_struct(TReader *r)
+skip_struct(ParquetThriftReader *r)
 {
 	int16_t id;
 	uint8_t type;
 
-	if (!thrift_read_struct_begin(r))
+	if (!parquet_thrift_read_struct_begin(r))
 		return false;
 	for (;;)
 	{
-		if (!thrift_read_field(r, &id, &type))
+		if (!parquet_thrift_read_field(r, &id, &type))
 			return false;
 		if (type == TT_STOP)
 			return true;
-		if (!thrift_skip(r, type))
+		if (!parquet_thrift_skip(r, type))
 			return false;
 	}
 }
 
 bool
-thrift_skip(TReader *r, uint8_t type)
+parquet_thrift_skip(ParquetThriftReader *r, uint8_t type)
 {
 	int64_t v;
 	const uint8_t *d;
@@ -297,18 +297,18 @@ thrift_skip(TReader *r, uint8_t type)
 		case TT_I8:
 		case TT_I16:
 		case TT_I32:
-		case TT_I64: return thrift_read_int(r, type, &v);
+		case TT_I64: return parquet_thrift_read_int(r, type, &v);
 		case TT_DOUBLE:
 			if (r->end - r->p < 8)
 				return false;
 			r->p += 8;
 			return true;
-		case TT_BINARY: return thrift_read_binary(r, &d, &len);
+		case TT_BINARY: return parquet_thrift_read_binary(r, &d, &len);
 		case TT_STRUCT: return skip_struct(r);
 		case TT_LIST:
 		case TT_SET:
 			/* Lists nest like structs: the same depth bound keeps the recursion finite. */
-			if (r->depth + 1 >= THRIFT_MAX_DEPTH || !thrift_read_list(r, &et, &n))
+			if (r->depth + 1 >= THRIFT_MAX_DEPTH || !parquet_thrift_read_list(r, &et, &n))
 				return false;
 			r->depth++;
 			for (uint32_t i = 0; i < n; i++)
@@ -320,7 +320,7 @@ thrift_skip(TReader *r, uint8_t type)
 						return false;
 					r->p++;
 				}
-				else if (!thrift_skip(r, et))
+				else if (!parquet_thrift_skip(r, et))
 					return false;
 			}
 			r->depth--;

@@ -36,51 +36,53 @@ enum
 
 #define THRIFT_MAX_DEPTH 16
 
-typedef struct TWriter
+typedef struct ParquetThriftWriter
 {
 	Buf *out;
 	int16_t last[THRIFT_MAX_DEPTH];
 	int depth;
-} TWriter;
+} ParquetThriftWriter;
 
-void thrift_writer_init(TWriter *w, Buf *out);
-void thrift_varint(Buf *out, uint64_t v);
-void thrift_struct_begin(TWriter *w);
-void thrift_struct_end(TWriter *w); /* writes STOP */
-void thrift_field(TWriter *w, int16_t id, uint8_t type);
-void thrift_i8(TWriter *w, int16_t id, int8_t v);
-void thrift_i16(TWriter *w, int16_t id, int16_t v);
-void thrift_i32(TWriter *w, int16_t id, int32_t v);
-void thrift_i64(TWriter *w, int16_t id, int64_t v);
-void thrift_bool(TWriter *w, int16_t id, bool v);
-void thrift_binary(TWriter *w, int16_t id, const void *data, size_t len);
-void thrift_string(TWriter *w, int16_t id, const char *s);
-/* A field holding a struct: begins it (end it with thrift_struct_end). */
-void thrift_struct_field(TWriter *w, int16_t id);
+void parquet_thrift_writer_init(ParquetThriftWriter *w, Buf *out);
+void parquet_thrift_varint(Buf *out, uint64_t v);
+void parquet_thrift_struct_begin(ParquetThriftWriter *w);
+void parquet_thrift_struct_end(ParquetThriftWriter *w); /* writes STOP */
+void parquet_thrift_field(ParquetThriftWriter *w, int16_t id, uint8_t type);
+void parquet_thrift_i8(ParquetThriftWriter *w, int16_t id, int8_t v);
+void parquet_thrift_i16(ParquetThriftWriter *w, int16_t id, int16_t v);
+void parquet_thrift_i32(ParquetThriftWriter *w, int16_t id, int32_t v);
+void parquet_thrift_i64(ParquetThriftWriter *w, int16_t id, int64_t v);
+void parquet_thrift_bool(ParquetThriftWriter *w, int16_t id, bool v);
+void parquet_thrift_binary(ParquetThriftWriter *w, int16_t id, const void *data, size_t len);
+void parquet_thrift_string(ParquetThriftWriter *w, int16_t id, const char *s);
+/* A field holding a struct: begins it (end it with parquet_thrift_struct_end). */
+void parquet_thrift_struct_field(ParquetThriftWriter *w, int16_t id);
 /* A field holding an empty struct (a union member such as StringType). */
-void thrift_empty_struct(TWriter *w, int16_t id);
+void parquet_thrift_empty_struct(ParquetThriftWriter *w, int16_t id);
 /* A list field's header; the n elements follow with no field headers. */
-void thrift_list_field(TWriter *w, int16_t id, uint8_t elem_type, uint32_t n);
-void thrift_list_i32(TWriter *w, int32_t v);        /* an element of a list<i32> */
-void thrift_list_binary(TWriter *w, const char *s); /* an element of a list<binary> */
+void parquet_thrift_list_field(ParquetThriftWriter *w, int16_t id, uint8_t elem_type, uint32_t n);
+void parquet_thrift_list_i32(ParquetThriftWriter *w, int32_t v); /* an element of a list<i32> */
+void parquet_thrift_list_binary(ParquetThriftWriter *w,
+								const char *s); /* an element of a list<binary> */
 
 /* The reader: each call returns false on malformed or truncated input. */
-typedef struct TReader
+typedef struct ParquetThriftReader
 {
 	const uint8_t *p, *end;
 	int16_t last[THRIFT_MAX_DEPTH];
 	int depth;
-} TReader;
+} ParquetThriftReader;
 
-void thrift_reader_init(TReader *r, const void *data, size_t len);
-bool thrift_read_varint(TReader *r, uint64_t *v);
-bool thrift_read_struct_begin(TReader *r);
+void parquet_thrift_reader_init(ParquetThriftReader *r, const void *data, size_t len);
+bool parquet_thrift_read_varint(ParquetThriftReader *r, uint64_t *v);
+bool parquet_thrift_read_struct_begin(ParquetThriftReader *r);
 /* The next field of the current struct; *type == TT_STOP at its end (which pops it). */
-bool thrift_read_field(TReader *r, int16_t *id, uint8_t *type);
-bool thrift_read_int(TReader *r, uint8_t type, int64_t *v); /* i8, i16, i32, i64 */
-bool thrift_read_binary(TReader *r, const uint8_t **data, size_t *len);
-bool thrift_read_list(TReader *r, uint8_t *elem_type, uint32_t *n);
+bool parquet_thrift_read_field(ParquetThriftReader *r, int16_t *id, uint8_t *type);
+bool parquet_thrift_read_int(ParquetThriftReader *r, uint8_t type,
+							 int64_t *v); /* i8, i16, i32, i64 */
+bool parquet_thrift_read_binary(ParquetThriftReader *r, const uint8_t **data, size_t *len);
+bool parquet_thrift_read_list(ParquetThriftReader *r, uint8_t *elem_type, uint32_t *n);
 /* Skips a value of this type (structs and lists whole). */
-bool thrift_skip(TReader *r, uint8_t type);
+bool parquet_thrift_skip(ParquetThriftReader *r, uint8_t type);
 
 #endif

@@ -43,8 +43,8 @@ numeric_decimal(int32_t typmod, int *precision, int *scale)
 static const struct
 {
 	uint32_t oid;
-	PqKind kind;
-	PqPhysical physical;
+	ParquetKind kind;
+	ParquetPhysical physical;
 } simple_types[] = {
 	{OID_BOOL, PQK_BOOL, PQ_BOOLEAN},
 	{OID_INT2, PQK_INT16, PQ_INT32},
@@ -68,7 +68,7 @@ static const struct
 };
 
 void
-pq_column_type(const ColumnDesc *col, PqColumnType *out)
+parquet_column_type(const ColumnDesc *col, ParquetColumnType *out)
 {
 	int p, s;
 
@@ -100,20 +100,20 @@ pq_column_type(const ColumnDesc *col, PqColumnType *out)
 }
 
 bool
-pq_column_binary(const ColumnDesc *col)
+parquet_column_binary(const ColumnDesc *col)
 {
-	PqColumnType t;
+	ParquetColumnType t;
 	ColumnDesc probe = *col;
 
 	probe.as_text = false;
-	pq_column_type(&probe, &t);
+	parquet_column_type(&probe, &t);
 	/* Text kinds are read in binary only when the type's binary form is its text. */
 	return t.kind != PQK_TEXT || col->type_oid == OID_TEXT || col->type_oid == OID_VARCHAR ||
 		   col->type_oid == OID_BPCHAR || col->type_oid == OID_NAME;
 }
 
 int
-pq_value_width(const PqColumnType *t)
+parquet_value_width(const ParquetColumnType *t)
 {
 	switch (t->physical)
 	{
@@ -149,19 +149,19 @@ enum
 
 /* TimeType / TimestampType {1: isAdjustedToUTC, 2: unit = MICROS} */
 static void
-write_time_type(TWriter *w, int16_t member, bool utc)
+write_time_type(ParquetThriftWriter *w, int16_t member, bool utc)
 {
-	thrift_struct_field(w, member);
-	thrift_bool(w, 1, utc);
-	thrift_struct_field(w, 2);
-	thrift_empty_struct(w, 2);
-	thrift_struct_end(w);
-	thrift_struct_end(w);
+	parquet_thrift_struct_field(w, member);
+	parquet_thrift_bool(w, 1, utc);
+	parquet_thrift_struct_field(w, 2);
+	parquet_thrift_empty_struct(w, 2);
+	parquet_thrift_struct_end(w);
+	parquet_thrift_struct_end(w);
 }
 
 /* The legacy ConvertedType (6), then scale/precision (7, 8) where DECIMAL. */
 static int
-converted_type(const PqColumnType *t)
+converted_type(const ParquetColumnType *t)
 {
 	switch (t->kind)
 	{
@@ -179,73 +179,73 @@ converted_type(const PqColumnType *t)
 }
 
 static void
-write_logical_type(TWriter *w, const PqColumnType *t)
+write_logical_type(ParquetThriftWriter *w, const ParquetColumnType *t)
 {
 	switch (t->kind)
 	{
 		case PQK_INT16:
-			thrift_struct_field(w, 10);
-			thrift_struct_field(w, LT_INTEGER);
-			thrift_i8(w, 1, 16);
-			thrift_bool(w, 2, true);
-			thrift_struct_end(w);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, LT_INTEGER);
+			parquet_thrift_i8(w, 1, 16);
+			parquet_thrift_bool(w, 2, true);
+			parquet_thrift_struct_end(w);
 			break;
 		case PQK_DECIMAL:
-			thrift_struct_field(w, 10);
-			thrift_struct_field(w, LT_DECIMAL);
-			thrift_i32(w, 1, t->scale);
-			thrift_i32(w, 2, t->precision);
-			thrift_struct_end(w);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, LT_DECIMAL);
+			parquet_thrift_i32(w, 1, t->scale);
+			parquet_thrift_i32(w, 2, t->precision);
+			parquet_thrift_struct_end(w);
 			break;
 		case PQK_DATE:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_DATE);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_DATE);
 			break;
 		case PQK_TIME:
-			thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, 10);
 			write_time_type(w, LT_TIME, false);
 			break;
 		case PQK_TIMESTAMP:
 		case PQK_TIMESTAMPTZ:
-			thrift_struct_field(w, 10);
+			parquet_thrift_struct_field(w, 10);
 			write_time_type(w, LT_TIMESTAMP, t->kind == PQK_TIMESTAMPTZ);
 			break;
 		case PQK_UUID:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_UUID);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_UUID);
 			break;
 		case PQK_JSON:
 		case PQK_JSONB:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_JSON);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_JSON);
 			break;
 		case PQK_TEXT:
-			thrift_struct_field(w, 10);
-			thrift_empty_struct(w, LT_STRING);
+			parquet_thrift_struct_field(w, 10);
+			parquet_thrift_empty_struct(w, LT_STRING);
 			break;
 		default: return; /* no logical type */
 	}
-	thrift_struct_end(w); /* the LogicalType union */
+	parquet_thrift_struct_end(w); /* the LogicalType union */
 }
 
 void
-pq_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t)
+parquet_write_schema_leaf(ParquetThriftWriter *w, const ColumnDesc *col, const ParquetColumnType *t)
 {
 	int ct = converted_type(t);
 
-	thrift_struct_begin(w);
-	thrift_i32(w, 1, t->physical);
+	parquet_thrift_struct_begin(w);
+	parquet_thrift_i32(w, 1, t->physical);
 	if (t->physical == PQ_FLBA)
-		thrift_i32(w, 2, t->type_length);
-	thrift_i32(w, 3, 1); /* OPTIONAL: every column may hold NULLs */
-	thrift_string(w, 4, col->name);
+		parquet_thrift_i32(w, 2, t->type_length);
+	parquet_thrift_i32(w, 3, 1); /* OPTIONAL: every column may hold NULLs */
+	parquet_thrift_string(w, 4, col->name);
 	if (ct >= 0)
-		thrift_i32(w, 6, ct);
+		parquet_thrift_i32(w, 6, ct);
 	if (t->kind == PQK_DECIMAL)
 	{
-		thrift_i32(w, 7, t->scale);
-		thrift_i32(w, 8, t->precision);
+		parquet_thrift_i32(w, 7, t->scale);
+		parquet_thrift_i32(w, 8, t->precision);
 	}
 	write_logical_type(w, t);
-	thrift_struct_end(w);
+	parquet_thrift_struct_end(w);
 }

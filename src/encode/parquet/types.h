@@ -16,7 +16,7 @@
 #include "encode/encoder.h"
 
 /* Parquet physical types (parquet.thrift Type). */
-typedef enum PqPhysical
+typedef enum ParquetPhysical
 {
 	PQ_BOOLEAN = 0,
 	PQ_INT32 = 1,
@@ -25,10 +25,10 @@ typedef enum PqPhysical
 	PQ_DOUBLE = 5,
 	PQ_BYTE_ARRAY = 6,
 	PQ_FLBA = 7
-} PqPhysical;
+} ParquetPhysical;
 
 /* How a column's values convert, and how they sort for statistics. */
-typedef enum PqKind
+typedef enum ParquetKind
 {
 	PQK_BOOL,
 	PQK_INT16,
@@ -47,33 +47,34 @@ typedef enum PqKind
 	PQK_JSONB,
 	PQK_BYTEA,
 	PQK_TEXT /* text, varchar, bpchar, name, and every column sent as text */
-} PqKind;
+} ParquetKind;
 
-typedef struct PqColumnType
+typedef struct ParquetColumnType
 {
-	PqKind kind;
-	PqPhysical physical;
+	ParquetKind kind;
+	ParquetPhysical physical;
 	int type_length; /* FLBA bytes */
 	int precision, scale;
-} PqColumnType;
+} ParquetColumnType;
 
 /* Does ebb read this column's binary form? (Otherwise the server casts it to text.) */
-bool pq_column_binary(const ColumnDesc *col);
-void pq_column_type(const ColumnDesc *col, PqColumnType *out);
+bool parquet_column_binary(const ColumnDesc *col);
+void parquet_column_type(const ColumnDesc *col, ParquetColumnType *out);
 /* Bytes of a PLAIN value of a fixed-width physical type (0 for BYTE_ARRAY, 1 for BOOLEAN). */
-int pq_value_width(const PqColumnType *t);
+int parquet_value_width(const ParquetColumnType *t);
 
 /*
  * Converts one non-NULL binary field into out (at most 16 bytes for fixed widths; a
  * BYTE_ARRAY value is pointed to by data and len instead). *isnull is set when the infinity
  * policy turns the value into a NULL. Fails with EBB_ERR_DATA naming the column.
  */
-bool pq_convert(const PqColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
-				const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
-				bool *isnull, EbbError *err);
+bool parquet_convert(const ParquetColumnType *t, const ColumnDesc *col, EncoderInfinity policy,
+					 const char *in, size_t inlen, uint8_t out[16], const char **data, size_t *len,
+					 bool *isnull, EbbError *err);
 
 /* The SchemaElement annotations of a leaf (written by the footer). */
-typedef struct TWriter TWriter;
-void pq_write_schema_leaf(TWriter *w, const ColumnDesc *col, const PqColumnType *t);
+typedef struct ParquetThriftWriter ParquetThriftWriter;
+void parquet_write_schema_leaf(ParquetThriftWriter *w, const ColumnDesc *col,
+							   const ParquetColumnType *t);
 
 #endif

@@ -22,7 +22,7 @@ damaged(EbbError *err, const char *what)
 }
 
 static int
-fixed_width(const PqValues *v)
+fixed_width(const ParquetValues *v)
 {
 	switch (v->physical)
 	{
@@ -37,7 +37,7 @@ fixed_width(const PqValues *v)
 }
 
 void
-parquet_value_cursor_init(PqValues *v, int physical, int type_length)
+parquet_value_cursor_init(ParquetValues *v, int physical, int type_length)
 {
 	memset(v, 0, sizeof(*v));
 	v->physical = physical;
@@ -46,13 +46,13 @@ parquet_value_cursor_init(PqValues *v, int physical, int type_length)
 }
 
 void
-parquet_value_cursor_free(PqValues *v)
+parquet_value_cursor_free(ParquetValues *v)
 {
 	buf_free(&v->prev);
 }
 
 static bool
-unsupported(const PqValues *v, EbbError *err)
+unsupported(const ParquetValues *v, EbbError *err)
 {
 	return error_set(err, EBB_ERR_DATA, "unsupported encoding %d for physical type %d", v->encoding,
 					 v->physical);
@@ -60,10 +60,10 @@ unsupported(const PqValues *v, EbbError *err)
 
 /* The DELTA byte-array encodings: lengths (and prefix lengths) first, then the bytes. */
 static bool
-start_delta_bytes(PqValues *v, const uint8_t *p, size_t len, EbbError *err)
+start_delta_bytes(ParquetValues *v, const uint8_t *p, size_t len, EbbError *err)
 {
 	const uint8_t *end = p + len, *after;
-	PqDelta probe;
+	ParquetDelta probe;
 
 	if (v->physical != PHYS_BYTE_ARRAY &&
 		!(v->physical == PHYS_FLBA && v->encoding == PQE_DELTA_BYTE_ARRAY))
@@ -89,7 +89,8 @@ start_delta_bytes(PqValues *v, const uint8_t *p, size_t len, EbbError *err)
 }
 
 static bool
-start_dictionary(PqValues *v, const uint8_t *p, size_t len, const PqDict *dict, EbbError *err)
+start_dictionary(ParquetValues *v, const uint8_t *p, size_t len, const ParquetDict *dict,
+				 EbbError *err)
 {
 	if (!dict)
 		return damaged(err, "a dictionary-encoded page without a dictionary page");
@@ -101,8 +102,8 @@ start_dictionary(PqValues *v, const uint8_t *p, size_t len, const PqDict *dict, 
 }
 
 bool
-parquet_value_cursor_start(PqValues *v, int encoding, const uint8_t *p, size_t len,
-						   const PqDict *dict, EbbError *err)
+parquet_value_cursor_start(ParquetValues *v, int encoding, const uint8_t *p, size_t len,
+						   const ParquetDict *dict, EbbError *err)
 {
 	int width = fixed_width(v);
 	uint32_t rlen;
@@ -147,7 +148,7 @@ parquet_value_cursor_start(PqValues *v, int encoding, const uint8_t *p, size_t l
 }
 
 static bool
-next_plain(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
+next_plain(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
 	size_t avail = (size_t) (v->end - v->p);
 	uint32_t l;
@@ -184,7 +185,7 @@ next_plain(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
 }
 
 static bool
-next_delta_int(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
+next_delta_int(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
 	uint64_t x;
 
@@ -199,7 +200,7 @@ next_delta_int(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
 
 /* A length from a DELTA stream: an INT32 that must be >= 0. */
 static bool
-delta_length(PqDelta *d, uint32_t *out, EbbError *err)
+delta_length(ParquetDelta *d, uint32_t *out, EbbError *err)
 {
 	uint64_t x;
 
@@ -212,7 +213,7 @@ delta_length(PqDelta *d, uint32_t *out, EbbError *err)
 }
 
 static bool
-next_delta_bytes(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
+next_delta_bytes(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
 	uint32_t prefix = 0, l = 0;
 
@@ -240,7 +241,7 @@ next_delta_bytes(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
 }
 
 static bool
-next_split(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
+next_split(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
 	size_t width = (size_t) fixed_width(v);
 
@@ -258,7 +259,7 @@ next_split(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
 }
 
 bool
-parquet_value_cursor_next(PqValues *v, const uint8_t **val, size_t *len, EbbError *err)
+parquet_value_cursor_next(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err)
 {
 	uint32_t i;
 

@@ -10,26 +10,26 @@
 #include "encode/parquet/values_read.h"
 
 /* One page's values of one column. */
-typedef struct PqValues
+typedef struct ParquetValues
 {
 	int physical, type_length, encoding;
 	const uint8_t *p, *end; /* PLAIN; DLBA/DBA: the concatenated bytes */
 	const uint8_t *start;   /* BYTE_STREAM_SPLIT: the first stream */
 	uint64_t nsplit, k;     /* BYTE_STREAM_SPLIT: values per stream, values read */
 	uint32_t bool_bit;
-	PqRle rle; /* dictionary indices; RLE booleans */
-	const PqDict *dict;
-	PqDelta delta, lengths; /* DELTA_*: values or prefix lengths; suffix lengths */
-	Buf prev;               /* DELTA_BYTE_ARRAY: the previous value (owned) */
+	ParquetRle rle; /* dictionary indices; RLE booleans */
+	const ParquetDict *dict;
+	ParquetDelta delta, lengths; /* DELTA_*: values or prefix lengths; suffix lengths */
+	Buf prev;                    /* DELTA_BYTE_ARRAY: the previous value (owned) */
 	uint8_t scratch[16];
-} PqValues;
+} ParquetValues;
 
-void parquet_value_cursor_init(PqValues *v, int physical, int type_length);
+void parquet_value_cursor_init(ParquetValues *v, int physical, int type_length);
 /* Starts a page's values: bytes [p, p+len) in this encoding (dict for dictionary pages). */
-bool parquet_value_cursor_start(PqValues *v, int encoding, const uint8_t *p, size_t len,
-								const PqDict *dict, EbbError *err);
+bool parquet_value_cursor_start(ParquetValues *v, int encoding, const uint8_t *p, size_t len,
+								const ParquetDict *dict, EbbError *err);
 /* The next value in PLAIN form (BOOLEAN: one byte 0/1; BYTE_ARRAY without its length). */
-bool parquet_value_cursor_next(PqValues *v, const uint8_t **val, size_t *len, EbbError *err);
-void parquet_value_cursor_free(PqValues *v);
+bool parquet_value_cursor_next(ParquetValues *v, const uint8_t **val, size_t *len, EbbError *err);
+void parquet_value_cursor_free(ParquetValues *v);
 
 #endif

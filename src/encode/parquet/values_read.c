@@ -13,7 +13,7 @@ damaged(EbbError *err, const char *what)
 }
 
 void
-parquet_values_read_rle_init(PqRle *d, const uint8_t *p, size_t len, int bw)
+parquet_values_read_rle_init(ParquetRle *d, const uint8_t *p, size_t len, int bw)
 {
 	memset(d, 0, sizeof(*d));
 	d->p = p;
@@ -40,13 +40,13 @@ read_bits(const uint8_t *base, uint64_t bit, int bw)
 }
 
 static bool
-rle_run(PqRle *d, EbbError *err)
+rle_run(ParquetRle *d, EbbError *err)
 {
-	TReader r;
+	ParquetThriftReader r;
 	uint64_t h;
 
-	thrift_reader_init(&r, d->p, (size_t) (d->end - d->p));
-	if (!thrift_read_varint(&r, &h))
+	parquet_thrift_reader_init(&r, d->p, (size_t) (d->end - d->p));
+	if (!parquet_thrift_read_varint(&r, &h))
 		return damaged(err, "truncated RLE run");
 	d->p = r.p;
 	d->packed = h & 1;
@@ -71,7 +71,7 @@ rle_run(PqRle *d, EbbError *err)
 }
 
 bool
-parquet_values_read_rle_next(PqRle *d, uint32_t *v, EbbError *err)
+parquet_values_read_rle_next(ParquetRle *d, uint32_t *v, EbbError *err)
 {
 	while (d->run_left == 0)
 	{
@@ -96,10 +96,10 @@ parquet_values_read_rle_next(PqRle *d, uint32_t *v, EbbError *err)
 static bool
 read_uvarint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
-	TReader r;
+	ParquetThriftReader r;
 
-	thrift_reader_init(&r, *p, (size_t) (end - *p));
-	if (!thrift_read_varint(&r, v))
+	parquet_thrift_reader_init(&r, *p, (size_t) (end - *p));
+	if (!parquet_thrift_read_varint(&r, v))
 		return false;
 	*p = r.p;
 	return true;
@@ -117,7 +117,7 @@ read_zigzag(const uint8_t **p, const uint8_t *end, uint64_t *v)
 }
 
 bool
-parquet_values_read_delta_init(PqDelta *d, const uint8_t *p, size_t len, EbbError *err)
+parquet_values_read_delta_init(ParquetDelta *d, const uint8_t *p, size_t len, EbbError *err)
 {
 	uint64_t block;
 
@@ -138,7 +138,7 @@ parquet_values_read_delta_init(PqDelta *d, const uint8_t *p, size_t len, EbbErro
 
 /* The next miniblock, and the next block's header when the block is done. */
 static bool
-delta_miniblock(PqDelta *d, EbbError *err)
+delta_miniblock(ParquetDelta *d, EbbError *err)
 {
 	if (d->mini + 1 >= d->minis)
 	{
@@ -162,7 +162,7 @@ delta_miniblock(PqDelta *d, EbbError *err)
 }
 
 bool
-parquet_values_read_delta_next(PqDelta *d, uint64_t *v, EbbError *err)
+parquet_values_read_delta_next(ParquetDelta *d, uint64_t *v, EbbError *err)
 {
 	if (d->given >= d->total)
 		return damaged(err, "DELTA_BINARY_PACKED data ends before its values");
@@ -182,7 +182,7 @@ parquet_values_read_delta_next(PqDelta *d, uint64_t *v, EbbError *err)
 }
 
 bool
-parquet_values_read_delta_skip(PqDelta *d, const uint8_t **after, EbbError *err)
+parquet_values_read_delta_skip(ParquetDelta *d, const uint8_t **after, EbbError *err)
 {
 	uint64_t v;
 
@@ -211,8 +211,8 @@ plain_width(int physical, int type_length)
 }
 
 bool
-parquet_values_read_dict(PqDict *d, int physical, int type_length, const uint8_t *p, size_t len,
-						 uint32_t n, EbbError *err)
+parquet_values_read_dict(ParquetDict *d, int physical, int type_length, const uint8_t *p,
+						 size_t len, uint32_t n, EbbError *err)
 {
 	int width = plain_width(physical, type_length);
 	const uint8_t *end = p + len;
@@ -246,7 +246,7 @@ parquet_values_read_dict(PqDict *d, int physical, int type_length, const uint8_t
 }
 
 void
-parquet_values_read_dict_free(PqDict *d)
+parquet_values_read_dict_free(ParquetDict *d)
 {
 	free(d->ptr);
 	free(d->len);

@@ -31,7 +31,7 @@ enum
 };
 
 /* The RLE / bit-packing hybrid (no length prefix: the caller strips one where there is). */
-typedef struct PqRle
+typedef struct ParquetRle
 {
 	const uint8_t *p, *end;
 	int bw;
@@ -40,13 +40,13 @@ typedef struct PqRle
 	uint32_t value;      /* an RLE run's value */
 	const uint8_t *bits; /* a bit-packed run's first byte */
 	uint64_t bit;        /* the next value's bit offset from bits */
-} PqRle;
+} ParquetRle;
 
-void parquet_values_read_rle_init(PqRle *d, const uint8_t *p, size_t len, int bw);
-bool parquet_values_read_rle_next(PqRle *d, uint32_t *v, EbbError *err);
+void parquet_values_read_rle_init(ParquetRle *d, const uint8_t *p, size_t len, int bw);
+bool parquet_values_read_rle_next(ParquetRle *d, uint32_t *v, EbbError *err);
 
 /* DELTA_BINARY_PACKED: values as uint64 (an INT32 column keeps the low 32 bits). */
-typedef struct PqDelta
+typedef struct ParquetDelta
 {
 	const uint8_t *pos, *end; /* pos: the next unread block or miniblock */
 	uint64_t per_mini, minis;
@@ -57,23 +57,23 @@ typedef struct PqDelta
 	uint64_t in_mini;      /* values read from it */
 	const uint8_t *mini_p;
 	int bw;
-} PqDelta;
+} ParquetDelta;
 
-bool parquet_values_read_delta_init(PqDelta *d, const uint8_t *p, size_t len, EbbError *err);
-bool parquet_values_read_delta_next(PqDelta *d, uint64_t *v, EbbError *err);
+bool parquet_values_read_delta_init(ParquetDelta *d, const uint8_t *p, size_t len, EbbError *err);
+bool parquet_values_read_delta_next(ParquetDelta *d, uint64_t *v, EbbError *err);
 /* Reads the stream to its end: where the bytes after it begin. */
-bool parquet_values_read_delta_skip(PqDelta *d, const uint8_t **after, EbbError *err);
+bool parquet_values_read_delta_skip(ParquetDelta *d, const uint8_t **after, EbbError *err);
 
 /* A dictionary page's entries, pointing into its decompressed body (owned by the caller). */
-typedef struct PqDict
+typedef struct ParquetDict
 {
 	uint32_t n;
 	const uint8_t **ptr;
 	uint32_t *len;
-} PqDict;
+} ParquetDict;
 
-bool parquet_values_read_dict(PqDict *d, int physical, int type_length, const uint8_t *p,
+bool parquet_values_read_dict(ParquetDict *d, int physical, int type_length, const uint8_t *p,
 							  size_t len, uint32_t n, EbbError *err);
-void parquet_values_read_dict_free(PqDict *d);
+void parquet_values_read_dict_free(ParquetDict *d);
 
 #endif

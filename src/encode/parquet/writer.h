@@ -2,7 +2,7 @@
  * writer.h: a Parquet file written front to back into a Sink, row by row. Rows are buffered
  * per column until the row group is full (--row-group-size rows or --row-group-bytes of
  * buffered values), then each column chunk goes out as its pages (dictionary page first
- * when the dictionary pays), and at the end the footer (FileMetaData). The PqWriter owns its
+ * when the dictionary pays), and at the end the footer (FileMetaData). The ParquetWriter owns its
  * buffers; the caller owns the shape, the options and the Sink, which outlive it.
  */
 #ifndef EBB_ENCODE_PARQUET_WRITER_H
@@ -29,13 +29,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define PQ_DEFAULT_ROW_GROUP_ROWS  (1024 * 1024)
 #define PQ_DEFAULT_ROW_GROUP_BYTES (64ull * 1024 * 1024)
 
-typedef struct PqWriter
+typedef struct ParquetWriter
 {
 	const TableShape *shape;
 	const EncoderOptions *opts;
 	Sink *out;
-	PqColumn *cols;
-	PqCodec codec;
+	ParquetColumn *cols;
+	ParquetCodec codec;
 	uint64_t offset;   /* bytes written so far: page offsets for the footer */
 	uint64_t rg_rows;  /* rows in the row group being built */
 	uint64_t rg_bytes; /* bytes it buffers */
@@ -45,22 +45,23 @@ typedef struct PqWriter
 	uint32_t ngroups;
 	Buf body, header; /* page scratch */
 	uint32_t *levels; /* RLE input scratch, PQ_PAGE_ROWS values */
-} PqWriter;
+} ParquetWriter;
 
-void pq_writer_init(PqWriter *w, const TableShape *shape, const EncoderOptions *opts, Sink *out);
-bool pq_writer_begin(PqWriter *w, EbbError *err);
-bool pq_writer_row(PqWriter *w, const Row *row, EbbError *err);
-bool pq_writer_finish(PqWriter *w, EbbError *err);
-void pq_writer_free(PqWriter *w);
+void parquet_writer_init(ParquetWriter *w, const TableShape *shape, const EncoderOptions *opts,
+						 Sink *out);
+bool parquet_writer_begin(ParquetWriter *w, EbbError *err);
+bool parquet_writer_row(ParquetWriter *w, const Row *row, EbbError *err);
+bool parquet_writer_finish(ParquetWriter *w, EbbError *err);
+void parquet_writer_free(ParquetWriter *w);
 
 /* page.c: one column chunk's pages, and its ColumnChunk struct appended to rg (a list
  * element of RowGroup.columns). */
-bool pq_write_chunk(PqWriter *w, PqColumn *c, TWriter *rg, uint64_t *compressed,
-					uint64_t *uncompressed, EbbError *err);
-bool pq_write_out(PqWriter *w, const void *data, size_t len, EbbError *err);
+bool parquet_write_chunk(ParquetWriter *w, ParquetColumn *c, ParquetThriftWriter *rg,
+						 uint64_t *compressed, uint64_t *uncompressed, EbbError *err);
+bool parquet_write_out(ParquetWriter *w, const void *data, size_t len, EbbError *err);
 
 /* footer.c */
-void pq_write_statistics(TWriter *t, const PqColumn *c);
-bool pq_write_footer(PqWriter *w, EbbError *err);
+void parquet_write_statistics(ParquetThriftWriter *t, const ParquetColumn *c);
+bool parquet_write_footer(ParquetWriter *w, EbbError *err);
 
 #endif
