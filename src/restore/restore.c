@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog/catalog.h"
 #include "catalog/ledger.h"
@@ -34,7 +35,8 @@ typedef struct Restore
 	RestoreReportFn report;
 	void *arg;
 	RestoreCounts *counts;
-	bool restores_absent; /* dry run on a catalog before version 3: nothing restored yet */
+	bool restores_absent;      /* dry run on a catalog before version 3: nothing restored yet */
+	int64_t oldest_window_end; /* of the objects restored; INT64_MAX: none */
 } Restore;
 
 static bool
@@ -297,6 +299,8 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	if (ok)
 	{
 		r->counts->objects++;
+		if (e->window_end && e->window_end < r->oldest_window_end)
+			r->oldest_window_end = e->window_end;
 		r->counts->rows += r->s->dry_run ? e->rows : ev.inserted;
 		if (ev.conflicts > 0)
 			r->counts->conflicts += (uint64_t) ev.conflicts;
@@ -456,11 +460,38 @@ restore_objects(Restore *r, EbbError *err)
 	return ok;
 }
 
+/*
+ * Rows restored into the archived table itself, older than its policy keeps, go out again
+ * with the next archive run: said once, with the way to keep them.
+ */
+static void
+warn_policy_clash(const Restore *r)
+{
+	const Policy *p = r->p;
+
+	if (r->s->into || r->s->dry_run || p->keep_days < 0 || r->counts->objects == 0 ||
+		r->oldest_window_end == INT64_MAX)
+		return;
+	int64_t cutoff = (int64_t) time(NULL) * 1000000 - (int64_t) p->keep_days * 86400 * 1000000;
+	if (r->oldest_window_end > cutoff)
+		return;
+	log_warning("rows restored into %s are older than its archive policy keeps (%d days): the "
+				"next ebb archive run of the table archives them again",
+				pg_message_name(p->schema, p->table).s, p->keep_days);
+	log_hint("Restore them --into another table to keep them, or raise keep-days first.");
+}
+
 void
 restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_id,
 			  bool skip_missing, RestoreReportFn report, void *arg, RestoreOutcome *out)
 {
-	Restore r = {.conn = conn, .s = s, .p = p, .run_id = run_id, .report = report, .arg = arg};
+	Restore r = {.conn = conn,
+				 .s = s,
+				 .p = p,
+				 .run_id = run_id,
+				 .report = report,
+				 .arg = arg,
+				 .oldest_window_end = INT64_MAX};
 	char *schema = NULL, *table = NULL;
 	bool locked = false;
 
@@ -485,6 +516,7 @@ restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_
 	}
 	if (restore_objects(&r, &out->err))
 		out->status = RESTORE_OK;
+	warn_policy_clash(&r);
 	catalog_table_unlock(conn, r.target.oid);
 done:
 	if (out->status == RESTORE_FAILED && out->err.code == EBB_OK)
