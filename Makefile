@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc)
 CMAKE_COMMON := -DEBB_WERROR=ON
 
 .PHONY: all setup setup-build setup-demo setup-check build build-asan build-types demo check \
-	unit bench bench-s3 bench-parquet bench-partition format clean
+	unit bench bench-s3 bench-parquet bench-partition bench-restore format clean
 
 all: build
 
@@ -73,6 +73,9 @@ bench-parquet: build
 
 bench-partition: build
 	@bash bench/partition.sh
+
+bench-restore: build
+	@bash bench/restore.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
