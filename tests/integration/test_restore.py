@@ -75,6 +75,9 @@ class RoundTripTest(RestoreBase):
         self.assert_restored()
         self.assertIn('restored %s objects' % len(pu.ledger(PG, self.db, TABLE)), proc.stdout)
         self.assertIn(', %d rows into public.ev;' % ARCHIVED, proc.stdout)
+        self.assertIn('ebb: warning: rows restored into "public.ev" are older than its archive '
+                      'policy keeps (2 days): the next ebb archive run of the table archives '
+                      'them again', proc.stderr)
         # Exactly once: a second run restores nothing and changes nothing.
         proc = self.restore()
         pu.assert_ok(self, proc)
@@ -237,6 +240,7 @@ class IntoTest(RestoreBase):
         self.assertEqual(PG.query('SELECT count(*) FROM "we.ird"."ta ""ble"', self.db), [('0',)])
         proc = self.restore('--into', '"we.ird"."ta ""ble"', '--ignore-columns', 'tags')
         pu.assert_ok(self, proc)
+        self.assertNotIn('archive policy', proc.stderr)
         got = harness.collections.Counter(PG.query(
             'SELECT id, ts, note, payload::text, raw::text, amount, extra'
             ' FROM "we.ird"."ta ""ble"', self.db))
