@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg/pg.h"
@@ -53,6 +54,24 @@ catalog_restores_insert(PGconn *conn, const CatalogRestore *r, EbbError *err)
 				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 				  8, params, &res, err))
 		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+catalog_restores_summary(PGconn *conn, const char *schema, const char *table, int64_t *objects,
+						 int64_t *rows, EbbError *err)
+{
+	const char *params[2] = {schema, table};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(rows), 0)"
+				  " FROM ebb.restore_ledger WHERE source_schema = $1 AND source_table = $2",
+				  2, params, &res, err))
+		return false;
+	*objects = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*rows = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
 	return true;
 }

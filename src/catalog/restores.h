@@ -28,6 +28,9 @@ bool catalog_restores_present(PGconn *conn, bool *present, EbbError *err);
 /* Has the object been restored into the target table? */
 bool catalog_restores_done(PGconn *conn, const char *key, const char *target_schema,
 						   const char *target_table, bool *done, EbbError *err);
+/* What was restored from the archive of schema.table (into any table): objects and rows. */
+bool catalog_restores_summary(PGconn *conn, const char *schema, const char *table, int64_t *objects,
+							  int64_t *rows, EbbError *err);
 bool catalog_restores_insert(PGconn *conn, const CatalogRestore *r, EbbError *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include "archive/safety.h"
 #include "catalog/catalog.h"
 #include "catalog/ledger.h"
+#include "catalog/restores.h"
 #include "catalog/runs.h"
 #include "cmd/status.h"
 #include "common/time.h"
@@ -290,6 +291,18 @@ resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbEr
 	return false;
 }
 
+/* Objects of the table's archive that ebb restore brought back (schema version 3 on). */
+static bool
+fetch_restored(PGconn *conn, TableReport *r, EbbError *err)
+{
+	bool present;
+
+	if (!catalog_restores_present(conn, &present, err))
+		return false;
+	return !present || catalog_restores_summary(conn, r->policy->schema, r->policy->table,
+												&r->restored_objects, &r->restored_rows, err);
+}
+
 static bool
 fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
@@ -319,7 +332,7 @@ fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *er
 	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
 			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
 			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&
-			  fetch_partitions(conn, &info, r, cat->ledger, err);
+			  fetch_partitions(conn, &info, r, cat->ledger, err) && fetch_restored(conn, r, err);
 	pg_table_info_free(&info);
 	return ok;
 }

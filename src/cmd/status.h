@@ -47,11 +47,13 @@ typedef struct TableReport
 	bool tz; /* timestamptz column: its times are UTC */
 	int64_t estimated_rows;
 	Stamp oldest, newest;
-	Stamp cutoff;        /* unset with keep-days -1 */
-	int64_t rows_behind; /* rows older than the cutoff */
-	int64_t null_times;  /* rows whose time column is NULL: in no window */
-	char *refusal;       /* why archive would refuse the table (safety.h), or NULL */
-	int64_t lag_us;      /* cutoff - oldest when the oldest row is older, else 0 */
+	Stamp cutoff;             /* unset with keep-days -1 */
+	int64_t rows_behind;      /* rows older than the cutoff */
+	int64_t null_times;       /* rows whose time column is NULL: in no window */
+	char *refusal;            /* why archive would refuse the table (safety.h), or NULL */
+	int64_t restored_objects; /* objects of its archive restored by ebb restore (any target) */
+	int64_t restored_rows;
+	int64_t lag_us; /* cutoff - oldest when the oldest row is older, else 0 */
 	int64_t objects, archived_rows, archived_bytes; /* from the ledger */
 	bool windows_utc;                               /* the ledger's windows are UTC */
 	Stamp first_archived, last_archived;            /* first window start, last window end */

@@ -97,6 +97,8 @@ status_print_json(const TableReport *r)
 	json_kv_int(&b, "rows_behind", r->rows_behind);
 	json_kv_int(&b, "null_time_rows", r->null_times);
 	json_kv_str(&b, "refused", r->refusal);
+	json_kv_int(&b, "restored_objects", r->restored_objects);
+	json_kv_int(&b, "restored_rows", r->restored_rows);
 	json_kv_int(&b, "lag_seconds", r->lag_us / USECS_PER_SEC);
 	json_kv_int(&b, "archived_objects", r->objects);
 	json_kv_int(&b, "archived_rows", r->archived_rows);
@@ -221,6 +223,10 @@ print_text_archive(const TableReport *r)
 			   stamp_text(r->first_archived, r->windows_utc, a, "?"),
 			   stamp_text(r->last_archived, r->windows_utc, b, "?"));
 	}
+	if (r->restored_objects > 0)
+		printf("  restored:         %" PRId64 " rows in %" PRId64 " objects (ebb restore; "
+			   "ebb.restore_ledger says where)\n",
+			   r->restored_rows, r->restored_objects);
 	if (!run->found)
 	{
 		printf("  last run:         none\n");

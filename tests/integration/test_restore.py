@@ -78,6 +78,10 @@ class RoundTripTest(RestoreBase):
         self.assertIn('ebb: warning: rows restored into "public.ev" are older than its archive '
                       'policy keeps (2 days): the next ebb archive run of the table archives '
                       'them again', proc.stderr)
+        status = harness.run_ebb(['status', '--table', TABLE, '--json'], env=PG.env(self.db))
+        report = json.loads(status.stdout)
+        self.assertEqual((report['restored_objects'], report['restored_rows']),
+                         (len(pu.ledger(PG, self.db, TABLE)), ARCHIVED))
         # Exactly once: a second run restores nothing and changes nothing.
         proc = self.restore()
         pu.assert_ok(self, proc)
