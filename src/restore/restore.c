@@ -174,19 +174,75 @@ check_arrived(Restore *r, const CatalogLedgerEntry *e, const RestoreObjectEvent 
 	return false;
 }
 
+/*
+ * A whole partition's object whose partition ebb dropped: when the archived table itself is
+ * the target, is partitioned and has no DEFAULT partition (which would take the rows), the
+ * partition is made again as the ledger recorded it (name and bound), in the transaction
+ * that loads it. A bound that now overlaps another partition fails the object, saying so.
+ */
+static bool
+recreate_partition(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
+{
+	char oid[16];
+	PGresult *res;
+
+	if (r->s->into || r->target.relkind != 'p' || strcmp(e->partition_state, "dropped") != 0 ||
+		!e->partition_name[0] || !e->partition_bound[0] || !strchr(e->partition_name, '.'))
+		return true;
+	snprintf(oid, sizeof(oid), "%u", r->target.oid);
+	const char *dot = strchr(e->partition_name, '.');
+	char *schema = ebb_strdup(e->partition_name);
+	schema[dot - e->partition_name] = '\0';
+	const char *name = dot + 1;
+	const char *params[3] = {oid, schema, name};
+	bool ok = pg_query(r->conn,
+					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+					   " JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE i.inhparent ="
+					   " $1::oid AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT')"
+					   " OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN"
+					   " pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+					   " WHERE n.nspname = $2 AND c.relname = $3)",
+					   3, params, &res, err);
+	if (ok)
+	{
+		bool skip = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!skip)
+		{
+			Buf sql;
+			buf_init(&sql);
+			buf_append_str(&sql, "CREATE TABLE ");
+			pg_quote_qualified(&sql, schema, name);
+			buf_printf(&sql, " PARTITION OF %s %s", buf_cstr(&r->target.qualified),
+					   e->partition_bound);
+			log_info("creating partition %s again, as archived: %s",
+					 pg_message_name(schema, name).s, e->partition_bound);
+			ok = pg_exec(r->conn, buf_cstr(&sql), err);
+			if (!ok)
+				error_prefix(
+					err, "could not create partition %s again: ", pg_message_name(schema, name).s);
+			buf_free(&sql);
+		}
+	}
+	free(schema);
+	return ok;
+}
+
 /* Loads the fetched object and records it, in one transaction. */
 static bool
 load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreObjectEvent *ev,
 			EbbError *err)
 {
 	RestoreLoadResult lr;
+
+	memset(&lr, 0, sizeof(lr));
 	CatalogRestore rec = {r->run_id,        e->key,          e->schema, e->table,
 						  r->target.schema, r->target.table, e->rows};
 
 	testpoint_reached("restore-before-load");
-	bool ok =
-		pg_exec(r->conn, "BEGIN", err) && restore_load(r->conn, &r->target, &r->s->ignore_columns,
-													   path, e->format, e->compression, &lr, err);
+	bool ok = pg_exec(r->conn, "BEGIN", err) && recreate_partition(r, e, err) &&
+			  restore_load(r->conn, &r->target, &r->s->ignore_columns, path, e->format,
+						   e->compression, &lr, err);
 	if (ok && lr.rows != e->rows)
 	{
 		error_set(err, EBB_ERR_VERIFY,

@@ -296,6 +296,41 @@ class DuckDBParquetTest(RestoreBase):
         self.assert_restored()
 
 
+class PartitionedTest(unittest.TestCase):
+    """A partitioned table whose old partitions ebb archived whole and dropped: the restore
+    makes each partition again as the ledger recorded it (name, bound), rows and all."""
+
+    def test_dropped_partitions_come_back(self):
+        db = pu.new_db(PG, 'rp')
+        dest, _ = pu.make_dest(self)
+        PG.psql("""
+CREATE TABLE pev (id int, ts timestamptz NOT NULL, v text) PARTITION BY RANGE (ts);
+DO $$ DECLARE d date; BEGIN
+  FOR d IN SELECT generate_series(current_date - 8, current_date + 1, interval '1 day')::date LOOP
+    EXECUTE format('CREATE TABLE %I PARTITION OF pev FOR VALUES FROM (%L) TO (%L)',
+                   'pev_' || to_char(d, 'YYYYMMDD'), d::timestamptz, (d + 1)::timestamptz);
+  END LOOP; END $$;
+CREATE INDEX ON pev (ts);
+INSERT INTO pev SELECT g, now() - g * interval '1 hour', 'v' || g FROM generate_series(1, 150) g;
+""", db)
+        before = harness.table_rows_csv(PG, db, 'public.pev')
+        proc = pu.archive(PG, db, dest, table='public.pev', time_column='ts')
+        pu.assert_ok(self, proc)
+        dropped = PG.query("SELECT partition_name, partition_bound FROM ebb.archive_ledger"
+                           " WHERE partition_state = 'dropped' ORDER BY 1", db)
+        self.assertGreaterEqual(len(dropped), 4)
+        for name, _ in dropped:
+            self.assertEqual(PG.query("SELECT to_regclass('%s')" % name, db), [(None,)])
+        proc = harness.run_ebb(['restore', '--table', 'public.pev', '-v'], env=PG.env(db))
+        pu.assert_ok(self, proc)
+        self.assertEqual(harness.table_rows_csv(PG, db, 'public.pev'), before)
+        for name, bound in dropped:
+            self.assertIn('creating partition "%s" again, as archived: %s' % (name, bound),
+                          proc.stderr)
+            self.assertEqual(PG.query("SELECT pg_get_expr(relpartbound, oid) FROM pg_class"
+                                      " WHERE oid = '%s'::regclass" % name, db), [(bound,)])
+
+
 class FromManifestsTest(RestoreBase):
     """The database is lost and made again under its name: its ledger is gone, the store's
     manifests say what was committed; an object without a manifest is reported, not loaded."""
