@@ -404,7 +404,7 @@ newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty,
 	buf_init(&expr);
 	buf_printf(&expr, "pg_catalog.max(%s)", t->time_col);
 	buf_append_str(&sql, "SELECT ");
-	archive_epoch_us_sql(buf_cstr(&expr), &sql);
+	pg_epoch_us_sql(buf_cstr(&expr), &sql);
 	buf_printf(&sql, " FROM ONLY %s", leaf->qualified);
 	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
 	buf_free(&sql);
@@ -546,7 +546,7 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 						pg_display_name(leaf->schema, leaf->name).s,
 						t->policy->whole_partitions_only ? "only without --whole-partitions-only"
 														 : "row by row");
-		if (resumed || !partition_expired(t, leaf))
+		if (resumed || !partition_expired(leaf, t->cutoff))
 			continue;
 		if (leaf->detach_pending)
 		{
