@@ -133,6 +133,56 @@ pg_partitions_partman_managed(PGconn *conn, const char *schema, const char *tabl
 	return ok;
 }
 
+bool
+pg_partition_state(PGconn *conn, uint32_t oid, uint32_t root, const char *name,
+				   PgPartitionState *out, EbbError *err)
+{
+	char oid_text[16], root_text[16];
+	const char *params[3] = {oid_text, root_text, name};
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(oid_text, sizeof(oid_text), "%u", oid);
+	snprintf(root_text, sizeof(root_text), "%u", root);
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.quote_ident(n.nspname) || '.' ||"
+				  " pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(pn.nspname) || '.' ||"
+				  " pg_catalog.quote_ident(p.relname), i.inhdetachpending,"
+				  " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits s JOIN pg_catalog.pg_class sc"
+				  " ON sc.oid = s.inhrelid WHERE s.inhparent = i.inhparent"
+				  " AND pg_catalog.pg_get_expr(sc.relpartbound, sc.oid) = 'DEFAULT'),"
+				  " CASE WHEN i.inhparent IS NULL THEN n.nspname || '.' || c.relname = $3"
+				  " ELSE i.inhparent IN (SELECT relid FROM"
+				  " pg_catalog.pg_partition_tree($2::pg_catalog.oid::pg_catalog.regclass)) END"
+				  " FROM pg_catalog.pg_class c"
+				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+				  " LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
+				  " LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+				  " LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
+				  " WHERE c.oid = $1 AND c.relkind = 'r'",
+				  3, params, &res, err))
+		return false;
+	out->found = PQntuples(res) == 1;
+	if (out->found)
+	{
+		out->qualified = ebb_strdup(PQgetvalue(res, 0, 0));
+		out->parent = PQgetisnull(res, 0, 2) ? NULL : text_or_null(res, 0, 1);
+		out->detach_pending = !PQgetisnull(res, 0, 2) && is_true(res, 0, 2);
+		out->parent_has_default = is_true(res, 0, 3);
+		out->in_tree = is_true(res, 0, 4);
+	}
+	PQclear(res);
+	return true;
+}
+
+void
+pg_partition_state_free(PgPartitionState *state)
+{
+	free(state->qualified);
+	free(state->parent);
+	memset(state, 0, sizeof(*state));
+}
+
 /*
  * The partition tree in level order, each relation with its parent, its bound, whether the
  * parent is range-partitioned on the time column (then the bound limits time), and the bound's

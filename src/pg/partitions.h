@@ -39,6 +39,24 @@ bool pg_partition_of(PGconn *conn, const char *relation, const char *parent, boo
 bool pg_partitions_partman_managed(PGconn *conn, const char *schema, const char *table,
 								   bool *managed, EbbError *err);
 
+/* A partition (an ordinary table) by oid, as the catalog holds it now. The strings are set
+ * only when found. */
+typedef struct PgPartitionState
+{
+	bool found;
+	char *qualified;         /* quote_ident(schema).quote_ident(name) */
+	char *parent;            /* the same of its parent; NULL when it has none (detached) */
+	bool detach_pending;     /* pg_inherits.inhdetachpending */
+	bool parent_has_default; /* its parent has a DEFAULT partition */
+	/* Its parent is in root's partition tree; or, detached, it is still named `name`
+	 * (schema.name, unquoted): the oid alone could have been reused since. */
+	bool in_tree;
+} PgPartitionState;
+
+bool pg_partition_state(PGconn *conn, uint32_t oid, uint32_t root, const char *name,
+						PgPartitionState *out, EbbError *err);
+void pg_partition_state_free(PgPartitionState *state);
+
 /* One relation of a partition tree. */
 typedef struct PgPartNode
 {
