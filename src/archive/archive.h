@@ -136,8 +136,6 @@ bool archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *o
 void archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out);
 /* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */
 void archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out);
-/* SQL turning a time expression into int8 microseconds, infinities into INT64_MIN/MAX. */
-void archive_epoch_us_sql(const char *expr, Buf *out);
 /* Formats a time as the SQL literal for the column's type. */
 void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 

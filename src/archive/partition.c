@@ -10,6 +10,7 @@
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"
 #include "pg/ident.h"
+#include "pg/partitions.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "common/time.h"
@@ -51,42 +52,23 @@ typedef struct PartState
 static bool
 query_state(ArchiveTarget *t, uint32_t oid, const char *name, PartState *st, EbbError *err)
 {
-	char text[16];
-	const char *params[3] = {text, t->info.oid_text, name};
-	PGresult *res;
+	PgPartitionState now;
 
-	snprintf(text, sizeof(text), "%u", oid);
-	if (!pg_query(t->conn,
-				  "SELECT pg_catalog.quote_ident(n.nspname) || '.' ||"
-				  " pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(pn.nspname) || '.' ||"
-				  " pg_catalog.quote_ident(p.relname), i.inhdetachpending,"
-				  " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits s JOIN pg_catalog.pg_class sc"
-				  " ON sc.oid = s.inhrelid WHERE s.inhparent = i.inhparent"
-				  " AND pg_catalog.pg_get_expr(sc.relpartbound, sc.oid) = 'DEFAULT'),"
-				  " CASE WHEN i.inhparent IS NULL THEN n.nspname || '.' || c.relname = $3"
-				  " ELSE i.inhparent IN (SELECT relid FROM"
-				  " pg_catalog.pg_partition_tree($2::pg_catalog.oid::pg_catalog.regclass)) END"
-				  " FROM pg_catalog.pg_class c"
-				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-				  " LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
-				  " LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
-				  " LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
-				  " WHERE c.oid = $1 AND c.relkind = 'r'",
-				  3, params, &res, err))
+	if (!pg_partition_state(t->conn, oid, t->info.oid, name, &now, err))
 		return false;
 	memset(st, 0, sizeof(*st));
 	st->kind = PART_GONE;
-	if (PQntuples(res) == 1)
+	if (now.found)
 	{
-		snprintf(st->qualified, sizeof(st->qualified), "%s", PQgetvalue(res, 0, 0));
-		snprintf(st->parent, sizeof(st->parent), "%s", PQgetvalue(res, 0, 1));
-		st->kind = PQgetisnull(res, 0, 2)                    ? PART_DETACHED
-				   : strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? PART_DETACH_PENDING
-															 : PART_ATTACHED;
-		st->parent_has_default = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-		st->ours = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+		snprintf(st->qualified, sizeof(st->qualified), "%s", now.qualified);
+		snprintf(st->parent, sizeof(st->parent), "%s", now.parent ? now.parent : "");
+		st->kind = !now.parent          ? PART_DETACHED
+				   : now.detach_pending ? PART_DETACH_PENDING
+										: PART_ATTACHED;
+		st->parent_has_default = now.parent_has_default;
+		st->ours = now.in_tree;
 	}
-	PQclear(res);
+	pg_partition_state_free(&now);
 	return true;
 }
 
@@ -404,7 +386,7 @@ newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty,
 	buf_init(&expr);
 	buf_printf(&expr, "pg_catalog.max(%s)", t->time_col);
 	buf_append_str(&sql, "SELECT ");
-	archive_epoch_us_sql(buf_cstr(&expr), &sql);
+	pg_epoch_us_sql(buf_cstr(&expr), &sql);
 	buf_printf(&sql, " FROM ONLY %s", leaf->qualified);
 	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
 	buf_free(&sql);
@@ -546,7 +528,7 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 						pg_display_name(leaf->schema, leaf->name).s,
 						t->policy->whole_partitions_only ? "only without --whole-partitions-only"
 														 : "row by row");
-		if (resumed || !partition_expired(t, leaf))
+		if (resumed || !partition_expired(leaf, t->cutoff))
 			continue;
 		if (leaf->detach_pending)
 		{

@@ -182,16 +182,6 @@ archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out)
 }
 
 void
-archive_epoch_us_sql(const char *expr, Buf *out)
-{
-	buf_printf(out,
-			   "CASE WHEN pg_catalog.isfinite(%s) THEN (extract(epoch FROM %s) * 1000000)::int8"
-			   " WHEN %s < 'epoch' THEN -9223372036854775808"
-			   " WHEN %s > 'epoch' THEN 9223372036854775807 END",
-			   expr, expr, expr, expr);
-}
-
-void
 archive_column_list(const TableShape *shape, Buf *sql)
 {
 	/* By name, never "*": a partition (or a DEFAULT) may hold its columns in another order

@@ -29,7 +29,7 @@ probe_sql(const ArchiveTarget *t, ProbeKind kind, int64_t from, Buf *sql)
 	else
 		buf_append_str(&expr, t->time_col);
 	buf_append_str(sql, "SELECT ");
-	archive_epoch_us_sql(buf_cstr(&expr), sql);
+	pg_epoch_us_sql(buf_cstr(&expr), sql);
 	buf_printf(sql, " FROM %s WHERE ", t->from);
 	if (from == TIME_UNBOUNDED)
 		buf_append_str(sql, "$1::text IS NOT NULL AND ");

@@ -253,7 +253,7 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 	for (int i = 0; plan && i < plan->n; i++)
 	{
 		const PartLeaf *l = &plan->leaves[i];
-		if (!partition_expired(t, l) || l->upper <= r.start || l->lower >= r.end)
+		if (!partition_expired(l, t->cutoff) || l->upper <= r.start || l->lower >= r.end)
 			continue;
 		buf_printf(&sql, " AND NOT (%s < '", t->time_col);
 		archive_time_literal(t, l->upper, &sql);
@@ -342,7 +342,8 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 {
 	if (t->info.relkind != 'p')
 		return true;
-	if (!partition_plan(t, plan, err))
+	PartTable table = partition_table_of(t);
+	if (!partition_plan(t->conn, &table, plan, err))
 		return false;
 	for (int i = 0; i < plan->n; i++)
 	{
@@ -350,7 +351,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 		int64_t rows;
 		bool isnull;
 		Buf sql;
-		if (!partition_expired(t, leaf))
+		if (!partition_expired(leaf, t->cutoff))
 			continue;
 		buf_init(&sql);
 		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM ONLY %s", leaf->qualified);
@@ -371,8 +372,8 @@ static bool
 in_expired_partition(const ArchiveTarget *t, const PartPlan *plan, TimeRange piece)
 {
 	for (int i = 0; i < plan->n; i++)
-		if (partition_expired(t, &plan->leaves[i]) && piece.start >= plan->leaves[i].lower &&
-			piece.end <= plan->leaves[i].upper)
+		if (partition_expired(&plan->leaves[i], t->cutoff) &&
+			piece.start >= plan->leaves[i].lower && piece.end <= plan->leaves[i].upper)
 			return true;
 	return false;
 }
@@ -490,7 +491,8 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 
 	if (t->info.relkind != 'p')
 		return archive_all_pieces(t, err);
-	if (!partition_plan(t, &plan, err))
+	PartTable table = partition_table_of(t);
+	if (!partition_plan(t->conn, &table, &plan, err))
 		return false;
 	bool ok = partition_archive_all(t, &plan, err);
 	if (ok && !t->policy->whole_partitions_only)

@@ -18,6 +18,7 @@
 #include "common/text.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
+#include "pg/partitions.h"
 
 typedef struct PartitionCmd
 {
@@ -31,12 +32,8 @@ typedef struct PartitionCmd
 /* The parent: range-partitioned by one timestamp column; its key, type and DEFAULT. */
 typedef struct Parent
 {
-	char qualified[300];
-	char key[128]; /* quoted column */
-	bool tz;
-	char default_part[300]; /* "" when none */
-	char *columns;          /* its columns, quoted, in order: "a", "b", ... */
-	bool missing;           /* no such table in this database */
+	PgPartitionParent pg;
+	bool missing; /* no such table in this database */
 } Parent;
 
 static bool
@@ -68,84 +65,23 @@ parse_interval(const char *text, PartitionCmd *p, EbbError *err)
 static bool
 load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
 {
-	const char *params[2] = {p->schema, p->table};
-	PGresult *res;
+	bool found;
 
 	memset(out, 0, sizeof(*out));
-	if (!pg_query(
-			conn,
-			"SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
-			" pg_catalog.quote_ident(a.attname), a.atttypid = 1184,"
-			" (SELECT pg_catalog.quote_ident(dn.nspname) || '.' || "
-			"pg_catalog.quote_ident(d.relname)"
-			" FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class d ON d.oid = i.inhrelid"
-			" JOIN pg_catalog.pg_namespace dn ON dn.oid = d.relnamespace WHERE i.inhparent = c.oid"
-			" AND pg_catalog.pg_get_expr(d.relpartbound, d.oid) = 'DEFAULT'),"
-			" pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid IN (1114, 1184),"
-			" (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(ca.attname), ', '"
-			" ORDER BY ca.attnum) FROM pg_catalog.pg_attribute ca WHERE ca.attrelid = c.oid"
-			" AND ca.attnum > 0 AND NOT ca.attisdropped AND ca.attgenerated = '')"
-			" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-			" LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid"
-			" LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
-			" AND a.attnum = pt.partattrs[0] WHERE n.nspname = $1 AND c.relname = $2",
-			2, params, &res, err))
+	if (!pg_partition_parent(conn, p->schema, p->table, &found, &out->pg, err))
 		return false;
-	bool found = PQntuples(res) == 1, ok = found && strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	if (ok)
-	{
-		snprintf(out->qualified, sizeof(out->qualified), "%s", PQgetvalue(res, 0, 0));
-		snprintf(out->key, sizeof(out->key), "%s", PQgetvalue(res, 0, 1));
-		out->tz = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-		snprintf(out->default_part, sizeof(out->default_part), "%s", PQgetvalue(res, 0, 3));
-		out->columns = ebb_strdup(PQgetvalue(res, 0, 5));
-	}
-	PQclear(res);
 	out->missing = !found;
 	if (!found)
 		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
 						 pg_message_name(p->schema, p->table).s);
-	if (!ok)
+	if (!out->pg.range_by_time)
 	{
 		error_set(err, EBB_ERR_CONFIG, "table %s is not range-partitioned by a timestamp column",
 				  pg_message_name(p->schema, p->table).s);
 		error_hint(err, "ebb partition creates time ranges: PARTITION BY RANGE (a timestamp or "
 						"timestamp with time zone column).");
 	}
-	return ok;
-}
-
-/* pg_partman (any schema) lists the table in its part_config? */
-static bool
-managed_by_partman(PGconn *conn, const PartitionCmd *p, bool *managed, EbbError *err)
-{
-	PGresult *res;
-	Buf sql;
-	const char *params[1];
-	char name[300];
-
-	*managed = false;
-	if (!pg_query(conn,
-				  "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
-				  " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-				  " WHERE e.extname = 'pg_partman'",
-				  0, NULL, &res, err))
-		return false;
-	buf_init(&sql);
-	if (PQntuples(res) == 1)
-		buf_printf(&sql, "SELECT 1 FROM %s.part_config WHERE parent_table = $1",
-				   PQgetvalue(res, 0, 0));
-	PQclear(res);
-	snprintf(name, sizeof(name), "%s.%s", p->schema, p->table);
-	params[0] = name;
-	bool ok = !sql.len || pg_query(conn, buf_cstr(&sql), 1, params, &res, err);
-	if (sql.len && ok)
-	{
-		*managed = PQntuples(res) > 0;
-		PQclear(res);
-	}
-	buf_free(&sql);
-	return ok;
+	return out->pg.range_by_time;
 }
 
 /* name, lower and upper bound (as literals of the key's type) of each range to have. The series
@@ -156,11 +92,12 @@ ranges(PGconn *conn, const PartitionCmd *p, const Parent *par, PGresult **res, E
 {
 	char premake[24];
 	const char *params[4] = {p->unit, p->format, premake, p->table};
-	const char *now = par->tz ? "pg_catalog.date_trunc($1, pg_catalog.now() AT TIME ZONE 'UTC')"
-							  : "pg_catalog.date_trunc($1, LOCALTIMESTAMP)";
-	const char *lo = par->tz ? "(g AT TIME ZONE 'UTC')" : "g";
-	const char *hi = par->tz ? "((g + ('1 ' || $1)::interval) AT TIME ZONE 'UTC')"
-							 : "(g + ('1 ' || $1)::interval)";
+	const char *now = par->pg.key_is_tz
+						  ? "pg_catalog.date_trunc($1, pg_catalog.now() AT TIME ZONE 'UTC')"
+						  : "pg_catalog.date_trunc($1, LOCALTIMESTAMP)";
+	const char *lo = par->pg.key_is_tz ? "(g AT TIME ZONE 'UTC')" : "g";
+	const char *hi = par->pg.key_is_tz ? "((g + ('1 ' || $1)::interval) AT TIME ZONE 'UTC')"
+									   : "(g + ('1 ' || $1)::interval)";
 	Buf sql;
 
 	snprintf(premake, sizeof(premake), "%lld", p->premake);
@@ -184,19 +121,19 @@ create_moving(PGconn *conn, const Parent *par, const char *name, const char *lo,
 	Buf sql;
 
 	buf_init(&sql);
-	buf_printf(&sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;", par->default_part);
+	buf_printf(&sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;", par->pg.default_part);
 	buf_printf(
 		&sql,
 		"CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED);",
-		name, par->qualified);
+		name, par->pg.qualified);
 	/* Columns by name: the DEFAULT may have been attached with another column order. */
 	buf_printf(&sql,
 			   "WITH moved AS (DELETE FROM %s WHERE %s >= '%s' AND %s < '%s' RETURNING %s)"
 			   " INSERT INTO %s (%s) SELECT %s FROM moved;",
-			   par->default_part, par->key, lo, par->key, hi, par->columns, name, par->columns,
-			   par->columns);
+			   par->pg.default_part, par->pg.key, lo, par->pg.key, hi, par->pg.columns, name,
+			   par->pg.columns, par->pg.columns);
 	buf_printf(&sql, "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s');",
-			   par->qualified, name, lo, hi);
+			   par->pg.qualified, name, lo, hi);
 	buf_append_str(&sql, "COMMIT");
 	bool ok = pg_exec_state(conn, buf_cstr(&sql), sqlstate, err);
 	if (!ok)
@@ -212,11 +149,11 @@ default_rows(PGconn *conn, const Parent *par, const char *lo, const char *hi, Eb
 	Buf sql;
 	int64_t n = -1;
 
-	if (!par->default_part[0])
+	if (!par->pg.default_part)
 		return 0;
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE %s >= '%s' AND %s < '%s'",
-			   par->default_part, par->key, lo, par->key, hi);
+			   par->pg.default_part, par->pg.key, lo, par->pg.key, hi);
 	if (pg_query(conn, buf_cstr(&sql), 0, NULL, &res, err))
 	{
 		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -224,25 +161,6 @@ default_rows(PGconn *conn, const Parent *par, const char *lo, const char *hi, Eb
 	}
 	buf_free(&sql);
 	return n;
-}
-
-/* Is there a relation of that name, and is it a partition of the parent? */
-static bool
-existing(PGconn *conn, const Parent *par, const char *name, bool *exists, bool *ours, EbbError *err)
-{
-	const char *params[2] = {name, par->qualified};
-	PGresult *res;
-
-	if (!pg_query(conn,
-				  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid"
-				  " AND i.inhparent = $2::pg_catalog.regclass) FROM pg_catalog.pg_class c"
-				  " WHERE c.oid = pg_catalog.to_regclass($1)",
-				  2, params, &res, err))
-		return false;
-	*exists = PQntuples(res) == 1;
-	*ours = *exists && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return true;
 }
 
 static void
@@ -270,7 +188,7 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 	buf_init(&name);
 	buf_init(&sql);
 	pg_quote_qualified(&name, p->schema, rel);
-	ok = existing(conn, par, buf_cstr(&name), &exists, &ours, err) &&
+	ok = pg_partition_of(conn, buf_cstr(&name), par->pg.qualified, &exists, &ours, err) &&
 		 (exists || (moved = default_rows(conn, par, lo, hi, err)) >= 0);
 	if (ok && exists && !ours)
 		printf("%s: %s: skipped [%s, %s): relation %s exists and is not its partition\n",
@@ -278,7 +196,7 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 	if (!ok || exists)
 		goto done;
 	buf_printf(&sql, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
-			   buf_cstr(&name), par->qualified, lo, hi);
+			   buf_cstr(&name), par->pg.qualified, lo, hi);
 	ok = moved > 0 ? create_moving(conn, par, buf_cstr(&name), lo, hi, sqlstate, err)
 				   : pg_exec_state(conn, buf_cstr(&sql), sqlstate, err);
 	if (!ok && strcmp(sqlstate, "42P17") == 0)
@@ -315,7 +233,8 @@ partition_database(void *arg, const char *dbname)
 		return outcomes;
 	error_init(&err);
 	const char *db = PQdb(conn);
-	bool ok = load_parent(conn, p, &par, &err) && managed_by_partman(conn, p, &managed, &err);
+	bool ok = load_parent(conn, p, &par, &err) &&
+			  pg_partitions_partman_managed(conn, p->schema, p->table, &managed, &err);
 	if (!ok && par.missing && p->ctx->settings.all_databases)
 	{
 		/* Under --all-databases not every tenant has every table, as archive says too. */
@@ -344,7 +263,7 @@ partition_database(void *arg, const char *dbname)
 	}
 	else
 		outcomes |= OUTCOME_OK;
-	free(par.columns);
+	pg_partition_parent_free(&par.pg);
 	PQfinish(conn);
 	return outcomes;
 }

@@ -81,19 +81,14 @@ report_free(TableReport *r)
 static bool
 fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, EbbError *err)
 {
-	ArchiveTarget t;
+	PartTable table = {info->oid, r->policy->schema, r->policy->table, r->time_column,
+					   info->time_is_tz};
+	int64_t cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
 	PartPlan plan;
-	Policy policy = *r->policy;
 
 	if (info->relkind != 'p')
 		return true;
-	policy.time_column = r->time_column;
-	memset(&t, 0, sizeof(t));
-	t.conn = conn;
-	t.info = *info;
-	t.policy = &policy;
-	t.cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
-	if (!partition_plan(&t, &plan, err))
+	if (!partition_plan(conn, &table, &plan, err))
 	{
 		/* Partitioned by something else: archive refuses it; status still reports the rest. */
 		if (err->code != EBB_ERR_CONFIG)
@@ -105,7 +100,7 @@ fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, E
 	r->partitions = plan.n;
 	r->expired = ebb_malloc(sizeof(PartitionReport) * (size_t) (plan.n ? plan.n : 1));
 	for (int i = 0; i < plan.n; i++)
-		if (partition_expired(&t, &plan.leaves[i]))
+		if (partition_expired(&plan.leaves[i], cutoff))
 			r->expired[r->nexpired++] = (PartitionReport){
 				ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name),
 				plan.leaves[i].lower, plan.leaves[i].upper,

@@ -354,3 +354,13 @@ pg_list_databases(PGconn *conn, StrList *out, EbbError *err)
 	PQclear(res);
 	return true;
 }
+
+void
+pg_epoch_us_sql(const char *expr, Buf *out)
+{
+	buf_printf(out,
+			   "CASE WHEN pg_catalog.isfinite(%s) THEN (extract(epoch FROM %s) * 1000000)::int8"
+			   " WHEN %s < 'epoch' THEN -9223372036854775808"
+			   " WHEN %s > 'epoch' THEN 9223372036854775807 END",
+			   expr, expr, expr, expr);
+}

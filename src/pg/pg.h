@@ -50,6 +50,8 @@ void pg_quote_ident(Buf *out, const char *name);
 void pg_quote_literal(Buf *out, const char *value);
 /* "schema"."table" */
 void pg_quote_qualified(Buf *out, const char *schema, const char *table);
+/* SQL turning a time expression into int8 microseconds, infinities into INT64_MIN/MAX. */
+void pg_epoch_us_sql(const char *expr, Buf *out);
 
 /* Databases that allow connections, not templates, sorted by name. */
 bool pg_list_databases(PGconn *conn, StrList *out, EbbError *err);
