@@ -101,6 +101,105 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	}
 }
 
+/* A dry run's window, as archive_table plans it (ArchiveReport.dry_window). */
+static void
+print_dry_window(void *arg, const ArchiveDryWindow *w)
+{
+	const ArchiveCmd *a = arg;
+	char s[64], e[64];
+
+	if (a->ctx->settings.json)
+	{
+		Buf b;
+		time_format_iso(w->piece.start, w->time_is_tz, s, sizeof(s));
+		time_format_iso(w->piece.end, w->time_is_tz, e, sizeof(e));
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_window");
+		json_kv_str(&b, "database", w->dbname);
+		json_kv_str(&b, "schema", w->policy->schema);
+		json_kv_str(&b, "table", w->policy->table);
+		json_kv_str(&b, "start", s);
+		json_kv_str(&b, "end", e);
+		json_kv_int(&b, "rows", w->rows);
+		json_kv_int(&b, "estimated_bytes", w->estimated_bytes);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
+	}
+	time_format_sql(w->piece.start, w->time_is_tz, s, sizeof(s));
+	time_format_sql(w->piece.end, w->time_is_tz, e, sizeof(e));
+	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", text_escape(w->dbname).s,
+		   pg_display_name(w->policy->schema, w->policy->table).s, s, e, w->rows,
+		   w->estimated_bytes);
+}
+
+/* A dry run's expired partition, archived whole by a real run (ArchiveReport.dry_partition). */
+static void
+print_dry_partition(void *arg, const ArchiveDryPartition *p)
+{
+	const ArchiveCmd *a = arg;
+	char s[64], e[64];
+	const char *action = p->policy->keep_detached ? "archive, detach, keep" : "archive, drop";
+
+	time_format_sql(p->lower, p->time_is_tz, s, sizeof(s));
+	time_format_sql(p->upper, p->time_is_tz, e, sizeof(e));
+	if (a->ctx->settings.json)
+	{
+		Buf b;
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_partition");
+		json_kv_str(&b, "database", p->dbname);
+		json_kv_str(&b, "schema", p->policy->schema);
+		json_kv_str(&b, "table", p->policy->table);
+		json_kv_str(&b, "partition_schema", p->schema);
+		json_kv_str(&b, "partition", p->name);
+		json_kv_str(&b, "bound", p->bound);
+		json_kv_int(&b, "rows", p->rows);
+		json_kv_int(&b, "bytes", p->bytes);
+		json_kv_str(&b, "action", action);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
+	}
+	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
+		   text_escape(p->dbname).s, pg_display_name(p->policy->schema, p->policy->table).s,
+		   pg_display_name(p->schema, p->name).s, s, e, p->rows, p->bytes, action);
+}
+
+/* A one-line progress report on a terminal: rows so far and how far through the time range
+ * (ArchiveReport.progress). */
+static void
+print_progress(void *arg, const ArchiveProgress *p)
+{
+	const ArchiveCmd *a = arg;
+	static int tty = -1;
+	static struct timespec last;
+	struct timespec now;
+	char when[64];
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO) && !a->ctx->settings.json && a->ctx->settings.verbose == 0;
+	if (!tty)
+		return;
+	if (p->done)
+	{
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	/* At most ten updates a second: a terminal is slow, and nobody reads faster. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
+		return;
+	last = now;
+	time_format_sql(p->at, p->time_is_tz, when, sizeof(when));
+	fprintf(stderr, "\r\033[K%s %s: %" PRIu64 " rows, at %s (%.0f%%)", p->dbname,
+			pg_display_name(p->policy->schema, p->policy->table).s, p->rows, when, p->percent);
+}
+
 static int
 outcome_bits(const TableOutcome *o)
 {
@@ -140,6 +239,7 @@ archive_database(void *arg, const char *dbname)
 	if (!conn)
 		return outcomes;
 	char *name = ebb_strdup(PQdb(conn));
+	const ArchiveReport report = {print_dry_window, print_dry_partition, print_progress, a};
 	for (int i = 0; i < a->npolicies && !cancel_requested; i++)
 	{
 		TableOutcome o;
@@ -154,7 +254,8 @@ archive_database(void *arg, const char *dbname)
 				break;
 			}
 		}
-		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &o);
+		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &report,
+					  &o);
 		if (s->json)
 			print_json_outcome(name, &a->policies[i], &o, s->dry_run);
 		else
