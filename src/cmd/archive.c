@@ -37,11 +37,7 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	char cutoff[64];
 
 	buf_init(&b);
-	buf_append_char(&b, '{');
-	json_kv_str(&b, "event", dry ? "dry_run_table" : "table");
-	json_kv_str(&b, "database", db);
-	json_kv_str(&b, "schema", p->schema);
-	json_kv_str(&b, "table", p->table);
+	cmd_json_head(&b, dry ? "dry_run_table" : "table", db, p);
 	json_kv_str(&b, "status", status_name(o->status));
 	json_kv_int(&b, "rows", (int64_t) o->rows);
 	json_kv_int(&b, "objects", (int64_t) o->objects);
@@ -86,10 +82,7 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
 					   o->objects, o->bytes, cutoff, nulls);
 			break;
-		case TABLE_SKIPPED:
-			printf("%s: %s: skipped: %s\n", text_escape(db).s,
-				   pg_display_name(p->schema, p->table).s, o->skip_reason);
-			break;
+		case TABLE_SKIPPED: cmd_print_skipped(db, p, o->skip_reason); break;
 		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;
 		case TABLE_FAILED:
 			if (o->rows > 0)
@@ -201,34 +194,6 @@ print_progress(void *arg, const ArchiveProgress *p)
 }
 
 static int
-outcome_bits(const TableOutcome *o)
-{
-	switch (o->status)
-	{
-		case TABLE_OK: return OUTCOME_OK;
-		case TABLE_SKIPPED: return 0;
-		case TABLE_BUSY: return OUTCOME_BUSY;
-		case TABLE_FAILED: break;
-	}
-	return cmd_outcome_of(&o->err);
-}
-
-/* Destinations are checked once, before any database is touched: a bad URL is a usage error. */
-static bool
-check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
-{
-	for (int i = 0; i < n; i++)
-	{
-		Store store;
-		bool ok = store_open(p[i].dest, opts, &store, err);
-		store_close(&store);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-static int
 archive_database(void *arg, const char *dbname)
 {
 	ArchiveCmd *a = arg;
@@ -243,17 +208,8 @@ archive_database(void *arg, const char *dbname)
 	for (int i = 0; i < a->npolicies && !cancel_requested; i++)
 	{
 		TableOutcome o;
-		/* A session lost in one table's run is replaced for the next table. */
-		if (PQstatus(conn) != CONNECTION_OK)
-		{
-			int bits;
-			PQfinish(conn);
-			if (!(conn = cmd_connect(s, name, -1, &bits)))
-			{
-				outcomes |= bits;
-				break;
-			}
-		}
+		if (!cmd_reconnect(s, name, &conn, &outcomes))
+			break;
 		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &report,
 					  &o);
 		if (s->json)
@@ -261,7 +217,7 @@ archive_database(void *arg, const char *dbname)
 		else
 			print_text_outcome(name, &a->policies[i], &o, s->dry_run);
 		fflush(stdout);
-		outcomes |= outcome_bits(&o);
+		outcomes |= cmd_table_outcome_bits(o.status, &o.err);
 	}
 	PQfinish(conn);
 	free(name);
@@ -269,41 +225,24 @@ archive_database(void *arg, const char *dbname)
 }
 
 int
-cmd_archive(int argc, char **argv)
+cmd_archive(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	ArchiveCmd a = {.ctx = &ctx};
+	ArchiveCmd a = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_ARCHIVE, "archive",
-						  "move rows older than N days to an archive, then delete them", argc, argv,
-						  &code, &err))
-		goto fail;
-	if (code >= 0)
+	if (policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_ARCHIVE, &a.policies,
+						 &a.npolicies, err) &&
+		cmd_check_destinations(a.policies, a.npolicies, &ctx->settings.store, err) &&
+		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
-		cmd_context_free(&ctx);
-		return code;
+		cmd_make_run_id(a.run_id, sizeof(a.run_id));
+		cmd_install_signal_handlers();
+		log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
+		code =
+			cmd_exit_status(cmd_for_each_database(&dbs, ctx->settings.jobs, archive_database, &a));
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_ARCHIVE, &a.policies,
-						  &a.npolicies, &err) ||
-		!check_destinations(a.policies, a.npolicies, &ctx.settings.store, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	cmd_make_run_id(a.run_id, sizeof(a.run_id));
-	cmd_install_signal_handlers();
-	log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
-	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, archive_database, &a));
 	policies_free(a.policies, a.npolicies);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	policies_free(a.policies, a.npolicies);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }
