@@ -9,18 +9,19 @@
 #include "common/log.h"
 #include "common/text.h"
 
-static const struct
-{
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} commands[] = {
-	{"archive", cmd_archive, "move rows older than N days to an archive, then delete them"},
-	{"generate", cmd_generate, "load reproducible synthetic events"},
-	{"status", cmd_status, "per database and table: hot rows, archived windows, last run, lag"},
-	{"restore", cmd_restore, "load archived rows back into a table, each object exactly once"},
-	{"verify", cmd_verify, "re-read archived objects, check them against the ledger; find orphans"},
-	{"partition", cmd_partition, "create the next partitions of a table range-partitioned by time"},
+static const CmdSpec commands[] = {
+	{CMD_ARCHIVE, "archive", "move rows older than N days to an archive, then delete them", NULL,
+	 cmd_archive},
+	{CMD_GENERATE, "generate", "load reproducible synthetic events", NULL, cmd_generate},
+	{CMD_STATUS, "status", "per database and table: hot rows, archived windows, last run, lag",
+	 NULL, cmd_status},
+	{CMD_RESTORE, "restore", "load archived rows back into a table, each object exactly once", NULL,
+	 cmd_restore},
+	{CMD_VERIFY, "verify", "re-read archived objects, check them against the ledger; find orphans",
+	 "re-read archived objects and check them against the ledger; find and remove orphans",
+	 cmd_verify},
+	{CMD_PARTITION, "partition", "create the next partitions of a table range-partitioned by time",
+	 NULL, cmd_partition},
 };
 
 static void
@@ -56,7 +57,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 		{
-			int code = commands[i].run(argc - 1, argv + 1);
+			int code = cmd_run(&commands[i], argc - 1, argv + 1);
 			return cmd_flush_stdout() || code != 0 ? code : 1;
 		}
 	log_error("unrecognized command \"%s\"", text_escape(argv[1]).s);

@@ -44,6 +44,52 @@ typedef struct ArchivedObject
 	const char *partition_fingerprint; /* "rows:hash sum" of its rows when archived */
 } ArchivedObject;
 
+/*
+ * What archive_table reports as it goes, for the caller to show (src/archive/ prints nothing on
+ * stdout and draws no progress line): each callback may be NULL, and gets `arg`. The events and
+ * what they point to live only for the call.
+ */
+typedef struct ArchiveDryWindow
+{
+	const char *dbname;
+	const Policy *policy;
+	bool time_is_tz;
+	TimeRange piece;
+	int64_t rows;
+	int64_t estimated_bytes; /* rows times the table's estimated row width */
+} ArchiveDryWindow;
+
+typedef struct ArchiveDryPartition
+{
+	const char *dbname;
+	const Policy *policy;
+	bool time_is_tz;
+	const char *schema, *name; /* the expired partition (a leaf) */
+	const char *bound;         /* pg_get_expr(relpartbound) */
+	int64_t lower, upper;      /* its time range */
+	int64_t rows;
+	int64_t bytes; /* pg_total_relation_size */
+} ArchiveDryPartition;
+
+typedef struct ArchiveProgress
+{
+	const char *dbname;
+	const Policy *policy;
+	bool time_is_tz;
+	bool done;      /* the table's pieces are over (or failed): the rest is unset */
+	uint64_t rows;  /* archived so far */
+	int64_t at;     /* the start of the piece about to be archived */
+	double percent; /* how far `at` is from the first piece to the cutoff */
+} ArchiveProgress;
+
+typedef struct ArchiveReport
+{
+	void (*dry_window)(void *arg, const ArchiveDryWindow *w);       /* a dry run's window */
+	void (*dry_partition)(void *arg, const ArchiveDryPartition *p); /* a dry run's partition */
+	void (*progress)(void *arg, const ArchiveProgress *p); /* before each piece, and at the end */
+	void *arg;
+} ArchiveReport;
+
 typedef struct ArchiveTarget
 {
 	const Settings *settings;
@@ -51,7 +97,8 @@ typedef struct ArchiveTarget
 	const char *dsn;
 	const char *dbname;
 	const char *run_id;
-	PGconn *conn; /* holds the advisory lock */
+	const ArchiveReport *report; /* the caller's, or NULL */
+	PGconn *conn;                /* holds the advisory lock */
 	PgSessionOptions session;
 	PgTableInfo info;
 	Store store;
@@ -105,10 +152,11 @@ typedef struct TableOutcome
 	const char *skip_reason;
 } TableOutcome;
 
-/* Runs one policy in one database on conn (dry-run plans and counts only). */
+/* Runs one policy in one database on conn (dry-run plans and counts only), telling report
+ * (the caller's, may be NULL) what it plans and how far it is. */
 void archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings *settings,
 				   const Policy *policy, const char *run_id, bool skip_if_absent,
-				   TableOutcome *out);
+				   const ArchiveReport *report, TableOutcome *out);
 
 /* The table's advisory lock, held by the session while archive (or verify --gc) works on the
  * table: pg_try_advisory_lock(7373062, the table's oid folded into int4). */

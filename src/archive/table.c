@@ -3,12 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "archive/archive.h"
 #include "catalog/table_lock.h"
-#include "common/text.h"
 #include "archive/partition.h"
 #include "archive/safety.h"
 #include "catalog/catalog.h"
@@ -272,68 +269,35 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 }
 
 static void
-print_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
+report_dry_piece(const ArchiveTarget *t, TimeRange piece, int64_t rows)
 {
-	char s[64], e[64];
-	int64_t est = (int64_t) ((double) rows * t->info.est_row_bytes);
-
-	if (t->settings->json)
-	{
-		Buf b;
-		time_format_iso(piece.start, t->info.time_is_tz, s, sizeof(s));
-		time_format_iso(piece.end, t->info.time_is_tz, e, sizeof(e));
-		buf_init(&b);
-		buf_append_char(&b, '{');
-		json_kv_str(&b, "event", "dry_run_window");
-		json_kv_str(&b, "database", t->dbname);
-		json_kv_str(&b, "schema", t->policy->schema);
-		json_kv_str(&b, "table", t->policy->table);
-		json_kv_str(&b, "start", s);
-		json_kv_str(&b, "end", e);
-		json_kv_int(&b, "rows", rows);
-		json_kv_int(&b, "estimated_bytes", est);
-		buf_append_char(&b, '}');
-		printf("%s\n", buf_cstr(&b));
-		buf_free(&b);
+	if (!t->report || !t->report->dry_window)
 		return;
-	}
-	time_format_sql(piece.start, t->info.time_is_tz, s, sizeof(s));
-	time_format_sql(piece.end, t->info.time_is_tz, e, sizeof(e));
-	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", text_escape(t->dbname).s,
-		   pg_display_name(t->policy->schema, t->policy->table).s, s, e, rows, est);
+	ArchiveDryWindow w = {.dbname = t->dbname,
+						  .policy = t->policy,
+						  .time_is_tz = t->info.time_is_tz,
+						  .piece = piece,
+						  .rows = rows,
+						  .estimated_bytes = (int64_t) ((double) rows * t->info.est_row_bytes)};
+	t->report->dry_window(t->report->arg, &w);
 }
 
 static void
-print_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
+report_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
 {
-	char s[64], e[64];
-	const char *action = t->policy->keep_detached ? "archive, detach, keep" : "archive, drop";
-
-	time_format_sql(leaf->lower, t->info.time_is_tz, s, sizeof(s));
-	time_format_sql(leaf->upper, t->info.time_is_tz, e, sizeof(e));
-	if (t->settings->json)
-	{
-		Buf b;
-		buf_init(&b);
-		buf_append_char(&b, '{');
-		json_kv_str(&b, "event", "dry_run_partition");
-		json_kv_str(&b, "database", t->dbname);
-		json_kv_str(&b, "schema", t->policy->schema);
-		json_kv_str(&b, "table", t->policy->table);
-		json_kv_str(&b, "partition_schema", leaf->schema);
-		json_kv_str(&b, "partition", leaf->name);
-		json_kv_str(&b, "bound", leaf->bound);
-		json_kv_int(&b, "rows", rows);
-		json_kv_int(&b, "bytes", leaf->bytes);
-		json_kv_str(&b, "action", action);
-		buf_append_char(&b, '}');
-		printf("%s\n", buf_cstr(&b));
-		buf_free(&b);
+	if (!t->report || !t->report->dry_partition)
 		return;
-	}
-	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
-		   text_escape(t->dbname).s, pg_display_name(t->policy->schema, t->policy->table).s,
-		   pg_display_name(leaf->schema, leaf->name).s, s, e, rows, leaf->bytes, action);
+	ArchiveDryPartition p = {.dbname = t->dbname,
+							 .policy = t->policy,
+							 .time_is_tz = t->info.time_is_tz,
+							 .schema = leaf->schema,
+							 .name = leaf->name,
+							 .bound = leaf->bound,
+							 .lower = leaf->lower,
+							 .upper = leaf->upper,
+							 .rows = rows,
+							 .bytes = leaf->bytes};
+	t->report->dry_partition(t->report->arg, &p);
 }
 
 /* The expired partitions of a dry run: listed, counted; *plan keeps them for the row plan. */
@@ -359,7 +323,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 		buf_free(&sql);
 		if (!ok)
 			return false;
-		print_dry_partition(t, leaf, rows);
+		report_dry_partition(t, leaf, rows);
 		t->rows += (uint64_t) rows;
 		t->bytes += (uint64_t) leaf->bytes;
 		t->objects += rows > 0;
@@ -403,7 +367,7 @@ dry_run(ArchiveTarget *t, EbbError *err)
 			break;
 		if (rows == 0)
 			continue;
-		print_dry_piece(t, piece, rows);
+		report_dry_piece(t, piece, rows);
 		t->rows += (uint64_t) rows;
 		t->bytes += (uint64_t) ((double) rows * t->info.est_row_bytes);
 		t->objects += rows > 0;
@@ -412,35 +376,23 @@ dry_run(ArchiveTarget *t, EbbError *err)
 	return done;
 }
 
-/* A one-line progress report on a terminal: rows so far and how far through the time range. */
+/* Rows so far and how far through the time range (first: the first piece's start), or done. */
 static void
-progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool final)
+progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool done)
 {
-	static int tty = -1;
-	static struct timespec last;
-	struct timespec now;
-	char when[64];
-
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO) && !t->settings->json && t->settings->verbose == 0;
-	if (!tty)
+	if (!t->report || !t->report->progress)
 		return;
-	if (final)
+	ArchiveProgress p = {
+		.dbname = t->dbname, .policy = t->policy, .time_is_tz = t->info.time_is_tz, .done = done};
+	if (!done)
 	{
-		fprintf(stderr, "\r\033[K");
-		return;
+		p.rows = t->rows;
+		p.at = piece.start;
+		p.percent = t->cutoff > first
+						? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
+						: 100;
 	}
-	/* At most ten updates a second: a terminal is slow, and nobody reads faster. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
-		return;
-	last = now;
-	double pct = t->cutoff > first
-					 ? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
-					 : 100;
-	time_format_sql(piece.start, t->info.time_is_tz, when, sizeof(when));
-	fprintf(stderr, "\r\033[K%s %s: %" PRIu64 " rows, at %s (%.0f%%)", t->dbname,
-			pg_display_name(t->policy->schema, t->policy->table).s, t->rows, when, pct);
+	t->report->progress(t->report->arg, &p);
 }
 
 static bool
@@ -569,7 +521,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 
 void
 archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings *settings,
-			  const Policy *policy, const char *run_id, bool skip_if_absent, TableOutcome *out)
+			  const Policy *policy, const char *run_id, bool skip_if_absent,
+			  const ArchiveReport *report, TableOutcome *out)
 {
 	ArchiveTarget t;
 	bool exists = true;
@@ -583,6 +536,7 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 	t.dsn = dsn;
 	t.dbname = dbname;
 	t.run_id = run_id;
+	t.report = report;
 	t.conn = conn;
 	t.null_times = -1;
 	t.session = (PgSessionOptions){settings->timezone, settings->lock_timeout_ms,

@@ -37,11 +37,7 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	char cutoff[64];
 
 	buf_init(&b);
-	buf_append_char(&b, '{');
-	json_kv_str(&b, "event", dry ? "dry_run_table" : "table");
-	json_kv_str(&b, "database", db);
-	json_kv_str(&b, "schema", p->schema);
-	json_kv_str(&b, "table", p->table);
+	cmd_json_head(&b, dry ? "dry_run_table" : "table", db, p);
 	json_kv_str(&b, "status", status_name(o->status));
 	json_kv_int(&b, "rows", (int64_t) o->rows);
 	json_kv_int(&b, "objects", (int64_t) o->objects);
@@ -86,10 +82,7 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
 					   o->objects, o->bytes, cutoff, nulls);
 			break;
-		case TABLE_SKIPPED:
-			printf("%s: %s: skipped: %s\n", text_escape(db).s,
-				   pg_display_name(p->schema, p->table).s, o->skip_reason);
-			break;
+		case TABLE_SKIPPED: cmd_print_skipped(db, p, o->skip_reason); break;
 		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;
 		case TABLE_FAILED:
 			if (o->rows > 0)
@@ -101,32 +94,103 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 	}
 }
 
-static int
-outcome_bits(const TableOutcome *o)
+/* A dry run's window, as archive_table plans it (ArchiveReport.dry_window). */
+static void
+print_dry_window(void *arg, const ArchiveDryWindow *w)
 {
-	switch (o->status)
+	const ArchiveCmd *a = arg;
+	char s[64], e[64];
+
+	if (a->ctx->settings.json)
 	{
-		case TABLE_OK: return OUTCOME_OK;
-		case TABLE_SKIPPED: return 0;
-		case TABLE_BUSY: return OUTCOME_BUSY;
-		case TABLE_FAILED: break;
+		Buf b;
+		time_format_iso(w->piece.start, w->time_is_tz, s, sizeof(s));
+		time_format_iso(w->piece.end, w->time_is_tz, e, sizeof(e));
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_window");
+		json_kv_str(&b, "database", w->dbname);
+		json_kv_str(&b, "schema", w->policy->schema);
+		json_kv_str(&b, "table", w->policy->table);
+		json_kv_str(&b, "start", s);
+		json_kv_str(&b, "end", e);
+		json_kv_int(&b, "rows", w->rows);
+		json_kv_int(&b, "estimated_bytes", w->estimated_bytes);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
 	}
-	return cmd_outcome_of(&o->err);
+	time_format_sql(w->piece.start, w->time_is_tz, s, sizeof(s));
+	time_format_sql(w->piece.end, w->time_is_tz, e, sizeof(e));
+	printf("%s\t%s\t[%s, %s)\t%" PRId64 " rows\t~%" PRId64 " bytes\n", text_escape(w->dbname).s,
+		   pg_display_name(w->policy->schema, w->policy->table).s, s, e, w->rows,
+		   w->estimated_bytes);
 }
 
-/* Destinations are checked once, before any database is touched: a bad URL is a usage error. */
-static bool
-check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
+/* A dry run's expired partition, archived whole by a real run (ArchiveReport.dry_partition). */
+static void
+print_dry_partition(void *arg, const ArchiveDryPartition *p)
 {
-	for (int i = 0; i < n; i++)
+	const ArchiveCmd *a = arg;
+	char s[64], e[64];
+	const char *action = p->policy->keep_detached ? "archive, detach, keep" : "archive, drop";
+
+	time_format_sql(p->lower, p->time_is_tz, s, sizeof(s));
+	time_format_sql(p->upper, p->time_is_tz, e, sizeof(e));
+	if (a->ctx->settings.json)
 	{
-		Store store;
-		bool ok = store_open(p[i].dest, opts, &store, err);
-		store_close(&store);
-		if (!ok)
-			return false;
+		Buf b;
+		buf_init(&b);
+		buf_append_char(&b, '{');
+		json_kv_str(&b, "event", "dry_run_partition");
+		json_kv_str(&b, "database", p->dbname);
+		json_kv_str(&b, "schema", p->policy->schema);
+		json_kv_str(&b, "table", p->policy->table);
+		json_kv_str(&b, "partition_schema", p->schema);
+		json_kv_str(&b, "partition", p->name);
+		json_kv_str(&b, "bound", p->bound);
+		json_kv_int(&b, "rows", p->rows);
+		json_kv_int(&b, "bytes", p->bytes);
+		json_kv_str(&b, "action", action);
+		buf_append_char(&b, '}');
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		return;
 	}
-	return true;
+	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
+		   text_escape(p->dbname).s, pg_display_name(p->policy->schema, p->policy->table).s,
+		   pg_display_name(p->schema, p->name).s, s, e, p->rows, p->bytes, action);
+}
+
+/* A one-line progress report on a terminal: rows so far and how far through the time range
+ * (ArchiveReport.progress). */
+static void
+print_progress(void *arg, const ArchiveProgress *p)
+{
+	const ArchiveCmd *a = arg;
+	static int tty = -1;
+	static struct timespec last;
+	struct timespec now;
+	char when[64];
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO) && !a->ctx->settings.json && a->ctx->settings.verbose == 0;
+	if (!tty)
+		return;
+	if (p->done)
+	{
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	/* At most ten updates a second: a terminal is slow, and nobody reads faster. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
+		return;
+	last = now;
+	time_format_sql(p->at, p->time_is_tz, when, sizeof(when));
+	fprintf(stderr, "\r\033[K%s %s: %" PRIu64 " rows, at %s (%.0f%%)", p->dbname,
+			pg_display_name(p->policy->schema, p->policy->table).s, p->rows, when, p->percent);
 }
 
 static int
@@ -140,27 +204,20 @@ archive_database(void *arg, const char *dbname)
 	if (!conn)
 		return outcomes;
 	char *name = ebb_strdup(PQdb(conn));
+	const ArchiveReport report = {print_dry_window, print_dry_partition, print_progress, a};
 	for (int i = 0; i < a->npolicies && !cancel_requested; i++)
 	{
 		TableOutcome o;
-		/* A session lost in one table's run is replaced for the next table. */
-		if (PQstatus(conn) != CONNECTION_OK)
-		{
-			int bits;
-			PQfinish(conn);
-			if (!(conn = cmd_connect(s, name, -1, &bits)))
-			{
-				outcomes |= bits;
-				break;
-			}
-		}
-		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &o);
+		if (!cmd_reconnect(s, name, &conn, &outcomes))
+			break;
+		archive_table(conn, s->dsn, name, s, &a->policies[i], a->run_id, s->all_databases, &report,
+					  &o);
 		if (s->json)
 			print_json_outcome(name, &a->policies[i], &o, s->dry_run);
 		else
 			print_text_outcome(name, &a->policies[i], &o, s->dry_run);
 		fflush(stdout);
-		outcomes |= outcome_bits(&o);
+		outcomes |= cmd_table_outcome_bits(o.status, &o.err);
 	}
 	PQfinish(conn);
 	free(name);
@@ -168,41 +225,24 @@ archive_database(void *arg, const char *dbname)
 }
 
 int
-cmd_archive(int argc, char **argv)
+cmd_archive(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	ArchiveCmd a = {.ctx = &ctx};
+	ArchiveCmd a = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_ARCHIVE, "archive",
-						  "move rows older than N days to an archive, then delete them", argc, argv,
-						  &code, &err))
-		goto fail;
-	if (code >= 0)
+	if (policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_ARCHIVE, &a.policies,
+						 &a.npolicies, err) &&
+		cmd_check_destinations(a.policies, a.npolicies, &ctx->settings.store, err) &&
+		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
-		cmd_context_free(&ctx);
-		return code;
+		cmd_make_run_id(a.run_id, sizeof(a.run_id));
+		cmd_install_signal_handlers();
+		log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
+		code =
+			cmd_exit_status(cmd_for_each_database(&dbs, ctx->settings.jobs, archive_database, &a));
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_ARCHIVE, &a.policies,
-						  &a.npolicies, &err) ||
-		!check_destinations(a.policies, a.npolicies, &ctx.settings.store, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	cmd_make_run_id(a.run_id, sizeof(a.run_id));
-	cmd_install_signal_handlers();
-	log_info("run %s: %d table(s) in %d database(s)", a.run_id, a.npolicies, dbs.count);
-	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, archive_database, &a));
 	policies_free(a.policies, a.npolicies);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	policies_free(a.policies, a.npolicies);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "pg/ident.h"
 #include "pg/pg.h"
 
 bool
@@ -68,6 +70,88 @@ cmd_context_free(CmdContext *ctx)
 		config_free(&ctx->cfg);
 	settings_free(&ctx->settings);
 	strlist_clear(&ctx->positional);
+}
+
+int
+cmd_run(const CmdSpec *spec, int argc, char **argv)
+{
+	CmdContext ctx;
+	EbbError err;
+	int code;
+
+	error_init(&err);
+	if (!cmd_context_init(&ctx, spec->command, spec->name,
+						  spec->help_summary ? spec->help_summary : spec->summary, argc, argv,
+						  &code, &err))
+		code = CMD_FAILED;
+	else if (code < 0)
+		code = spec->run(&ctx, &err);
+	if (code == CMD_FAILED)
+	{
+		error_print(&err);
+		code = error_exit_status(err.code);
+	}
+	cmd_context_free(&ctx);
+	return code;
+}
+
+bool
+cmd_check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Store store;
+		bool ok = !p[i].dest || store_open(p[i].dest, opts, &store, err);
+		if (p[i].dest)
+			store_close(&store);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool
+cmd_reconnect(const Settings *s, const char *dbname, PGconn **conn, int *outcomes)
+{
+	int bits;
+
+	if (PQstatus(*conn) == CONNECTION_OK)
+		return true;
+	PQfinish(*conn);
+	if ((*conn = cmd_connect(s, dbname, -1, &bits)))
+		return true;
+	*outcomes |= bits;
+	return false;
+}
+
+int
+cmd_table_outcome_bits(int status, const EbbError *err)
+{
+	switch ((TableStatus) status)
+	{
+		case TABLE_OK: return OUTCOME_OK;
+		case TABLE_SKIPPED: return 0;
+		case TABLE_BUSY: return OUTCOME_BUSY;
+		case TABLE_FAILED: break;
+	}
+	return cmd_outcome_of(err);
+}
+
+void
+cmd_print_skipped(const char *db, const Policy *p, const char *reason)
+{
+	printf("%s: %s: skipped: %s\n", text_escape(db).s, pg_display_name(p->schema, p->table).s,
+		   reason);
+}
+
+void
+cmd_json_head(Buf *b, const char *event, const char *db, const Policy *p)
+{
+	buf_append_char(b, '{');
+	json_kv_str(b, "event", event);
+	json_kv_str(b, "database", db);
+	json_kv_str(b, "schema", p->schema);
+	json_kv_str(b, "table", p->table);
 }
 
 static bool

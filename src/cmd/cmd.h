@@ -31,6 +31,24 @@ typedef struct CmdContext
 	StrList positional;
 } CmdContext;
 
+/* What a command's body returns when it failed with err set: cmd_run prints err and exits with
+ * its status. Otherwise a body returns the exit status. */
+#define CMD_FAILED (-1)
+
+/* One command, a row of main.c's table. */
+typedef struct CmdSpec
+{
+	unsigned command; /* CMD_* bit of the option table */
+	const char *name;
+	const char *summary;      /* its line in ebb --help */
+	const char *help_summary; /* the first line of ebb NAME --help; NULL: the summary */
+	int (*run)(CmdContext *ctx, EbbError *err); /* the body, once argv and config are read */
+} CmdSpec;
+
+/* The skeleton of every command: context, --help and --version, the body, an error printed,
+ * the context freed; returns the exit status. The body frees what it allocated itself. */
+int cmd_run(const CmdSpec *spec, int argc, char **argv);
+
 /* Parses argv and the config file; *exit_code >= 0 means the command is already done. */
 bool cmd_context_init(CmdContext *ctx, unsigned command, const char *name, const char *summary,
 					  int argc, char **argv, int *exit_code, EbbError *err);
@@ -53,6 +71,23 @@ PGconn *cmd_connect(const Settings *s, const char *dbname, int64_t statement_tim
 
 int cmd_exit_status(int outcomes);
 int cmd_outcome_of(const EbbError *err);
+
+/* Checks each policy's destination (those that have one) before any database is touched: a
+ * bad URL is a usage error. */
+bool cmd_check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err);
+
+/* A session lost in one table's work is replaced for the next table: false (with the outcome
+ * bits added to *outcomes and *conn NULL) when it cannot be. */
+bool cmd_reconnect(const Settings *s, const char *dbname, PGconn **conn, int *outcomes);
+
+/* The outcome bits of a table's status (TableStatus of archive/archive.h); err for a failure. */
+int cmd_table_outcome_bits(int status, const EbbError *err);
+
+/* "<db>: <schema.table>: skipped: <reason>" on stdout. */
+void cmd_print_skipped(const char *db, const Policy *p, const char *reason);
+
+/* Opens a JSON line: {"event":..,"database":..,"schema":..,"table":.. (the caller closes it). */
+void cmd_json_head(Buf *b, const char *event, const char *db, const Policy *p);
 
 /* Prints err with its message prefixed by the database's name. */
 void cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning);

@@ -1,12 +1,15 @@
-/* commands.h: the entry point of each command; each returns the process exit status. */
+/* commands.h: the body of each command, run by cmd_run (cmd.h) from main.c's table; each
+ * returns the exit status, or CMD_FAILED with err set. */
 #ifndef EBB_CMD_COMMANDS_H
 #define EBB_CMD_COMMANDS_H
 
-int cmd_archive(int argc, char **argv);
-int cmd_generate(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-int cmd_partition(int argc, char **argv);
-int cmd_restore(int argc, char **argv);
+#include "cmd/cmd.h"
+
+int cmd_archive(CmdContext *ctx, EbbError *err);
+int cmd_generate(CmdContext *ctx, EbbError *err);
+int cmd_status(CmdContext *ctx, EbbError *err);
+int cmd_verify(CmdContext *ctx, EbbError *err);
+int cmd_partition(CmdContext *ctx, EbbError *err);
+int cmd_restore(CmdContext *ctx, EbbError *err);
 
 #endif

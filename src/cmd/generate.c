@@ -321,35 +321,17 @@ generate_database(void *arg, const char *dbname)
 }
 
 int
-cmd_generate(int argc, char **argv)
+cmd_generate(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	GenerateCmd g = {.ctx = &ctx};
+	GenerateCmd g = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_GENERATE, "generate", "load reproducible synthetic events",
-						  argc, argv, &code, &err))
-		goto fail;
-	if (code >= 0)
-	{
-		cmd_context_free(&ctx);
-		return code;
-	}
-	if (!parse_options(&ctx, &g, &err) || !cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
 	/* No signal handlers: an interrupted INSERT is rolled back by the server when we go. */
-	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, generate_database, &g));
+	if (parse_options(ctx, &g, err) && cmd_target_databases(&ctx->settings, &dbs, err))
+		code =
+			cmd_exit_status(cmd_for_each_database(&dbs, ctx->settings.jobs, generate_database, &g));
 	generate_cmd_free(&g);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	generate_cmd_free(&g);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }

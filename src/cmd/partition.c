@@ -291,46 +291,27 @@ cli_slot(const CmdContext *ctx, OptId id)
 }
 
 int
-cmd_partition(int argc, char **argv)
+cmd_partition(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	PartitionCmd p = {.ctx = &ctx};
+	PartitionCmd p = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
+	const char *table = opt_get_string(OPT_TABLE, cli_slot(ctx, OPT_TABLE));
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_PARTITION, "partition",
-						  "create the next partitions of a table range-partitioned by time", argc,
-						  argv, &code, &err))
-		goto fail;
-	if (code >= 0)
-	{
-		cmd_context_free(&ctx);
-		return code;
-	}
-	const char *table = opt_get_string(OPT_TABLE, cli_slot(&ctx, OPT_TABLE));
 	if (!table)
 	{
-		error_set(&err, EBB_ERR_USAGE, "no table given");
-		error_hint(&err, "Use --table schema.name.");
-		goto fail;
+		error_set(err, EBB_ERR_USAGE, "no table given");
+		error_hint(err, "Use --table schema.name.");
 	}
-	if (!config_parse_qualified_name(table, &p.schema, &p.table, &err) ||
-		!parse_interval(opt_get_string(OPT_INTERVAL, cli_slot(&ctx, OPT_INTERVAL)), &p, &err) ||
-		!check_name_length(&p, &err) ||
-		!opt_get_int(OPT_PREMAKE, cli_slot(&ctx, OPT_PREMAKE), 0, 1000, &p.premake, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, partition_database, &p));
-	goto done;
-fail:
-	error_print(&err);
-	code = error_exit_status(err.code);
-done:
+	else if (config_parse_qualified_name(table, &p.schema, &p.table, err) &&
+			 parse_interval(opt_get_string(OPT_INTERVAL, cli_slot(ctx, OPT_INTERVAL)), &p, err) &&
+			 check_name_length(&p, err) &&
+			 opt_get_int(OPT_PREMAKE, cli_slot(ctx, OPT_PREMAKE), 0, 1000, &p.premake, err) &&
+			 cmd_target_databases(&ctx->settings, &dbs, err))
+		code = cmd_exit_status(
+			cmd_for_each_database(&dbs, ctx->settings.jobs, partition_database, &p));
 	free(p.schema);
 	free(p.table);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
 }

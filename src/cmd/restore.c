@@ -49,11 +49,7 @@ print_object_json(const PrintContext *pc, const RestoreObjectEvent *ev)
 	Buf b;
 
 	buf_init(&b);
-	buf_append_char(&b, '{');
-	json_kv_str(&b, "event", "restore_object");
-	json_kv_str(&b, "database", pc->db);
-	json_kv_str(&b, "schema", pc->p->schema);
-	json_kv_str(&b, "table", pc->p->table);
+	cmd_json_head(&b, "restore_object", pc->db, pc->p);
 	json_kv_str(&b, "object", ev->key);
 	json_kv_str(&b, "status", object_events[ev->status]);
 	json_kv_int(&b, "rows", (int64_t) ev->rows);
@@ -130,11 +126,7 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 		return;
 	}
 	buf_init(&b);
-	buf_append_char(&b, '{');
-	json_kv_str(&b, "event", "restore_table");
-	json_kv_str(&b, "database", pc->db);
-	json_kv_str(&b, "schema", pc->p->schema);
-	json_kv_str(&b, "table", pc->p->table);
+	cmd_json_head(&b, "restore_table", pc->db, pc->p);
 	json_kv_str(&b, "target", o->target);
 	json_kv_bool(&b, "dry_run", pc->s->dry_run);
 	json_kv_int(&b, "objects", (int64_t) c->objects);
@@ -204,40 +196,22 @@ check_conflict_option(const Settings *s, EbbError *err)
 }
 
 int
-cmd_restore(int argc, char **argv)
+cmd_restore(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	RestoreCmd rc = {.ctx = &ctx};
+	RestoreCmd rc = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_RESTORE, "restore",
-						  "load archived rows back into a table, each object exactly once", argc,
-						  argv, &code, &err))
-		goto fail;
-	if (code >= 0)
+	if (check_conflict_option(&ctx->settings, err) &&
+		policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_RESTORE, &rc.policies,
+						 &rc.npolicies, err) &&
+		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
-		cmd_context_free(&ctx);
-		return code;
+		cmd_make_run_id(rc.run_id, sizeof(rc.run_id));
+		cmd_install_signal_handlers();
+		code = cmd_exit_status(cmd_for_each_database(&dbs, 1, restore_database, &rc));
 	}
-	if (!check_conflict_option(&ctx.settings, &err) ||
-		!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_RESTORE, &rc.policies,
-						  &rc.npolicies, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	cmd_make_run_id(rc.run_id, sizeof(rc.run_id));
-	cmd_install_signal_handlers();
-	code = cmd_exit_status(cmd_for_each_database(&dbs, 1, restore_database, &rc));
 	policies_free(rc.policies, rc.npolicies);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	policies_free(rc.policies, rc.npolicies);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }

@@ -421,38 +421,20 @@ status_database(void *arg, const char *dbname)
 }
 
 int
-cmd_status(int argc, char **argv)
+cmd_status(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	StatusCmd st = {.ctx = &ctx, .first_block = true};
+	StatusCmd st = {.ctx = ctx, .first_block = true};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_STATUS, "status",
-						  "per database and table: hot rows, archived windows, last run, lag", argc,
-						  argv, &code, &err))
-		goto fail;
-	if (code >= 0)
+	if (policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_STATUS, &st.policies,
+						 &st.npolicies, err) &&
+		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
-		cmd_context_free(&ctx);
-		return code;
+		/* One database at a time (status has no -j): the blocks come out in order. */
+		code = cmd_exit_status(cmd_for_each_database(&dbs, 1, status_database, &st));
 	}
-	if (!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_STATUS, &st.policies,
-						  &st.npolicies, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	/* One database at a time (status has no -j): the blocks come out in order. */
-	code = cmd_exit_status(cmd_for_each_database(&dbs, 1, status_database, &st));
 	policies_free(st.policies, st.npolicies);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	policies_free(st.policies, st.npolicies);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }

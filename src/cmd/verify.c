@@ -145,16 +145,6 @@ json_kv_time(Buf *b, const char *key, int64_t us)
 }
 
 static void
-json_head(Buf *b, const char *event, const char *db, const Policy *p)
-{
-	buf_append_char(b, '{');
-	json_kv_str(b, "event", event);
-	json_kv_str(b, "database", db);
-	json_kv_str(b, "schema", p->schema);
-	json_kv_str(b, "table", p->table);
-}
-
-static void
 print_finding_json(const PrintContext *pc, const Finding *f)
 {
 	char why[64];
@@ -162,7 +152,7 @@ print_finding_json(const PrintContext *pc, const Finding *f)
 	Buf b;
 
 	buf_init(&b);
-	json_head(&b, finding_events[f->kind], pc->db, pc->policy);
+	cmd_json_head(&b, finding_events[f->kind], pc->db, pc->policy);
 	json_kv_str(&b, "dest", f->dest);
 	json_kv_str(&b, "key", f->key);
 	if (f->kind == FINDING_UNEXPECTED)
@@ -234,7 +224,7 @@ print_table_json(const PrintContext *pc, const VerifyOutcome *o)
 	Buf b;
 
 	buf_init(&b);
-	json_head(&b, "table", pc->db, pc->policy);
+	cmd_json_head(&b, "table", pc->db, pc->policy);
 	json_kv_str(&b, "status", status_name(o));
 	json_kv_int(&b, "objects", (int64_t) c->objects);
 	json_kv_int(&b, "rows", (int64_t) c->rows);
@@ -291,10 +281,7 @@ print_table_text(const PrintContext *pc, const VerifyOutcome *o)
 	switch (o->status)
 	{
 		case TABLE_OK: print_summary_text(pc, &o->counts); break;
-		case TABLE_SKIPPED:
-			printf("%s: %s: skipped: %s\n", text_escape(pc->db).s,
-				   pg_display_name(pc->policy->schema, pc->policy->table).s, o->skip_reason);
-			break;
+		case TABLE_SKIPPED: cmd_print_skipped(pc->db, pc->policy, o->skip_reason); break;
 		case TABLE_BUSY: cmd_print_db_error(pc->db, &o->err, true); break;
 		case TABLE_FAILED: cmd_print_db_error(pc->db, &o->err, false); break;
 	}
@@ -303,14 +290,9 @@ print_table_text(const PrintContext *pc, const VerifyOutcome *o)
 static int
 outcome_bits(const VerifyOutcome *o)
 {
-	switch (o->status)
-	{
-		case TABLE_OK: return problems(&o->counts) ? OUTCOME_RUNTIME_FAILED : OUTCOME_OK;
-		case TABLE_SKIPPED: return 0;
-		case TABLE_BUSY: return OUTCOME_BUSY;
-		case TABLE_FAILED: break;
-	}
-	return cmd_outcome_of(&o->err);
+	if (o->status == TABLE_OK && problems(&o->counts))
+		return OUTCOME_RUNTIME_FAILED;
+	return cmd_table_outcome_bits(o->status, &o->err);
 }
 
 static int
@@ -328,16 +310,8 @@ verify_database(void *arg, const char *dbname)
 	{
 		PrintContext pc = {s, name, &v->policies[i]};
 		VerifyOutcome o;
-		if (PQstatus(conn) != CONNECTION_OK)
-		{
-			int bits;
-			PQfinish(conn);
-			if (!(conn = cmd_connect(s, name, -1, &bits)))
-			{
-				outcomes |= bits;
-				break;
-			}
-		}
+		if (!cmd_reconnect(s, name, &conn, &outcomes))
+			break;
 		verify_table(conn, name, s, &v->policies[i], s->all_databases, print_finding, &pc, &o);
 		if (s->json)
 			print_table_json(&pc, &o);
@@ -398,58 +372,24 @@ check_older_than(Settings *s, EbbError *err)
 	return false;
 }
 
-/* Destinations given with --dest or in the config file are checked before any database. */
-static bool
-check_destinations(const Policy *p, int n, const StoreOptions *opts, EbbError *err)
-{
-	for (int i = 0; i < n; i++)
-	{
-		Store store;
-		bool ok = !p[i].dest || store_open(p[i].dest, opts, &store, err);
-		if (p[i].dest)
-			store_close(&store);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 int
-cmd_verify(int argc, char **argv)
+cmd_verify(CmdContext *ctx, EbbError *err)
 {
-	CmdContext ctx;
-	VerifyCmd v = {.ctx = &ctx};
+	VerifyCmd v = {.ctx = ctx};
 	StrList dbs = {0};
-	EbbError err;
-	int code;
+	int code = CMD_FAILED;
 
-	error_init(&err);
-	if (!cmd_context_init(&ctx, CMD_VERIFY, "verify",
-						  "re-read archived objects and check them against the ledger; find and "
-						  "remove orphans",
-						  argc, argv, &code, &err))
-		goto fail;
-	if (code >= 0)
+	if (check_older_than(&ctx->settings, err) &&
+		policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_VERIFY, &v.policies,
+						 &v.npolicies, err) &&
+		cmd_check_destinations(v.policies, v.npolicies, &ctx->settings.store, err) &&
+		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
-		cmd_context_free(&ctx);
-		return code;
+		cmd_install_signal_handlers();
+		code =
+			cmd_exit_status(cmd_for_each_database(&dbs, ctx->settings.jobs, verify_database, &v));
 	}
-	if (!check_older_than(&ctx.settings, &err) ||
-		!policies_resolve(&ctx.cli, ctx.has_cfg ? &ctx.cfg : NULL, CMD_VERIFY, &v.policies,
-						  &v.npolicies, &err) ||
-		!check_destinations(v.policies, v.npolicies, &ctx.settings.store, &err) ||
-		!cmd_target_databases(&ctx.settings, &dbs, &err))
-		goto fail;
-	cmd_install_signal_handlers();
-	code = cmd_exit_status(cmd_for_each_database(&dbs, ctx.settings.jobs, verify_database, &v));
 	policies_free(v.policies, v.npolicies);
 	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
 	return code;
-fail:
-	error_print(&err);
-	policies_free(v.policies, v.npolicies);
-	strlist_clear(&dbs);
-	cmd_context_free(&ctx);
-	return error_exit_status(err.code);
 }
