@@ -200,20 +200,21 @@ bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const
 void archive_column_list(const TableShape *shape, Buf *sql);
 
 /* ledger.c */
-bool ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
-bool ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
-bool ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
-bool ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
-bool ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
+bool archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+bool archive_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
+bool archive_ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
+bool archive_ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
+bool archive_ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
 /* Older 'running' rows of the table whose lock is free become 'interrupted' (lock held). */
-bool ledger_mark_interrupted(ArchiveTarget *t, EbbError *err);
-bool ledger_run_start(ArchiveTarget *t, EbbError *err);
-void ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
+bool archive_ledger_mark_interrupted(ArchiveTarget *t, EbbError *err);
+bool archive_ledger_run_start(ArchiveTarget *t, EbbError *err);
+void archive_ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
 
-/* manifest.c: manifest_put writes the file only; manifest_write also sets the ledger flag. */
-void manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out);
-bool manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
-bool manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+/* manifest.c: archive_manifest_put writes the file only; archive_manifest_write also sets the
+ * ledger flag. */
+void archive_manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out);
+bool archive_manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+bool archive_manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 void archive_flush_manifest(ArchiveTarget *t);
 void archive_finish_manifests(ArchiveTarget *t);
 

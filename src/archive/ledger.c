@@ -13,7 +13,7 @@
 #include "pg/ident.h"
 
 bool
-ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
 	const Policy *p = t->policy;
 	CatalogLedgerInsert row = {.run_id = t->run_id,
@@ -41,26 +41,26 @@ ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 }
 
 bool
-ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
+archive_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
 {
 	return catalog_ledger_mark_manifest(conn, key, err);
 }
 
 bool
-ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err)
+archive_ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err)
 {
 	return catalog_ledger_mark_manifests(conn, keys, err);
 }
 
 bool
-ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err)
+archive_ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err)
 {
 	return catalog_ledger_names(conn, key, NULL, committed, err);
 }
 
 /* Writes the manifests that a crash between COMMIT and the manifest left missing. */
 bool
-ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
+archive_ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
 {
 	CatalogLedgerFilter f = {.schema = t->policy->schema,
 							 .table = t->policy->table,
@@ -85,7 +85,7 @@ ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
 		obj.window.end = e->window_end;
 		obj.piece = obj.window;
 		log_info("writing the missing manifest of \"%s\"", obj.key);
-		ok = manifest_write(t, &obj, err);
+		ok = archive_manifest_write(t, &obj, err);
 	}
 	catalog_ledger_rows_free(&rows);
 	return ok;
@@ -103,21 +103,21 @@ log_interrupted(void *arg, const char *run_id)
 /* Runs of this table that still say 'running' although their lock is free (the caller holds
  * it now), before this run's own row exists. */
 bool
-ledger_mark_interrupted(ArchiveTarget *t, EbbError *err)
+archive_ledger_mark_interrupted(ArchiveTarget *t, EbbError *err)
 {
 	return catalog_runs_mark_interrupted(t->conn, t->policy->schema, t->policy->table, t->run_id,
 										 t->info.oid_text, log_interrupted, t, err);
 }
 
 bool
-ledger_run_start(ArchiveTarget *t, EbbError *err)
+archive_ledger_run_start(ArchiveTarget *t, EbbError *err)
 {
 	return catalog_runs_start(t->conn, t->run_id, t->policy->schema, t->policy->table,
 							  t->info.oid_text, err);
 }
 
 void
-ledger_run_finish(ArchiveTarget *t, const char *status, const char *message)
+archive_ledger_run_finish(ArchiveTarget *t, const char *status, const char *message)
 {
 	CatalogRunOutcome o = {.status = status,
 						   .message = message,

@@ -6,7 +6,7 @@
 #include "catalog/manifest.h"
 
 void
-manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
+archive_manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 {
 	CatalogManifest m = {.run_id = obj->run_id,
 						 .system_identifier = t->sysid,
@@ -33,13 +33,13 @@ manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 }
 
 bool
-manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+archive_manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
 	Buf json;
 	char key[1100];
 
 	buf_init(&json);
-	manifest_build(t, obj, &json);
+	archive_manifest_build(t, obj, &json);
 	snprintf(key, sizeof(key), "%s" CATALOG_MANIFEST_SUFFIX, obj->key);
 	bool ok = store_put(&t->store, key, json.data, json.len, err);
 	buf_free(&json);
@@ -47,7 +47,8 @@ manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 }
 
 bool
-manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+archive_manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
-	return manifest_put(t, obj, err) && ledger_mark_manifest(t->conn, obj->key, err);
+	return archive_manifest_put(t, obj, err) &&
+		   archive_ledger_mark_manifest(t->conn, obj->key, err);
 }

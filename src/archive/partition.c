@@ -505,7 +505,7 @@ unrecorded(const ArchiveTarget *t, const PartLeaf *leaf, Pending *p)
 }
 
 bool
-partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
+archive_partition_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 {
 	Pending *pending = NULL, p;
 	int n = 0;
@@ -528,7 +528,7 @@ partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 						pg_display_name(leaf->schema, leaf->name).s,
 						t->policy->whole_partitions_only ? "only without --whole-partitions-only"
 														 : "row by row");
-		if (resumed || !partition_expired(leaf, t->cutoff))
+		if (resumed || !archive_partition_expired(leaf, t->cutoff))
 			continue;
 		if (leaf->detach_pending)
 		{

@@ -45,7 +45,7 @@ typedef struct PartPlan
 	char *default_leaf; /* the root's DEFAULT partition, "schema"."name", or NULL */
 } PartPlan;
 
-/* The partitioned table partition_plan() reads (no ArchiveTarget needed: ebb status plans
+/* The partitioned table archive_partition_plan() reads (no ArchiveTarget needed: ebb status plans
  * too); the strings are the caller's. */
 typedef struct PartTable
 {
@@ -57,16 +57,16 @@ typedef struct PartTable
 
 /* The leaves of a partitioned table; EBB_ERR_CONFIG when it is not range-partitioned by the
  * time column. */
-bool partition_plan(PGconn *conn, const PartTable *table, PartPlan *plan, EbbError *err);
-void partition_plan_free(PartPlan *plan);
+bool archive_partition_plan(PGconn *conn, const PartTable *table, PartPlan *plan, EbbError *err);
+void archive_partition_plan_free(PartPlan *plan);
 /* The PartTable of an archive target's table. */
-PartTable partition_table_of(const ArchiveTarget *t);
+PartTable archive_partition_table_of(const ArchiveTarget *t);
 /* Is the leaf wholly before the cutoff, and not pinned (archived whole, or its pending detach
  * finished)? A pinned leaf's old rows go by the row protocol. */
-bool partition_expired(const PartLeaf *leaf, int64_t cutoff);
+bool archive_partition_expired(const PartLeaf *leaf, int64_t cutoff);
 
 /* Resumes the partitions the ledger says are archived but not yet removed, then archives and
  * removes every expired leaf of the plan. */
-bool partition_archive_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err);
+bool archive_partition_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err);
 
 #endif

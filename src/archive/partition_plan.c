@@ -1,4 +1,4 @@
-/* partition_plan.c: the leaves of a range-partitioned table and their time ranges. */
+/* archive_partition_plan.c: the leaves of a range-partitioned table and their time ranges. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,7 +133,7 @@ build_plan(const PgPartTree *tree, PartPlan *plan)
 }
 
 bool
-partition_plan(PGconn *conn, const PartTable *table, PartPlan *plan, EbbError *err)
+archive_partition_plan(PGconn *conn, const PartTable *table, PartPlan *plan, EbbError *err)
 {
 	PgPartTree tree;
 
@@ -148,14 +148,14 @@ partition_plan(PGconn *conn, const PartTable *table, PartPlan *plan, EbbError *e
 }
 
 PartTable
-partition_table_of(const ArchiveTarget *t)
+archive_partition_table_of(const ArchiveTarget *t)
 {
 	return (PartTable){t->info.oid, t->policy->schema, t->policy->table, t->policy->time_column,
 					   t->info.time_is_tz};
 }
 
 void
-partition_plan_free(PartPlan *plan)
+archive_partition_plan_free(PartPlan *plan)
 {
 	for (int i = 0; i < plan->n; i++)
 	{
@@ -172,7 +172,7 @@ partition_plan_free(PartPlan *plan)
 }
 
 bool
-partition_expired(const PartLeaf *leaf, int64_t cutoff)
+archive_partition_expired(const PartLeaf *leaf, int64_t cutoff)
 {
 	return !leaf->is_default && !leaf->pinned && leaf->upper != TIME_POS_INFINITY &&
 		   leaf->upper <= cutoff;

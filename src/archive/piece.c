@@ -234,7 +234,7 @@ resolve_lost_commit(ArchiveTarget *t, const char *key, bool *committed, EbbError
 						"orphan, and its rows are still in the table.");
 		return false;
 	}
-	bool ok = ledger_key_committed(conn, key, committed, err);
+	bool ok = archive_ledger_key_committed(conn, key, committed, err);
 	PQfinish(conn);
 	return ok;
 }
@@ -325,7 +325,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 	ok = ok &&
 		 (store_commit_verifies(&t->store) ||
 		  store_verify(&t->store, obj->key, obj->bytes, obj->sha256, err)) &&
-		 ledger_insert(t, obj, err);
+		 archive_ledger_insert(t, obj, err);
 	if (ok)
 		archive_crash_point("before-commit");
 	if (!ok || cancel_requested)
@@ -388,7 +388,7 @@ archive_flush_manifest(ArchiveTarget *t)
 		return;
 	t->has_pending = false;
 	error_init(&err);
-	if (manifest_put(t, &t->pending, &err))
+	if (archive_manifest_put(t, &t->pending, &err))
 		strlist_add(&t->manifests_done, t->pending.key);
 	else
 		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
@@ -405,7 +405,7 @@ archive_finish_manifests(ArchiveTarget *t)
 	error_init(&err);
 	if (t->manifests_done.count > 0 && PQstatus(t->conn) == CONNECTION_OK &&
 		PQtransactionStatus(t->conn) == PQTRANS_IDLE &&
-		!ledger_mark_manifests(t->conn, &t->manifests_done, &err))
+		!archive_ledger_mark_manifests(t->conn, &t->manifests_done, &err))
 		log_warning("could not record written manifests (the next run checks them): %s",
 					err.message);
 	strlist_clear(&t->manifests_done);

@@ -3,7 +3,7 @@
 #include "common/time.h"
 
 TimeRange
-window_for(int64_t ts, int64_t width, int64_t cutoff)
+archive_window_for(int64_t ts, int64_t width, int64_t cutoff)
 {
 	TimeRange w;
 
@@ -15,8 +15,8 @@ window_for(int64_t ts, int64_t width, int64_t cutoff)
 }
 
 void
-planner_init(WindowPlanner *pl, const WindowProbe *probe, int64_t width, int64_t cutoff,
-			 int64_t max_rows)
+archive_planner_init(WindowPlanner *pl, const WindowProbe *probe, int64_t width, int64_t cutoff,
+					 int64_t max_rows)
 {
 	pl->probe = probe;
 	pl->width = width;
@@ -47,7 +47,7 @@ planner_enter_window(WindowPlanner *pl, bool *done, EbbError *err)
 		pl->in_window = true;
 		return true;
 	}
-	pl->window = window_for(ts, pl->width, pl->cutoff);
+	pl->window = archive_window_for(ts, pl->width, pl->cutoff);
 	/* The first piece starts at the window's start, or where the last one ended if later. */
 	if (pl->cursor < pl->window.start)
 		pl->cursor = pl->window.start;
@@ -56,8 +56,8 @@ planner_enter_window(WindowPlanner *pl, bool *done, EbbError *err)
 }
 
 bool
-planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window, bool *oversize,
-			 EbbError *err)
+archive_planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window,
+					 bool *oversize, EbbError *err)
 {
 	bool found;
 	int64_t ts;

@@ -47,15 +47,15 @@ typedef struct WindowPlanner
 	bool started;
 } WindowPlanner;
 
-void planner_init(WindowPlanner *pl, const WindowProbe *probe, int64_t width, int64_t cutoff,
-				  int64_t max_rows);
+void archive_planner_init(WindowPlanner *pl, const WindowProbe *probe, int64_t width,
+						  int64_t cutoff, int64_t max_rows);
 
 /*
  * The next piece to archive and the window it belongs to. *oversize is set when more than
  * max_rows rows share one timestamp, so that the piece cannot be split further.
  */
-bool planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window,
-				  bool *oversize, EbbError *err);
+bool archive_planner_next(WindowPlanner *pl, bool *done, TimeRange *piece, TimeRange *window,
+						  bool *oversize, EbbError *err);
 
 static inline bool
 range_is_neg_infinity(TimeRange r)
@@ -64,6 +64,6 @@ range_is_neg_infinity(TimeRange r)
 }
 
 /* The aligned window holding ts, clipped at cutoff. */
-TimeRange window_for(int64_t ts, int64_t width, int64_t cutoff);
+TimeRange archive_window_for(int64_t ts, int64_t width, int64_t cutoff);
 
 #endif

@@ -250,7 +250,7 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 	for (int i = 0; plan && i < plan->n; i++)
 	{
 		const PartLeaf *l = &plan->leaves[i];
-		if (!partition_expired(l, t->cutoff) || l->upper <= r.start || l->lower >= r.end)
+		if (!archive_partition_expired(l, t->cutoff) || l->upper <= r.start || l->lower >= r.end)
 			continue;
 		buf_printf(&sql, " AND NOT (%s < '", t->time_col);
 		archive_time_literal(t, l->upper, &sql);
@@ -306,8 +306,8 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 {
 	if (t->info.relkind != 'p')
 		return true;
-	PartTable table = partition_table_of(t);
-	if (!partition_plan(t->conn, &table, plan, err))
+	PartTable table = archive_partition_table_of(t);
+	if (!archive_partition_plan(t->conn, &table, plan, err))
 		return false;
 	for (int i = 0; i < plan->n; i++)
 	{
@@ -315,7 +315,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 		int64_t rows;
 		bool isnull;
 		Buf sql;
-		if (!partition_expired(leaf, t->cutoff))
+		if (!archive_partition_expired(leaf, t->cutoff))
 			continue;
 		buf_init(&sql);
 		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM ONLY %s", leaf->qualified);
@@ -336,7 +336,7 @@ static bool
 in_expired_partition(const ArchiveTarget *t, const PartPlan *plan, TimeRange piece)
 {
 	for (int i = 0; i < plan->n; i++)
-		if (partition_expired(&plan->leaves[i], t->cutoff) &&
+		if (archive_partition_expired(&plan->leaves[i], t->cutoff) &&
 			piece.start >= plan->leaves[i].lower && piece.end <= plan->leaves[i].upper)
 			return true;
 	return false;
@@ -355,8 +355,8 @@ dry_run(ArchiveTarget *t, EbbError *err)
 	if (!dry_run_partitions(t, &plan, err))
 		return false;
 	archive_probe_init(t, &probe);
-	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
-	while (planner_next(&pl, &done, &piece, &window, &oversize, err))
+	archive_planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
+	while (archive_planner_next(&pl, &done, &piece, &window, &oversize, err))
 	{
 		int64_t rows;
 		if (done)
@@ -372,7 +372,7 @@ dry_run(ArchiveTarget *t, EbbError *err)
 		t->bytes += (uint64_t) ((double) rows * t->info.est_row_bytes);
 		t->objects += rows > 0;
 	}
-	partition_plan_free(&plan);
+	archive_partition_plan_free(&plan);
 	return done;
 }
 
@@ -406,10 +406,10 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 	int64_t first = TIME_UNBOUNDED;
 
 	archive_probe_init(t, &probe);
-	planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
+	archive_planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
 	while (!cancel_requested)
 	{
-		if (!planner_next(&pl, &done, &piece, &window, &oversize, err) || done)
+		if (!archive_planner_next(&pl, &done, &piece, &window, &oversize, err) || done)
 		{
 			progress(t, 0, piece, true);
 			return done;
@@ -443,10 +443,10 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 
 	if (t->info.relkind != 'p')
 		return archive_all_pieces(t, err);
-	PartTable table = partition_table_of(t);
-	if (!partition_plan(t->conn, &table, &plan, err))
+	PartTable table = archive_partition_table_of(t);
+	if (!archive_partition_plan(t->conn, &table, &plan, err))
 		return false;
-	bool ok = partition_archive_all(t, &plan, err);
+	bool ok = archive_partition_all(t, &plan, err);
 	if (ok && !t->policy->whole_partitions_only)
 		ok = archive_all_pieces(t, err);
 	/* Only the DEFAULT's leaves (a sub-partitioned DEFAULT has several), one at a time. */
@@ -468,7 +468,7 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		t->piece_name = NULL;
 		free(name);
 	}
-	partition_plan_free(&plan);
+	archive_partition_plan_free(&plan);
 	return ok;
 }
 
@@ -506,14 +506,15 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 		return;
 	}
 	archive_crash_point("locked");
-	bool ok = ledger_mark_interrupted(t, &out->err) && ledger_repair_manifests(t, &out->err) &&
-			  ledger_run_start(t, &out->err);
+	bool ok = archive_ledger_mark_interrupted(t, &out->err) &&
+			  archive_ledger_repair_manifests(t, &out->err) &&
+			  archive_ledger_run_start(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);
 		archive_canceled(&out->err);
 		archive_finish_manifests(t);
-		ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
+		archive_ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
 	archive_unlock_table(t->conn, t->info.oid);
 	out->status = ok ? TABLE_OK : TABLE_FAILED;

@@ -192,7 +192,7 @@ ensure_table(PGconn *conn, const GenerateCmd *g, EbbError *err)
 	if (!exists)
 	{
 		buf_init(&shape);
-		buf_printf(&shape, "CREATE TABLE %s%s", g->qualified, generate_table_body);
+		buf_printf(&shape, "CREATE TABLE %s%s", g->qualified, cmd_generate_table_body);
 		bool ok = pg_exec(conn, buf_cstr(&shape), err);
 		buf_free(&shape);
 		if (!ok)
@@ -208,13 +208,13 @@ ensure_table(PGconn *conn, const GenerateCmd *g, EbbError *err)
 					   pg_message_name(g->schema, g->table).s);
 		error_hint(err, "Use --table to name another table.");
 	}
-	else if (ok && strcmp(buf_cstr(&shape), generate_expected_shape) != 0)
+	else if (ok && strcmp(buf_cstr(&shape), cmd_generate_expected_shape) != 0)
 	{
 		ok = error_set(err, EBB_ERR_CONFIG,
 					   "table %s exists with columns other than those ebb generates",
 					   pg_message_name(g->schema, g->table).s);
 		error_detail(err, "Its columns are: %s. ebb generates: %s.", buf_cstr(&shape),
-					 generate_expected_shape);
+					 cmd_generate_expected_shape);
 		error_hint(err, "Use --table to generate into another table.");
 	}
 	buf_free(&shape);
@@ -262,7 +262,7 @@ insert_rows(PGconn *conn, const GenerateCmd *g, GenerateResult *out, EbbError *e
 
 	buf_init(&sql);
 	buf_printf(&sql, "INSERT INTO %s", g->qualified);
-	buf_append_str(&sql, g->realistic ? generate_realistic_select : generate_hourly_select);
+	buf_append_str(&sql, g->realistic ? cmd_generate_realistic_select : cmd_generate_hourly_select);
 	bool ok = pg_query(conn, buf_cstr(&sql), g->realistic ? 4 : 3, params, &res, err);
 	buf_free(&sql);
 	if (!ok)

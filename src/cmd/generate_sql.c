@@ -15,18 +15,18 @@
  */
 #include "cmd/generate_sql.h"
 
-const char generate_expected_shape[] =
+const char cmd_generate_expected_shape[] =
 	"id integer, triggered_at timestamp without time zone, name character varying(255), "
 	"os character varying(255), platform character varying(255), "
 	"device character varying(255), user_details jsonb, data jsonb";
 
-const char generate_table_body[] =
+const char cmd_generate_table_body[] =
 	" (id serial PRIMARY KEY, triggered_at timestamp NOT NULL, name varchar(255),"
 	" os varchar(255), platform varchar(255), device varchar(255), user_details jsonb,"
 	" data jsonb)";
 
 /* One small, predictable row per hour; i counts back from the newest row (event_0). */
-const char generate_hourly_select[] =
+const char cmd_generate_hourly_select[] =
 	" (triggered_at, name, os, platform, device, user_details, data)"
 	" SELECT " GENERATE_TIME_AT(
 		"s.j") ","
@@ -242,7 +242,7 @@ const char generate_hourly_select[] =
 	" hashint8extended(g.j, $4::int8 # 1) AS h2, hashint8extended(g.j, $4::int8 # 2) AS h3"        \
 	" FROM generate_series(0, $2::int8 - 1) AS g(j) OFFSET 0) s) t OFFSET 0) r"
 
-const char generate_realistic_select[] =
+const char cmd_generate_realistic_select[] =
 	" (triggered_at, name, os, platform, device, user_details, data)"
 	" SELECT " GENERATE_TIME_AT(
 		"r.j") ","

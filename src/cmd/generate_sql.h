@@ -16,11 +16,11 @@
 	" / $2::int8)) * interval '1 second')"
 
 /* The columns of the table, as format_type() spells them, in order. */
-extern const char generate_expected_shape[];
+extern const char cmd_generate_expected_shape[];
 /* CREATE TABLE %s ( ... ): the part after the table's name. */
-extern const char generate_table_body[];
+extern const char cmd_generate_table_body[];
 /* The column list and SELECT that follow "INSERT INTO <table>". */
-extern const char generate_hourly_select[];
-extern const char generate_realistic_select[];
+extern const char cmd_generate_hourly_select[];
+extern const char cmd_generate_realistic_select[];
 
 #endif

@@ -77,7 +77,7 @@ report_free(TableReport *r)
 	free(r->expired);
 }
 
-/* The partitions as the next archive run plans them (archive/partition_plan.c). */
+/* The partitions as the next archive run plans them (archive/archive_partition_plan.c). */
 static bool
 fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, EbbError *err)
 {
@@ -88,7 +88,7 @@ fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, E
 
 	if (info->relkind != 'p')
 		return true;
-	if (!partition_plan(conn, &table, &plan, err))
+	if (!archive_partition_plan(conn, &table, &plan, err))
 	{
 		/* Partitioned by something else: archive refuses it; status still reports the rest. */
 		if (err->code != EBB_ERR_CONFIG)
@@ -100,13 +100,13 @@ fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, E
 	r->partitions = plan.n;
 	r->expired = ebb_malloc(sizeof(PartitionReport) * (size_t) (plan.n ? plan.n : 1));
 	for (int i = 0; i < plan.n; i++)
-		if (partition_expired(&plan.leaves[i], cutoff))
+		if (archive_partition_expired(&plan.leaves[i], cutoff))
 			r->expired[r->nexpired++] = (PartitionReport){
 				ebb_asprintf("%s.%s", plan.leaves[i].schema, plan.leaves[i].name),
 				plan.leaves[i].lower, plan.leaves[i].upper,
 				(int64_t) (plan.leaves[i].est_rows > 0 ? plan.leaves[i].est_rows : 0),
 				plan.leaves[i].bytes};
-	partition_plan_free(&plan);
+	archive_partition_plan_free(&plan);
 	return !ledger || catalog_ledger_count_unremoved(conn, r->policy->schema, r->policy->table,
 													 &r->partitions_unremoved, err);
 }
@@ -336,7 +336,7 @@ static void
 print_failure(const StatusCmd *st, const char *db, const Policy *p, const EbbError *err)
 {
 	if (st->ctx->settings.json)
-		status_print_json_other(db, p, "failed", NULL, err);
+		cmd_status_print_json_other(db, p, "failed", NULL, err);
 	cmd_print_db_error(db, err, false);
 }
 
@@ -358,7 +358,7 @@ status_table(StatusCmd *st, PGconn *conn, const CatalogState *cat, const char *d
 		return cmd_outcome_of(&err);
 	}
 	if (!exists && s->json)
-		status_print_json_other(db, p, "skipped", reason, NULL);
+		cmd_status_print_json_other(db, p, "skipped", reason, NULL);
 	else if (!exists)
 		printf("%s: %s: skipped: %s\n", text_escape(db).s, pg_display_name(p->schema, p->table).s,
 			   reason);
@@ -366,9 +366,9 @@ status_table(StatusCmd *st, PGconn *conn, const CatalogState *cat, const char *d
 		return 0;
 	bool ok = fetch_report(conn, cat, &r, &err);
 	if (ok && s->json)
-		status_print_json(&r);
+		cmd_status_print_json(&r);
 	else if (ok)
-		status_print_text(&r, &st->first_block);
+		cmd_status_print_text(&r, &st->first_block);
 	else
 		print_failure(st, db, p, &err);
 	fflush(stdout);

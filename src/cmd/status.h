@@ -66,11 +66,11 @@ typedef struct TableReport
 } TableReport;
 
 /* One line of JSON: the table's report. */
-void status_print_json(const TableReport *r);
+void cmd_status_print_json(const TableReport *r);
 /* One line of JSON for a table that was skipped (reason) or failed (err). */
-void status_print_json_other(const char *db, const Policy *p, const char *status,
-							 const char *reason, const EbbError *err);
+void cmd_status_print_json_other(const char *db, const Policy *p, const char *status,
+								 const char *reason, const EbbError *err);
 /* A block of text; *first says whether a blank line must separate it from the last one. */
-void status_print_text(const TableReport *r, bool *first);
+void cmd_status_print_text(const TableReport *r, bool *first);
 
 #endif

@@ -76,7 +76,7 @@ json_partitions(Buf *b, const TableReport *r)
 }
 
 void
-status_print_json(const TableReport *r)
+cmd_status_print_json(const TableReport *r)
 {
 	const Policy *p = r->policy;
 	Buf b;
@@ -113,8 +113,8 @@ status_print_json(const TableReport *r)
 }
 
 void
-status_print_json_other(const char *db, const Policy *p, const char *status, const char *reason,
-						const EbbError *err)
+cmd_status_print_json_other(const char *db, const Policy *p, const char *status, const char *reason,
+							const EbbError *err)
 {
 	Buf b;
 
@@ -265,7 +265,7 @@ print_text_partitions(const TableReport *r)
 }
 
 void
-status_print_text(const TableReport *r, bool *first)
+cmd_status_print_text(const TableReport *r, bool *first)
 {
 	char a[64], b[64];
 

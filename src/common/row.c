@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 void
-table_shape_free(TableShape *shape)
+row_table_shape_free(TableShape *shape)
 {
 	for (int i = 0; i < shape->ncolumns; i++)
 	{

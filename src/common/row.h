@@ -46,6 +46,6 @@ typedef struct Row
 	RowField *fields;
 } Row;
 
-void table_shape_free(TableShape *shape);
+void row_table_shape_free(TableShape *shape);
 
 #endif

@@ -207,7 +207,7 @@ pg_table_info_free(PgTableInfo *info)
 		free(info->generated[i].expression);
 	}
 	free(info->generated);
-	table_shape_free(&info->shape);
+	row_table_shape_free(&info->shape);
 	memset(info, 0, sizeof(*info));
 }
 

@@ -116,14 +116,14 @@ plan_all(const WindowProbe *probe, int64_t width, int64_t cutoff, int64_t max_ro
 	int cap = 0;
 
 	error_init(&err);
-	planner_init(&pl, probe, width, cutoff, max_rows);
+	archive_planner_init(&pl, probe, width, cutoff, max_rows);
 	for (;;)
 	{
 		Piece pc;
 		bool done;
 
-		if (!planner_next(&pl, &done, &pc.piece, &pc.window, &pc.oversize, &err))
-			fail_msg("planner_next failed: %s", err.message);
+		if (!archive_planner_next(&pl, &done, &pc.piece, &pc.window, &pc.oversize, &err))
+			fail_msg("archive_planner_next failed: %s", err.message);
 		if (done)
 			return plan;
 		if (plan.n == 1000000)
@@ -188,22 +188,22 @@ check_plan_invariants(const ArrayProbe *a, const Plan *plan, int64_t width, int6
 	assert_int_equal(covered, lower_bound(a, cutoff));
 }
 
-/* ---- window_for ---- */
+/* ---- archive_window_for ---- */
 
 static void
 test_window_for_aligns_and_clips(void **state)
 {
 	int64_t t = SEC(1774746000) + 30 * MINUTE + 7; /* 2026-03-29 01:30:00.000007 UTC */
-	TimeRange w = window_for(t, HOUR, INT64_MAX);
+	TimeRange w = archive_window_for(t, HOUR, INT64_MAX);
 
 	assert_true(w.start == SEC(1774746000));
 	assert_true(w.end == SEC(1774746000) + HOUR);
 	/* A cutoff inside the window ends it there. */
-	w = window_for(t, HOUR, SEC(1774746000) + 45 * MINUTE);
+	w = archive_window_for(t, HOUR, SEC(1774746000) + 45 * MINUTE);
 	assert_true(w.start == SEC(1774746000));
 	assert_true(w.end == SEC(1774746000) + 45 * MINUTE);
 	/* A row exactly on a boundary opens the window that starts there. */
-	w = window_for(SEC(1774746000), HOUR, INT64_MAX);
+	w = archive_window_for(SEC(1774746000), HOUR, INT64_MAX);
 	assert_true(w.start == SEC(1774746000));
 }
 
@@ -211,15 +211,15 @@ static void
 test_window_for_before_1970(void **state)
 {
 	/* 1969-12-31 23:30 UTC is in [23:00, 00:00), not in the hour after the epoch. */
-	TimeRange w = window_for(-30 * MINUTE, HOUR, INT64_MAX);
+	TimeRange w = archive_window_for(-30 * MINUTE, HOUR, INT64_MAX);
 
 	assert_true(w.start == -HOUR);
 	assert_true(w.end == 0);
 	/* 1900-02-28 13:59:59.999999 */
 	int64_t t = SEC(INT64_C(-2203977600)) + 14 * HOUR - 1;
-	w = window_for(t, HOUR, INT64_MAX);
+	w = archive_window_for(t, HOUR, INT64_MAX);
 	assert_true(w.start == SEC(INT64_C(-2203977600)) + 13 * HOUR);
-	w = window_for(t, 15 * MINUTE, INT64_MAX);
+	w = archive_window_for(t, 15 * MINUTE, INT64_MAX);
 	assert_true(w.start == SEC(INT64_C(-2203977600)) + 13 * HOUR + 45 * MINUTE);
 }
 
@@ -523,8 +523,8 @@ test_probe_error_propagates(void **state)
 
 	error_init(&err);
 	a.fail = true;
-	planner_init(&pl, &probe, HOUR, 10 * HOUR, 100);
-	assert_false(planner_next(&pl, &done, &piece, &window, &oversize, &err));
+	archive_planner_init(&pl, &probe, HOUR, 10 * HOUR, 100);
+	assert_false(archive_planner_next(&pl, &done, &piece, &window, &oversize, &err));
 	assert_string_equal(err.message, "probe failed");
 }
 
