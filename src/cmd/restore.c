@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
@@ -33,6 +35,10 @@ typedef struct PrintContext
 	const Settings *s;
 	const char *db;
 	const Policy *p;
+	bool tty;   /* a progress line on stderr */
+	bool shown; /* it is on the screen */
+	uint64_t rows;
+	struct timespec last;
 } PrintContext;
 
 static const char *const object_events[] = {
@@ -63,18 +69,56 @@ print_object_json(const PrintContext *pc, const RestoreObjectEvent *ev)
 	buf_free(&b);
 }
 
+/* A one-line progress report on stderr when it is a terminal: at most ten updates a second,
+ * erased before any other line and at the end. */
+static void
+progress_show(PrintContext *pc, const RestoreObjectEvent *ev)
+{
+	struct timespec now;
+
+	if (!pc->tty)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t) (now.tv_sec - pc->last.tv_sec) * 1000 +
+				 (now.tv_nsec - pc->last.tv_nsec) / 1000000;
+	if (ms < 100 && ev->index < ev->total)
+		return;
+	pc->last = now;
+	pc->shown = true;
+	fprintf(stderr, "\r\033[K%s %s: object %d of %d, %" PRIu64 " rows restored", pc->db,
+			pg_display_name(pc->p->schema, pc->p->table).s, ev->index, ev->total, pc->rows);
+}
+
+static void
+progress_clear(PrintContext *pc)
+{
+	if (pc->shown)
+		fprintf(stderr, "\r\033[K");
+	pc->shown = false;
+}
+
 static void
 print_object(void *arg, const RestoreObjectEvent *ev)
 {
-	const PrintContext *pc = arg;
+	PrintContext *pc = arg;
 	EscapedText key = text_escape(ev->key);
 	char conflicts[64] = "";
 
+	progress_clear(pc);
 	if (ev->status == RESTORE_OBJECT_FAILED)
 		cmd_print_db_error(pc->db, ev->err, false);
 	if (pc->s->json)
 	{
 		print_object_json(pc, ev);
+		return;
+	}
+	/* Objects restored (or restored before) are the common case: a line each with -v, and a
+	 * progress line on a terminal otherwise; what needs a look is always printed. */
+	if ((ev->status == RESTORE_OBJECT_RESTORED || ev->status == RESTORE_OBJECT_DONE_BEFORE) &&
+		pc->s->verbose == 0)
+	{
+		pc->rows += ev->inserted;
+		progress_show(pc, ev);
 		return;
 	}
 	if (ev->conflicts >= 0)
@@ -166,10 +210,22 @@ restore_database(void *arg, const char *dbname)
 	char *name = ebb_strdup(PQdb(conn));
 	for (int i = 0; i < rc->npolicies && !cancel_requested && PQstatus(conn) == CONNECTION_OK; i++)
 	{
-		PrintContext pc = {s, name, &rc->policies[i]};
+		PrintContext pc = {.s = s,
+						   .db = name,
+						   .p = &rc->policies[i],
+						   .tty = isatty(STDERR_FILENO) && !s->json && s->verbose == 0};
 		RestoreOutcome o;
 		restore_table(conn, s, &rc->policies[i], rc->run_id, s->all_databases, print_object, &pc,
 					  &o);
+		progress_clear(&pc);
+		if (o.policy_clash)
+		{
+			log_warning("rows restored into %s are older than its archive policy keeps (%d "
+						"days): the next ebb archive run of the table archives them again",
+						pg_message_name(rc->policies[i].schema, rc->policies[i].table).s,
+						rc->policies[i].keep_days);
+			log_hint("Restore them --into another table to keep them, or raise keep-days first.");
+		}
 		if (o.status == RESTORE_OK)
 			print_summary(&pc, &o);
 		else if (o.status != RESTORE_SKIPPED)

@@ -37,6 +37,8 @@ typedef struct Restore
 	RestoreCounts *counts;
 	bool restores_absent;      /* dry run on a catalog before version 3: nothing restored yet */
 	int64_t oldest_window_end; /* of the objects restored; INT64_MAX: none */
+	int index;                 /* the object being restored (1-based) of total */
+	int total;
 } Restore;
 
 static bool
@@ -306,7 +308,12 @@ explain_copy_context(EbbError *err)
 static bool
 restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 {
-	RestoreObjectEvent ev = {.key = e->key, .rows = e->rows, .bytes = e->bytes, .conflicts = -1};
+	RestoreObjectEvent ev = {.key = e->key,
+							 .rows = e->rows,
+							 .bytes = e->bytes,
+							 .conflicts = -1,
+							 .index = r->index,
+							 .total = r->total};
 	StoreSpool f = {.path = ""};
 	EbbError oerr;
 	bool done;
@@ -482,9 +489,13 @@ restore_from_manifests(Restore *r, EbbError *err)
 					"never committed)",
 					m.unmanifested.items[i]);
 	bool ok = true;
+	r->total = m.n;
 	for (int i = 0; ok && i < m.n; i++)
+	{
+		r->index = i + 1;
 		ok = cancel_requested ? error_set(err, EBB_ERR_CANCELED, "canceled by a signal")
 							  : restore_object(r, &m.rows[i], err);
+	}
 	restore_manifests_free(&m);
 	return ok;
 }
@@ -510,31 +521,28 @@ restore_objects(Restore *r, EbbError *err)
 		if (cancel_requested)
 			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 		else
+		{
+			r->index = i + 1;
+			r->total = rows.n;
 			ok = restore_object(r, &rows.rows[i], err);
+		}
 	}
 	catalog_ledger_rows_free(&rows);
 	return ok;
 }
 
-/*
- * Rows restored into the archived table itself, older than its policy keeps, go out again
- * with the next archive run: said once, with the way to keep them.
- */
-static void
-warn_policy_clash(const Restore *r)
+/* Rows restored into the archived table itself, older than its policy keeps, go out again
+ * with the next archive run. */
+static bool
+policy_clash(const Restore *r)
 {
 	const Policy *p = r->p;
 
 	if (r->s->into || r->s->dry_run || p->keep_days < 0 || r->counts->objects == 0 ||
 		r->oldest_window_end == INT64_MAX)
-		return;
+		return false;
 	int64_t cutoff = (int64_t) time(NULL) * 1000000 - (int64_t) p->keep_days * 86400 * 1000000;
-	if (r->oldest_window_end > cutoff)
-		return;
-	log_warning("rows restored into %s are older than its archive policy keeps (%d days): the "
-				"next ebb archive run of the table archives them again",
-				pg_message_name(p->schema, p->table).s, p->keep_days);
-	log_hint("Restore them --into another table to keep them, or raise keep-days first.");
+	return r->oldest_window_end <= cutoff;
 }
 
 void
@@ -576,7 +584,7 @@ restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_
 		goto unlock;
 	if (restore_objects(&r, &out->err))
 		out->status = RESTORE_OK;
-	warn_policy_clash(&r);
+	out->policy_clash = policy_clash(&r);
 unlock:
 	catalog_table_unlock(conn, r.target.oid);
 done:

@@ -34,6 +34,8 @@ typedef struct RestoreObjectEvent
 	uint64_t inserted;   /* rows inserted (or updated, with --on-conflict update) */
 	int64_t conflicts;   /* rows whose key the target held; -1 when not counted */
 	const EbbError *err; /* FAILED: why */
+	int index;           /* 1-based position among the table's objects */
+	int total;
 } RestoreObjectEvent;
 
 typedef struct RestoreCounts
@@ -59,6 +61,9 @@ typedef struct RestoreOutcome
 	RestoreStatus status;
 	RestoreCounts counts;
 	char *target; /* display name of the target table */
+	/* Rows restored into the archived table itself are older than its policy keeps: the next
+	 * archive run takes them again (the caller warns). */
+	bool policy_clash;
 	EbbError err; /* FAILED, BUSY */
 } RestoreOutcome;
 

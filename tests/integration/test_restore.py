@@ -5,6 +5,8 @@ PostgreSQL) equal its rows after the restore, read back independently of ebb."""
 
 import json
 import os
+import pty
+import subprocess
 import sys
 import unittest
 
@@ -74,6 +76,7 @@ class RoundTripTest(RestoreBase):
         pu.assert_ok(self, proc)
         self.assert_restored()
         self.assertIn('restored %s objects' % len(pu.ledger(PG, self.db, TABLE)), proc.stdout)
+        self.assertNotIn('restored object', proc.stdout)  # a line each only with -v
         self.assertIn(', %d rows into public.ev;' % ARCHIVED, proc.stdout)
         self.assertIn('ebb: warning: rows restored into "public.ev" are older than its archive '
                       'policy keeps (2 days): the next ebb archive run of the table archives '
@@ -83,7 +86,7 @@ class RoundTripTest(RestoreBase):
         self.assertEqual((report['restored_objects'], report['restored_rows']),
                          (len(pu.ledger(PG, self.db, TABLE)), ARCHIVED))
         # Exactly once: a second run restores nothing and changes nothing.
-        proc = self.restore()
+        proc = self.restore('-v')
         pu.assert_ok(self, proc)
         self.assertIn('restored 0 objects, 0 rows', proc.stdout)
         self.assertIn('was restored before: skipped', proc.stdout)
@@ -91,6 +94,30 @@ class RoundTripTest(RestoreBase):
 
     def test_csv_zstd(self):
         self.check_round_trip()
+
+    def test_progress_line_on_a_terminal(self):
+        self.archive()
+        master, slave = pty.openpty()
+        proc = subprocess.run([harness.ebb_bin(), 'restore', '--table', TABLE],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+                              env=harness._clean_env(PG.env(self.db)), timeout=120)
+        os.close(slave)
+        err = b''
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+        os.close(master)
+        self.assertEqual(proc.returncode, 0, err)
+        n = len(pu.ledger(PG, self.db, TABLE))
+        self.assertIn(('object %d of %d, %d rows restored' % (n, n, ARCHIVED)).encode(), err)
+        # Erased before the next line (here the policy warning), which starts a line clean.
+        self.assertIn(b'rows restored\r\x1b[Kebb: warning: rows restored into', err)
+        self.assert_restored()
 
     def test_csv_gzip(self):
         self.check_round_trip('--compress', 'gzip')
