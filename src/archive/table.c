@@ -388,9 +388,10 @@ progress(const ArchiveTarget *t, int64_t first, TimeRange piece, bool done)
 	{
 		p.rows = t->rows;
 		p.at = piece.start;
-		p.percent = t->cutoff > first
-						? 100.0 * (double) (piece.end - first) / (double) (t->cutoff - first)
-						: 100;
+		/* In doubles: first may be -infinity's INT64_MIN, and the difference would overflow. */
+		p.percent = t->cutoff > first ? 100.0 * ((double) piece.end - (double) first) /
+											((double) t->cutoff - (double) first)
+									  : 100;
 	}
 	t->report->progress(t->report->arg, &p);
 }
