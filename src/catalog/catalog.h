@@ -19,7 +19,7 @@
 #include "common/error.h"
 
 /* The newest schema version this ebb knows (the last migration's number). */
-#define CATALOG_VERSION 3
+#define CATALOG_VERSION 4
 
 typedef struct CatalogState
 {

@@ -174,7 +174,42 @@ catalog_ledger_delete(PGconn *conn, const char *key, EbbError *err)
 	return run(conn, "DELETE FROM ebb.archive_ledger WHERE object_key = $1", 1, params, err);
 }
 
+bool
+catalog_ledger_mark_restored(PGconn *conn, const char *key, const char *run_id, EbbError *err)
+{
+	const char *params[2] = {key, run_id};
+
+	return run(conn,
+			   "UPDATE ebb.archive_ledger SET restored_at = pg_catalog.now(), restored_run = $2"
+			   " WHERE object_key = $1",
+			   2, params, err);
+}
+
 /* ---- reading ---- */
+
+/* A marked window stops counting once a later archive run committed an object of the same
+ * table overlapping it: its rows went out again. */
+bool
+catalog_ledger_restored_summary(PGconn *conn, const char *schema, const char *table,
+								int64_t *objects, int64_t *rows, EbbError *err)
+{
+	const char *params[2] = {schema, table};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(l.rows), 0)"
+				  " FROM ebb.archive_ledger l WHERE l.table_schema = $1 AND l.table_name = $2"
+				  " AND l.restored_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+				  " ebb.archive_ledger a WHERE a.table_schema = $1 AND a.table_name = $2"
+				  " AND a.archived_at > l.restored_at AND a.window_start < l.window_end"
+				  " AND a.window_end > l.window_start)",
+				  2, params, &res, err))
+		return false;
+	*objects = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*rows = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return true;
+}
 
 /* Microseconds since the epoch of a timestamp expression, infinities as the int8 extremes. */
 static void

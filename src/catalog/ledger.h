@@ -100,6 +100,13 @@ bool catalog_ledger_names(PGconn *conn, const char *key, const char *key2, bool 
 bool catalog_ledger_set_partition_state(PGconn *conn, const char *key, const char *state,
 										EbbError *err);
 bool catalog_ledger_delete(PGconn *conn, const char *key, EbbError *err);
+/* The object's rows are back in the table it was archived from (schema version 4 on; the
+ * caller's restore transaction). */
+bool catalog_ledger_mark_restored(PGconn *conn, const char *key, const char *run_id, EbbError *err);
+/* Windows of the table whose rows a restore put back and no archive run has taken again
+ * since (schema version 4 on): objects and rows. */
+bool catalog_ledger_restored_summary(PGconn *conn, const char *schema, const char *table,
+									 int64_t *objects, int64_t *rows, EbbError *err);
 
 /* from and to are cast by PostgreSQL: the caller checks them first (a value it cannot read
  * fails the query). */

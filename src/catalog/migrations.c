@@ -85,10 +85,20 @@ static const char migration_3[] =
 	"CREATE INDEX restore_ledger_object"
 	" ON ebb.restore_ledger (object_key, target_schema, target_table)";
 
+/*
+ * 4: an object's rows that ebb restore put back into the archived table itself: when and by
+ * which run. They are older than the table's policy keeps (or were, when archived), so the
+ * next archive run takes them again; ebb status shows the windows marked so.
+ */
+static const char migration_4[] = "ALTER TABLE ebb.archive_ledger"
+								  " ADD COLUMN restored_at timestamptz,"
+								  " ADD COLUMN restored_run text";
+
 static const CatalogMigration migrations[] = {
 	{1, "the ledger and the runs", migration_1},
 	{2, "the table oid and backend pid of each run", migration_2},
 	{3, "the ledger of restored objects", migration_3},
+	{4, "archived objects restored into their own table", migration_4},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CATALOG_VERSION,

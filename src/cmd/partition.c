@@ -18,14 +18,14 @@
 #include "common/text.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
+#include "pg/partition_make.h"
 #include "pg/partitions.h"
 
 typedef struct PartitionCmd
 {
 	CmdContext *ctx;
 	char *schema, *table;
-	const char *unit;   /* date_trunc unit */
-	const char *format; /* to_char format of the name's suffix */
+	PgPartInterval iv;
 	long long premake;
 } PartitionCmd;
 
@@ -35,32 +35,6 @@ typedef struct Parent
 	PgPartitionParent pg;
 	bool missing; /* no such table in this database */
 } Parent;
-
-static bool
-parse_interval(const char *text, PartitionCmd *p, EbbError *err)
-{
-	static const struct
-	{
-		const char *names[4];
-		const char *unit, *format;
-	} units[] = {{{"1h", "hour", "1 hour", "hourly"}, "hour", "YYYYMMDDHH24"},
-				 {{"1d", "day", "1 day", "daily"}, "day", "YYYYMMDD"},
-				 {{"1w", "week", "1 week", "weekly"}, "week", "YYYYMMDD"},
-				 {{"1mon", "month", "1 month", "monthly"}, "month", "YYYYMM"}};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		for (int k = 0; k < 4; k++)
-			if (strcmp(text, units[i].names[k]) == 0)
-			{
-				p->unit = units[i].unit;
-				p->format = units[i].format;
-				return true;
-			}
-	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for option --interval",
-			  text_escape(text).s);
-	error_hint(err, "Use \"1h\", \"1d\", \"1w\" or \"1mon\" (or hour, day, week, month).");
-	return false;
-}
 
 static bool
 load_parent(PGconn *conn, const PartitionCmd *p, Parent *out, EbbError *err)
@@ -91,23 +65,23 @@ static bool
 ranges(PGconn *conn, const PartitionCmd *p, const Parent *par, PGresult **res, EbbError *err)
 {
 	char premake[24];
-	const char *params[4] = {p->unit, p->format, premake, p->table};
+	const char *params[4] = {p->iv.unit, p->iv.format, premake, p->table};
 	const char *now = par->pg.key_is_tz
 						  ? "pg_catalog.date_trunc($1, pg_catalog.now() AT TIME ZONE 'UTC')"
 						  : "pg_catalog.date_trunc($1, LOCALTIMESTAMP)";
-	const char *lo = par->pg.key_is_tz ? "(g AT TIME ZONE 'UTC')" : "g";
-	const char *hi = par->pg.key_is_tz ? "((g + ('1 ' || $1)::interval) AT TIME ZONE 'UTC')"
-									   : "(g + ('1 ' || $1)::interval)";
-	Buf sql;
+	Buf sql, bounds;
 
 	snprintf(premake, sizeof(premake), "%lld", p->premake);
 	buf_init(&sql);
+	buf_init(&bounds);
+	pg_partition_bounds_sql(par->pg.key_is_tz, "g", "$1", &bounds);
 	buf_printf(&sql,
-			   "SELECT $4 || '_p' || pg_catalog.to_char(g, $2), %s::text, %s::text"
+			   "SELECT $4 || '_p' || pg_catalog.to_char(g, $2), b.lo::text, b.hi::text"
 			   " FROM pg_catalog.generate_series(%s, %s + $3::int * ('1 ' || $1)::interval,"
-			   " ('1 ' || $1)::interval) g",
-			   lo, hi, now, now);
+			   " ('1 ' || $1)::interval) g CROSS JOIN LATERAL (SELECT %s) b(lo, hi)",
+			   now, now, buf_cstr(&bounds));
 	bool ok = pg_query(conn, buf_cstr(&sql), 4, params, res, err);
+	buf_free(&bounds);
 	buf_free(&sql);
 	return ok;
 }
@@ -180,13 +154,12 @@ static bool
 make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db, const char *rel,
 		 const char *lo, const char *hi, int *created, EbbError *err)
 {
-	Buf name, sql;
+	Buf name;
 	bool exists, ours, ok;
 	char sqlstate[6];
 	int64_t moved = 0;
 
 	buf_init(&name);
-	buf_init(&sql);
 	pg_quote_qualified(&name, p->schema, rel);
 	ok = pg_partition_of(conn, buf_cstr(&name), par->pg.qualified, &exists, &ours, err) &&
 		 (exists || (moved = default_rows(conn, par, lo, hi, err)) >= 0);
@@ -195,10 +168,9 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 			   text_escape(db).s, pg_display_name(p->schema, p->table).s, lo, hi, buf_cstr(&name));
 	if (!ok || exists)
 		goto done;
-	buf_printf(&sql, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')",
-			   buf_cstr(&name), par->pg.qualified, lo, hi);
-	ok = moved > 0 ? create_moving(conn, par, buf_cstr(&name), lo, hi, sqlstate, err)
-				   : pg_exec_state(conn, buf_cstr(&sql), sqlstate, err);
+	ok = moved > 0
+			 ? create_moving(conn, par, buf_cstr(&name), lo, hi, sqlstate, err)
+			 : pg_partition_create(conn, par->pg.qualified, p->schema, rel, lo, hi, sqlstate, err);
 	if (!ok && strcmp(sqlstate, "42P17") == 0)
 	{
 		/* 42P17: another partition covers (part of) the range. Reported, not fatal. */
@@ -213,7 +185,6 @@ make_one(PGconn *conn, const PartitionCmd *p, const Parent *par, const char *db,
 		report_created(p, db, rel, lo, hi, moved);
 	}
 done:
-	buf_free(&sql);
 	buf_free(&name);
 	return ok;
 }
@@ -268,21 +239,6 @@ partition_database(void *arg, const char *dbname)
 	return outcomes;
 }
 
-/* <table>_p<suffix> must fit PostgreSQL's 63 bytes: a truncated name would collide. */
-static bool
-check_name_length(const PartitionCmd *p, EbbError *err)
-{
-	size_t suffix = strcmp(p->unit, "hour") == 0 ? 10 : strcmp(p->unit, "month") == 0 ? 6 : 8;
-
-	if (strlen(p->table) + 2 + suffix <= 63)
-		return true;
-	error_set(err, EBB_ERR_CONFIG, "partition names of table \"%s\" would be longer than 63 bytes",
-			  p->table);
-	error_detail(err, "They are the table's name, \"_p\" and %zu characters of the start.", suffix);
-	error_hint(err, "PostgreSQL would truncate them into one name; create them another way.");
-	return false;
-}
-
 /* A flag's slot, or NULL (its default) when not given. */
 static const OptSlot *
 cli_slot(const CmdContext *ctx, OptId id)
@@ -304,8 +260,9 @@ cmd_partition(CmdContext *ctx, EbbError *err)
 		error_hint(err, "Use --table schema.name.");
 	}
 	else if (config_parse_qualified_name(table, &p.schema, &p.table, err) &&
-			 parse_interval(opt_get_string(OPT_INTERVAL, cli_slot(ctx, OPT_INTERVAL)), &p, err) &&
-			 check_name_length(&p, err) &&
+			 pg_partition_interval_parse(opt_get_string(OPT_INTERVAL, cli_slot(ctx, OPT_INTERVAL)),
+										 &p.iv, err) &&
+			 pg_partition_name_fits(p.table, &p.iv, err) &&
 			 opt_get_int(OPT_PREMAKE, cli_slot(ctx, OPT_PREMAKE), 0, 1000, &p.premake, err) &&
 			 cmd_target_databases(&ctx->settings, &dbs, err))
 		code = cmd_exit_status(

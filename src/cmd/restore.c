@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "pg/ident.h"
+#include "pg/partition_make.h"
 #include "restore/restore.h"
 
 typedef struct RestoreCmd
@@ -35,6 +36,7 @@ typedef struct PrintContext
 	const Settings *s;
 	const char *db;
 	const Policy *p;
+	const char *run_id;
 	bool tty;   /* a progress line on stderr */
 	bool shown; /* it is on the screen */
 	uint64_t rows;
@@ -154,24 +156,27 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	const RestoreCounts *c = &o->counts;
 	Buf b;
 
-	char held[96] = "";
+	char held[96] = "", made[64] = "";
 
 	if (c->held)
 		snprintf(held, sizeof(held), ", %" PRIu64 " skipped (their partitions still hold the rows)",
 				 c->held);
+	if (c->partitions)
+		snprintf(made, sizeof(made), "; %" PRIu64 " partitions created", c->partitions);
 	if (!pc->s->json)
 	{
 		printf("%s: %s: %s %" PRIu64 " objects, %" PRIu64 " rows into %s; %" PRIu64
 			   " rows met a key the table held, %" PRIu64 " objects restored before, %" PRIu64
-			   " failed%s\n",
+			   " failed%s%s\n",
 			   text_escape(pc->db).s, pg_display_name(pc->p->schema, pc->p->table).s,
 			   pc->s->dry_run ? "would restore" : "restored", c->objects, c->rows,
-			   o->target ? o->target : "?", c->conflicts, c->done_before, c->failed, held);
+			   o->target ? o->target : "?", c->conflicts, c->done_before, c->failed, held, made);
 		return;
 	}
 	buf_init(&b);
 	cmd_json_head(&b, "restore_table", pc->db, pc->p);
 	json_kv_str(&b, "target", o->target);
+	json_kv_str(&b, "run_id", pc->run_id);
 	json_kv_bool(&b, "dry_run", pc->s->dry_run);
 	json_kv_int(&b, "objects", (int64_t) c->objects);
 	json_kv_int(&b, "rows", (int64_t) c->rows);
@@ -179,6 +184,7 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	json_kv_int(&b, "restored_before", (int64_t) c->done_before);
 	json_kv_int(&b, "failed", (int64_t) c->failed);
 	json_kv_int(&b, "partitions_not_removed", (int64_t) c->held);
+	json_kv_int(&b, "partitions_created", (int64_t) c->partitions);
 	buf_append_str(&b, "}\n");
 	fputs(buf_cstr(&b), stdout);
 	buf_free(&b);
@@ -213,6 +219,7 @@ restore_database(void *arg, const char *dbname)
 		PrintContext pc = {.s = s,
 						   .db = name,
 						   .p = &rc->policies[i],
+						   .run_id = rc->run_id,
 						   .tty = isatty(STDERR_FILENO) && !s->json && s->verbose == 0};
 		RestoreOutcome o;
 		restore_table(conn, s, &rc->policies[i], rc->run_id, s->all_databases, print_object, &pc,
@@ -251,6 +258,25 @@ check_conflict_option(const Settings *s, EbbError *err)
 	return false;
 }
 
+/* What can be told wrong before connecting: --on-conflict, --interval, and the two switches
+ * of partition creation together. */
+static bool
+check_options(const CmdContext *ctx, EbbError *err)
+{
+	const Settings *s = &ctx->settings;
+	PgPartInterval iv;
+
+	if (!check_conflict_option(s, err) ||
+		(s->interval && !pg_partition_interval_parse(s->interval, &iv, err)))
+		return false;
+	if (!ctx->cli.slot[OPT_CREATE_PARTITIONS].set || !ctx->cli.slot[OPT_NO_CREATE_PARTITIONS].set)
+		return true;
+	error_set(err, EBB_ERR_USAGE,
+			  "options --create-partitions and --no-create-partitions cannot "
+			  "be used together");
+	return false;
+}
+
 int
 cmd_restore(CmdContext *ctx, EbbError *err)
 {
@@ -258,7 +284,7 @@ cmd_restore(CmdContext *ctx, EbbError *err)
 	StrList dbs = {0};
 	int code = CMD_FAILED;
 
-	if (check_conflict_option(&ctx->settings, err) &&
+	if (check_options(ctx, err) &&
 		policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_RESTORE, &rc.policies,
 						 &rc.npolicies, err) &&
 		cmd_target_databases(&ctx->settings, &dbs, err))

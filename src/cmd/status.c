@@ -286,16 +286,22 @@ resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbEr
 	return false;
 }
 
-/* Objects of the table's archive that ebb restore brought back (schema version 3 on). */
+/* Objects of the table's archive that ebb restore brought back (schema version 3 on), and
+ * the windows now back in the table itself (version 4 on). */
 static bool
-fetch_restored(PGconn *conn, TableReport *r, EbbError *err)
+fetch_restored(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
+	const Policy *p = r->policy;
 	bool present;
 
 	if (!catalog_restores_present(conn, &present, err))
 		return false;
-	return !present || catalog_restores_summary(conn, r->policy->schema, r->policy->table,
-												&r->restored_objects, &r->restored_rows, err);
+	if (present && !catalog_restores_summary(conn, p->schema, p->table, &r->restored_objects,
+											 &r->restored_rows, err))
+		return false;
+	return !cat->ledger || cat->version < 4 ||
+		   catalog_ledger_restored_summary(conn, p->schema, p->table, &r->restored_windows,
+										   &r->restored_window_rows, err);
 }
 
 static bool
@@ -327,7 +333,8 @@ fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *er
 	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
 			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
 			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&
-			  fetch_partitions(conn, &info, r, cat->ledger, err) && fetch_restored(conn, r, err);
+			  fetch_partitions(conn, &info, r, cat->ledger, err) &&
+			  fetch_restored(conn, cat, r, err);
 	pg_table_info_free(&info);
 	return ok;
 }

@@ -53,6 +53,10 @@ typedef struct TableReport
 	char *refusal;            /* why archive would refuse the table (safety.h), or NULL */
 	int64_t restored_objects; /* objects of its archive restored by ebb restore (any target) */
 	int64_t restored_rows;
+	/* Windows whose rows a restore put back into this table and no archive run has taken
+	 * again since (marked in the ledger, schema version 4 on). */
+	int64_t restored_windows;
+	int64_t restored_window_rows;
 	int64_t lag_us; /* cutoff - oldest when the oldest row is older, else 0 */
 	int64_t objects, archived_rows, archived_bytes; /* from the ledger */
 	bool windows_utc;                               /* the ledger's windows are UTC */

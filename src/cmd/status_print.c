@@ -99,6 +99,8 @@ cmd_status_print_json(const TableReport *r)
 	json_kv_str(&b, "refused", r->refusal);
 	json_kv_int(&b, "restored_objects", r->restored_objects);
 	json_kv_int(&b, "restored_rows", r->restored_rows);
+	json_kv_int(&b, "restored_windows", r->restored_windows);
+	json_kv_int(&b, "restored_window_rows", r->restored_window_rows);
 	json_kv_int(&b, "lag_seconds", r->lag_us / USECS_PER_SEC);
 	json_kv_int(&b, "archived_objects", r->objects);
 	json_kv_int(&b, "archived_rows", r->archived_rows);
@@ -227,6 +229,11 @@ print_text_archive(const TableReport *r)
 		printf("  restored:         %" PRId64 " rows in %" PRId64 " objects (ebb restore; "
 			   "ebb.restore_ledger says where)\n",
 			   r->restored_rows, r->restored_objects);
+	if (r->restored_windows > 0)
+		printf("  restored windows: %" PRId64 " rows in %" PRId64 " windows back in the table "
+			   "(marked in the ledger; the next archive run takes those older than the cutoff "
+			   "again)\n",
+			   r->restored_window_rows, r->restored_windows);
 	if (!run->found)
 	{
 		printf("  last run:         none\n");

@@ -64,6 +64,8 @@ typedef struct Settings
 	StrList ignore_columns;
 	bool again;
 	bool from_manifests;
+	int create_partitions; /* -1 never, 0 for tables ebb partitions, 1 always */
+	char *interval;        /* restore's --interval as given, or NULL */
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

@@ -136,6 +136,10 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	copy_list(&out->ignore_columns, &cli->slot[OPT_IGNORE_COLUMNS]);
 	out->again = cli->slot[OPT_AGAIN].set;
 	out->from_manifests = cli->slot[OPT_FROM_MANIFESTS].set;
+	out->create_partitions =
+		cli->slot[OPT_CREATE_PARTITIONS].set - cli->slot[OPT_NO_CREATE_PARTITIONS].set;
+	/* Not its default (ebb partition's): restore reads the interval from the table. */
+	out->interval = cli->slot[OPT_INTERVAL].set ? dup_or_null(cli->slot[OPT_INTERVAL].value) : NULL;
 	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;
 	return duration_ms(OPT_OLDER_THAN,
 					   cli->slot[OPT_OLDER_THAN].set ? &cli->slot[OPT_OLDER_THAN] : NULL,
@@ -196,6 +200,7 @@ settings_free(Settings *s)
 	free(s->into);
 	free(s->key);
 	free(s->on_conflict);
+	free(s->interval);
 	strlist_clear(&s->ignore_columns);
 	store_options_free(&s->store);
 	strlist_clear(&s->databases);

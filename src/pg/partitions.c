@@ -34,7 +34,8 @@ parent_sql(Buf *sql)
 		" pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid IN (%d, %d),"
 		" (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(ca.attname), ', '"
 		" ORDER BY ca.attnum) FROM pg_catalog.pg_attribute ca WHERE ca.attrelid = c.oid"
-		" AND ca.attnum > 0 AND NOT ca.attisdropped AND ca.attgenerated = '')"
+		" AND ca.attnum > 0 AND NOT ca.attisdropped AND ca.attgenerated = ''),"
+		" a.attname, c.oid"
 		" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 		" LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid"
 		" LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
@@ -66,6 +67,8 @@ pg_partition_parent(PGconn *conn, const char *schema, const char *table, bool *f
 		out->key_is_tz = is_true(res, 0, 2);
 		out->default_part = text_or_null(res, 0, 3);
 		out->columns = ebb_strdup(PQgetvalue(res, 0, 5));
+		out->key_name = ebb_strdup(PQgetvalue(res, 0, 6));
+		out->oid = (uint32_t) strtoul(PQgetvalue(res, 0, 7), NULL, 10);
 	}
 	PQclear(res);
 	return true;
@@ -76,6 +79,7 @@ pg_partition_parent_free(PgPartitionParent *parent)
 {
 	free(parent->qualified);
 	free(parent->key);
+	free(parent->key_name);
 	free(parent->default_part);
 	free(parent->columns);
 	memset(parent, 0, sizeof(*parent));

@@ -20,6 +20,8 @@ typedef struct PgPartitionParent
 	bool range_by_time; /* PARTITION BY RANGE on one timestamp or timestamptz column */
 	char *qualified;    /* quote_ident(schema).quote_ident(table) */
 	char *key;          /* the key column, quoted */
+	char *key_name;     /* the same, unquoted */
+	uint32_t oid;
 	bool key_is_tz;
 	char *default_part; /* its DEFAULT partition, quoted and qualified, or NULL */
 	char *columns;      /* its columns but generated ones, quoted, in order: "a", "b", ... */

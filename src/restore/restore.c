@@ -20,6 +20,7 @@
 #include "restore/fetch.h"
 #include "restore/load.h"
 #include "restore/manifests.h"
+#include "restore/partitions.h"
 #include "restore/target.h"
 #include "store/store.h"
 
@@ -30,6 +31,7 @@ typedef struct Restore
 	const Policy *p;
 	const char *run_id;
 	RestoreTarget target;
+	RestorePartitions parts; /* the partitions its rows may need */
 	Store store;
 	char *store_url; /* the open store's, or NULL */
 	RestoreReportFn report;
@@ -136,8 +138,9 @@ insert_rows(Restore *r, const RestoreLoadResult *lr, uint64_t *inserted, EbbErro
 			error_hint(err, "The target holds rows with these keys already: use --on-conflict "
 							"skip or update, or restore --into another table.");
 		else if (strcmp(err->sqlstate, "23514") == 0 && strstr(err->message, "no partition of"))
-			error_hint(err, "A row's partition is gone: create it (ebb partition), or a DEFAULT "
-							"partition, then restore again.");
+			error_hint(err, "A row's partition is gone: restore with --create-partitions and "
+							"--interval, or create it (ebb partition) or a DEFAULT partition, "
+							"then restore again.");
 		return false;
 	}
 	*inserted = strtoull(PQcmdTuples(res), NULL, 10);
@@ -183,13 +186,14 @@ check_arrived(Restore *r, const CatalogLedgerEntry *e, const RestoreObjectEvent 
  * that loads it. A bound that now overlaps another partition fails the object, saying so.
  */
 static bool
-recreate_partition(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
+recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbError *err)
 {
 	char oid[16];
 	PGresult *res;
 
-	if (r->s->into || r->target.relkind != 'p' || strcmp(e->partition_state, "dropped") != 0 ||
-		!e->partition_name[0] || !e->partition_bound[0] || !strchr(e->partition_name, '.'))
+	if (r->s->into || r->s->create_partitions < 0 || r->target.relkind != 'p' ||
+		strcmp(e->partition_state, "dropped") != 0 || !e->partition_name[0] ||
+		!e->partition_bound[0] || !strchr(e->partition_name, '.'))
 		return true;
 	snprintf(oid, sizeof(oid), "%u", r->target.oid);
 	const char *dot = strchr(e->partition_name, '.');
@@ -219,7 +223,7 @@ recreate_partition(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 					   e->partition_bound);
 			log_info("creating partition %s again, as archived: %s",
 					 pg_message_name(schema, name).s, e->partition_bound);
-			ok = pg_exec(r->conn, buf_cstr(&sql), err);
+			ok = pg_exec(r->conn, buf_cstr(&sql), err) && ++*created;
 			if (!ok)
 				error_prefix(
 					err, "could not create partition %s again: ", pg_message_name(schema, name).s);
@@ -228,6 +232,16 @@ recreate_partition(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	}
 	free(schema);
 	return ok;
+}
+
+/* Rows back in the table they were archived from: its ledger row says so (ebb status shows
+ * the window until an archive run takes its rows again). */
+static bool
+mark_restored(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
+{
+	if (strcmp(r->target.schema, e->schema) != 0 || strcmp(r->target.table, e->table) != 0)
+		return true;
+	return catalog_ledger_mark_restored(r->conn, e->key, r->run_id, err);
 }
 
 /* Loads the fetched object and records it, in one transaction. */
@@ -242,9 +256,11 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 						  r->target.schema, r->target.table, e->rows};
 
 	testpoint_reached("restore-before-load");
-	bool ok = pg_exec(r->conn, "BEGIN", err) && recreate_partition(r, e, err) &&
+	int created = 0;
+	bool ok = pg_exec(r->conn, "BEGIN", err) && recreate_partition(r, e, &created, err) &&
 			  restore_load(r->conn, &r->target, &r->s->ignore_columns, path, e->format,
-						   e->compression, &lr, err);
+						   e->compression, &lr, err) &&
+			  (r->s->dry_run || restore_partitions_make(r->conn, &r->parts, &lr, &created, err));
 	if (ok && lr.rows != e->rows)
 	{
 		error_set(err, EBB_ERR_VERIFY,
@@ -259,7 +275,7 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 		ok = (strcmp(conflict_mode(r), "skip") != 0 || count_conflicts(r, &ev->conflicts, err)) &&
 			 insert_rows(r, &lr, &ev->inserted, err) && check_arrived(r, e, ev, err) &&
 			 restore_target_sync_sequences(r->conn, &r->target, err) &&
-			 catalog_restores_insert(r->conn, &rec, err);
+			 catalog_restores_insert(r->conn, &rec, err) && mark_restored(r, e, err);
 	restore_load_result_free(&lr);
 	testpoint_reached("restore-before-commit");
 	if (ok && !r->s->dry_run)
@@ -270,7 +286,10 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 		pg_exec(r->conn, "ROLLBACK", &ignored);
 	}
 	if (ok && !r->s->dry_run)
+	{
+		r->counts->partitions += (uint64_t) created;
 		testpoint_reached("restore-committed");
+	}
 	return ok;
 }
 
@@ -566,7 +585,8 @@ restore_table(PGconn *conn, const Settings *s, const Policy *p, const char *run_
 	if (!pg_check_time_range(conn, s->from, s->to, &out->err) ||
 		!ledger_ready(&r, skip_missing, out) || !target_name(s, p, &schema, &table, &out->err) ||
 		!restore_target_load(conn, schema, table, s->key, &r.target, &out->err) ||
-		!check_conflict_mode(&r, &out->err))
+		!check_conflict_mode(&r, &out->err) ||
+		!restore_partitions_prepare(conn, &r.target, s, &r.parts, &out->err))
 		goto done;
 	out->target = ebb_strdup(pg_display_name(schema, table).s);
 	if (!catalog_table_lock_try(conn, r.target.oid, &locked, &out->err))
@@ -590,6 +610,7 @@ unlock:
 done:
 	if (out->status == RESTORE_FAILED && out->err.code == EBB_OK)
 		out->status = RESTORE_SKIPPED;
+	restore_partitions_free(&r.parts);
 	restore_target_free(&r.target);
 	if (r.store_url)
 	{

@@ -46,6 +46,7 @@ typedef struct RestoreCounts
 	uint64_t done_before;
 	uint64_t held; /* objects of partitions not removed: their rows are still there */
 	uint64_t failed;
+	uint64_t partitions; /* created with restored objects (committed) */
 } RestoreCounts;
 
 typedef enum RestoreStatus

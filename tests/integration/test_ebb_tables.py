@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import protocol_util as pu  # noqa: E402
 
-VERSION = 3  # CATALOG_VERSION in src/catalog/catalog.h
+VERSION = 4  # CATALOG_VERSION in src/catalog/catalog.h
 
 # The DDL text that ebb ran on every archive run before schema versions (src/archive/ledger.c
 # up to the commit that added src/catalog/), verbatim.
@@ -196,6 +196,7 @@ class EbbTablesTest(unittest.TestCase):
         pu.assert_ok(self, self.archive(keep_days=7))
         PG.psql('DROP TABLE ebb.schema_version; DROP TABLE ebb.restore_ledger;'
                 'ALTER TABLE ebb.archive_run DROP COLUMN table_oid, DROP COLUMN backend_pid;'
+                'ALTER TABLE ebb.archive_ledger DROP COLUMN restored_at, DROP COLUMN restored_run;'
                 # and a run that was killed, with no outcome recorded
                 "INSERT INTO ebb.archive_run (run_id, table_schema, table_name, status)"
                 " VALUES ('killed-earlier', 'analytics', 'events', 'running')", self.db)

@@ -280,6 +280,36 @@ class IntoTest(RestoreBase):
         # The source table kept what the archive left; the restore went elsewhere.
         self.assertEqual(int(PG.query('SELECT count(*) FROM ev', self.db)[0][0]), 200 - ARCHIVED)
 
+    def test_restored_windows_are_marked_until_archived_again(self):
+        self.archive()
+        objects = len(pu.ledger(PG, self.db, TABLE))
+        # --into another table: no clash with the policy, nothing marked.
+        PG.psql('CREATE TABLE ev_back (LIKE ev INCLUDING ALL)', self.db)
+        pu.assert_ok(self, self.restore('--into', 'public.ev_back'))
+        self.assertEqual(PG.query('SELECT count(*) FROM ebb.archive_ledger'
+                                  ' WHERE restored_at IS NOT NULL', self.db), [('0',)])
+        run = self.restore('--json')
+        pu.assert_ok(self, run)
+        run_id = json.loads(run.stdout.splitlines()[-1])['run_id']
+        self.assert_restored()
+        self.assertEqual(PG.query('SELECT count(*), count(DISTINCT restored_run), min(restored_run)'
+                                  ' FROM ebb.archive_ledger WHERE restored_at IS NOT NULL',
+                                  self.db), [(str(objects), '1', run_id)])
+        status = harness.run_ebb(['status', '--table', TABLE, '--json'], env=PG.env(self.db))
+        report = json.loads(status.stdout)
+        self.assertEqual((report['restored_windows'], report['restored_window_rows']),
+                         (objects, ARCHIVED))
+        text = harness.run_ebb(['status', '--table', TABLE], env=PG.env(self.db)).stdout
+        self.assertIn('  restored windows: %d rows in %d windows back in the table' %
+                      (ARCHIVED, objects), text)
+        # The next archive run takes the restored rows again: the windows are no longer back.
+        self.archive()
+        report = json.loads(harness.run_ebb(['status', '--table', TABLE, '--json'],
+                                            env=PG.env(self.db)).stdout)
+        self.assertEqual((report['restored_windows'], report['restored_window_rows']), (0, 0))
+        self.assertNotIn('restored windows:', harness.run_ebb(
+            ['status', '--table', TABLE], env=PG.env(self.db)).stdout)
+
     def test_busy_when_another_ebb_holds_the_table(self):
         self.archive()
         import subprocess
