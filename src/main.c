@@ -22,6 +22,11 @@ static const CmdSpec commands[] = {
 	 cmd_verify},
 	{CMD_PARTITION, "partition", "create the next partitions of a table range-partitioned by time",
 	 NULL, cmd_partition},
+	{CMD_DOCTOR, "doctor",
+	 "check what archiving a table needs (its time index, sound); --fix online",
+	 "check what archiving a table needs from the database: its time index, built and sound; "
+	 "--fix repairs online",
+	 cmd_doctor},
 };
 
 static void

@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "catalog/ledger.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "pg/ident.h"
+#include "pg/catalog.h"
 #include "pg/pg.h"
 
 bool
@@ -438,4 +440,36 @@ cmd_make_run_id(char *out, size_t outlen)
 	snprintf(out, outlen, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x", tm.tm_year + 1900,
 			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2],
 			 rnd[3]);
+}
+
+bool
+cmd_time_column(PGconn *conn, bool ledger, const Policy *p, char **column, bool *from_ledger,
+				EbbError *err)
+{
+	bool exists;
+
+	*from_ledger = false;
+	*column = NULL;
+	if (p->time_column)
+	{
+		*column = ebb_strdup(p->time_column);
+		return true;
+	}
+	if (!pg_table_exists(conn, p->schema, p->table, &exists, err))
+		return false;
+	if (!exists)
+		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
+						 pg_message_name(p->schema, p->table).s);
+	if (ledger && !catalog_ledger_time_column(conn, p->schema, p->table, column, err))
+		return false;
+	*from_ledger = *column != NULL;
+	if (*column)
+		return true;
+	error_set(err, EBB_ERR_USAGE, "no time-column given for table %s",
+			  pg_message_name(p->schema, p->table).s);
+	error_detail(err, "The ledger of this database records none: no archive run has archived "
+					  "the table here.");
+	error_hint(err,
+			   "Use --time-column, or \"time-column\" in the table's section of the config file.");
+	return false;
 }

@@ -92,6 +92,12 @@ void cmd_json_head(Buf *b, const char *event, const char *db, const Policy *p);
 /* Prints err with its message prefixed by the database's name. */
 void cmd_print_db_error(const char *dbname, const EbbError *err, bool as_warning);
 
+/* The policy's time column, else (ledger: ebb.archive_ledger exists) the one the table's
+ * newest ledger row records; *column is the caller's to free. A usage error when neither
+ * names one, a configuration error when the table does not exist. */
+bool cmd_time_column(PGconn *conn, bool ledger, const Policy *p, char **column, bool *from_ledger,
+					 EbbError *err);
+
 void cmd_install_signal_handlers(void);
 /* A run's id: its UTC start time and 32 random bits ("20261203T140102Z-1a2b3c4d"). */
 void cmd_make_run_id(char *out, size_t outlen);

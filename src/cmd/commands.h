@@ -11,5 +11,6 @@ int cmd_status(CmdContext *ctx, EbbError *err);
 int cmd_verify(CmdContext *ctx, EbbError *err);
 int cmd_partition(CmdContext *ctx, EbbError *err);
 int cmd_restore(CmdContext *ctx, EbbError *err);
+int cmd_doctor(CmdContext *ctx, EbbError *err);
 
 #endif

@@ -259,31 +259,8 @@ fetch_last_run(PGconn *conn, const PgTableInfo *info, int version, TableReport *
 static bool
 resolve_time_column(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *err)
 {
-	const Policy *p = r->policy;
-	bool exists;
-
-	if (p->time_column)
-	{
-		r->time_column = ebb_strdup(p->time_column);
-		return true;
-	}
-	if (!pg_table_exists(conn, p->schema, p->table, &exists, err))
-		return false;
-	if (!exists)
-		return error_set(err, EBB_ERR_CONFIG, "table %s does not exist",
-						 pg_message_name(p->schema, p->table).s);
-	if (cat->ledger && !catalog_ledger_time_column(conn, p->schema, p->table, &r->time_column, err))
-		return false;
-	r->time_column_from_ledger = r->time_column != NULL;
-	if (r->time_column)
-		return true;
-	error_set(err, EBB_ERR_USAGE, "no time-column given for table %s",
-			  pg_message_name(p->schema, p->table).s);
-	error_detail(err, "The ledger of this database records none: no archive run has archived "
-					  "the table here.");
-	error_hint(err,
-			   "Use --time-column, or \"time-column\" in the table's section of the config file.");
-	return false;
+	return cmd_time_column(conn, cat->ledger, r->policy, &r->time_column,
+						   &r->time_column_from_ledger, err);
 }
 
 /* Objects of the table's archive that ebb restore brought back (schema version 3 on), and

@@ -66,6 +66,10 @@ typedef struct Settings
 	bool from_manifests;
 	int create_partitions; /* -1 never, 0 for tables ebb partitions, 1 always */
 	char *interval;        /* restore's --interval as given, or NULL */
+	/* ebb doctor */
+	bool fix;
+	bool thorough;
+	int index_retries;
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,

@@ -75,6 +75,9 @@ typedef enum OptId
 	OPT_FROM_MANIFESTS,
 	OPT_CREATE_PARTITIONS,
 	OPT_NO_CREATE_PARTITIONS,
+	OPT_FIX,
+	OPT_THOROUGH,
+	OPT_INDEX_RETRIES,
 	OPT_DRY_RUN,
 	OPT_JSON,
 	OPT_VERBOSE,
@@ -98,7 +101,10 @@ typedef enum OptKind
 #define CMD_VERIFY    0x8u
 #define CMD_PARTITION 0x10u
 #define CMD_RESTORE   0x20u
-#define CMD_ALL       (CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE)
+#define CMD_DOCTOR    0x40u
+#define CMD_ALL                                                                                    \
+	(CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE |          \
+	 CMD_DOCTOR)
 #define CMD_STORE                                                                                  \
 	(CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects                \
 											  */

@@ -205,11 +205,11 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err) ||
 		!resolve_partitions(l, p, err))
 		return false;
-	/* verify reads the time column from the ledger: it takes none; status takes the ledger's
-	 * when none is given (cmd/status.c), so it is required by archive only. */
+	/* verify reads the time column from the ledger: it takes none; status and doctor take the
+	 * ledger's when none is given (cmd_time_column), so it is required by archive only. */
 	if (command == CMD_ARCHIVE && !require(l, OPT_TIME_COLUMN, p, &p->time_column, err))
 		return false;
-	if (command == CMD_STATUS)
+	if (command == CMD_STATUS || command == CMD_DOCTOR)
 	{
 		const char *c = opt_get_string(OPT_TIME_COLUMN, policy_slot(l, OPT_TIME_COLUMN));
 		p->time_column = c && *c ? ebb_strdup(c) : NULL;

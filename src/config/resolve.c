@@ -141,6 +141,14 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	/* Not its default (ebb partition's): restore reads the interval from the table. */
 	out->interval = cli->slot[OPT_INTERVAL].set ? dup_or_null(cli->slot[OPT_INTERVAL].value) : NULL;
 	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;
+	out->fix = cli->slot[OPT_FIX].set;
+	out->thorough = cli->slot[OPT_THOROUGH].set;
+	long long retries;
+	if (!opt_get_int(OPT_INDEX_RETRIES,
+					 cli->slot[OPT_INDEX_RETRIES].set ? &cli->slot[OPT_INDEX_RETRIES] : NULL, 0,
+					 100, &retries, err))
+		return false;
+	out->index_retries = (int) retries;
 	return duration_ms(OPT_OLDER_THAN,
 					   cli->slot[OPT_OLDER_THAN].set ? &cli->slot[OPT_OLDER_THAN] : NULL,
 					   &out->older_than_ms, err);

@@ -1,0 +1,52 @@
+/* doctor.c: see doctor.h. */
+#include "doctor/doctor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/amcheck.h"
+#include "doctor/build.h"
+#include "doctor/time_index.h"
+#include "pg/catalog.h"
+
+void
+doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_column,
+			 const DoctorReport *report, DoctorOutcome *out)
+{
+	PgTableInfo info;
+
+	memset(out, 0, sizeof(*out));
+	error_init(&out->err);
+	if (!pg_table_info(conn, p->schema, p->table, time_column, &info, &out->err))
+	{
+		out->failed = true;
+		pg_table_info_free(&info);
+		return;
+	}
+	DoctorBuild build = {.conn = conn,
+						 .dsn = s->dsn,
+						 .dbname = PQdb(conn),
+						 .timezone = s->timezone,
+						 .retries = s->index_retries,
+						 .table_oid = info.oid,
+						 .report = report};
+	DoctorTimeIndex ti = {.build = &build, .info = &info, .fix = s->fix, .out = out};
+	bool ok = doctor_time_index(&ti);
+	if (ok && ti.checked_index)
+	{
+		DoctorAmcheck ac = {.conn = conn,
+							.index = ti.checked_index,
+							.name = ti.checked_name,
+							.subject = ti.checked_subject,
+							.thorough = s->thorough,
+							.fix = s->fix,
+							.report = report,
+							.out = out};
+		ok = doctor_amcheck(&ac);
+	}
+	out->failed = !ok;
+	free(ti.checked_index);
+	free(ti.checked_name);
+	free(ti.checked_subject);
+	pg_table_info_free(&info);
+}
