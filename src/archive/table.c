@@ -502,8 +502,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 		out->status = TABLE_BUSY;
 		error_set(&out->err, EBB_ERR_BUSY, "table %s is being archived by another ebb",
 				  pg_message_name(t->policy->schema, t->policy->table).s);
-		error_detail(&out->err, "Its advisory lock is held by another session (an archive run, or "
-								"ebb verify --gc); skipped.");
+		error_detail(&out->err, "Its advisory lock is held by another session (an archive run, a "
+								"restore, or ebb verify --gc); skipped.");
 		return;
 	}
 	archive_crash_point("locked");

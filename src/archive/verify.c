@@ -527,8 +527,8 @@ verify_locked(VerifyTarget *t, uint32_t oid, VerifyOutcome *out)
 		out->status = TABLE_BUSY;
 		error_set(&out->err, EBB_ERR_BUSY, "table %s is being archived by another ebb",
 				  pg_message_name(t->policy->schema, t->policy->table).s);
-		error_detail(&out->err, "Its advisory lock is held by another session (an archive run, or "
-								"ebb verify --gc); skipped.");
+		error_detail(&out->err, "Its advisory lock is held by another session (an archive run, a "
+								"restore, or ebb verify --gc); skipped.");
 		error_hint(&out->err, "verify --gc removes orphans only under the table's lock.");
 		return;
 	}

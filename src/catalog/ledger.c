@@ -236,8 +236,16 @@ select_sql(const CatalogLedgerFilter *f, Buf *sql)
 	epoch_us_sql("window_end", sql);
 	buf_append_str(sql, ", manifest_written, coalesce(partition_oid, 0),"
 						" coalesce(partition_name, ''), coalesce(partition_bound, ''),"
-						" coalesce(partition_fingerprint, ''), coalesce(partition_state, '')"
-						" FROM ebb.archive_ledger WHERE table_schema = $1 AND table_name = $2"
+						" coalesce(partition_fingerprint, ''), coalesce(partition_state, '')");
+	/* Superseded: a restore put the object's rows back into the table, and a later archive
+	 * run took the window out again (restored_at, schema version 4 on). */
+	if (f->superseded)
+		buf_append_str(sql,
+					   ", l.restored_at IS NOT NULL AND EXISTS (SELECT 1 FROM"
+					   " ebb.archive_ledger a WHERE a.table_schema = l.table_schema"
+					   " AND a.table_name = l.table_name AND a.archived_at > l.restored_at"
+					   " AND a.window_start < l.window_end AND a.window_end > l.window_start)");
+	buf_append_str(sql, " FROM ebb.archive_ledger l WHERE table_schema = $1 AND table_name = $2"
 						" AND ($3::text IS NULL OR dest = $3)"
 						" AND ($4::text IS NULL OR window_end > CASE WHEN window_utc"
 						" THEN $4::text::pg_catalog.timestamptz AT TIME ZONE 'UTC'"
@@ -253,7 +261,7 @@ select_sql(const CatalogLedgerFilter *f, Buf *sql)
 }
 
 static void
-entry_read(PGresult *res, int i, CatalogLedgerEntry *e)
+entry_read(PGresult *res, int i, bool superseded, CatalogLedgerEntry *e)
 {
 	const char **text[] = {&e->run_id, &e->schema, &e->table,  &e->time_column, &e->dest,
 						   &e->key,    &e->sha256, &e->format, &e->compression, &e->columns_json};
@@ -272,6 +280,7 @@ entry_read(PGresult *res, int i, CatalogLedgerEntry *e)
 	e->partition_bound = PQgetvalue(res, i, n + 8);
 	e->partition_fingerprint = PQgetvalue(res, i, n + 9);
 	e->partition_state = PQgetvalue(res, i, n + 10);
+	e->superseded = superseded && strcmp(PQgetvalue(res, i, n + 11), "t") == 0;
 }
 
 bool
@@ -291,7 +300,7 @@ catalog_ledger_select(PGconn *conn, const CatalogLedgerFilter *f, CatalogLedgerR
 	out->n = PQntuples(out->res);
 	out->rows = ebb_malloc(sizeof(CatalogLedgerEntry) * (size_t) (out->n ? out->n : 1));
 	for (int i = 0; i < out->n; i++)
-		entry_read(out->res, i, &out->rows[i]);
+		entry_read(out->res, i, f->superseded, &out->rows[i]);
 	return true;
 }
 

@@ -65,6 +65,9 @@ typedef struct CatalogLedgerEntry
 	const char *partition_bound;       /* "" for a row range */
 	const char *partition_fingerprint; /* "" when none */
 	const char *partition_state;       /* archived, dropped, kept, released; "" for a range */
+	/* A restore put its rows back into the table and a later archive run archived the window
+	 * again: the later object holds them (only with CatalogLedgerFilter.superseded). */
+	bool superseded;
 } CatalogLedgerEntry;
 
 /* Which rows of one table to read (in the order they were written). */
@@ -78,6 +81,7 @@ typedef struct CatalogLedgerFilter
 	bool missing_manifest;   /* only rows whose manifest is not written */
 	bool partition_archived; /* only partitions archived and not yet removed */
 	bool by_window;          /* ordered by window start, then as written */
+	bool superseded;         /* tell superseded rows (schema version 4 on) */
 } CatalogLedgerFilter;
 
 typedef struct CatalogLedgerRows

@@ -48,6 +48,7 @@ static const char *const object_events[] = {
 	[RESTORE_OBJECT_WOULD_RESTORE] = "would_restore",
 	[RESTORE_OBJECT_DONE_BEFORE] = "already_restored",
 	[RESTORE_OBJECT_HELD] = "partition_not_removed",
+	[RESTORE_OBJECT_SUPERSEDED] = "superseded",
 	[RESTORE_OBJECT_FAILED] = "failed",
 };
 
@@ -116,7 +117,8 @@ print_object(void *arg, const RestoreObjectEvent *ev)
 	}
 	/* Objects restored (or restored before) are the common case: a line each with -v, and a
 	 * progress line on a terminal otherwise; what needs a look is always printed. */
-	if ((ev->status == RESTORE_OBJECT_RESTORED || ev->status == RESTORE_OBJECT_DONE_BEFORE) &&
+	if ((ev->status == RESTORE_OBJECT_RESTORED || ev->status == RESTORE_OBJECT_DONE_BEFORE ||
+		 ev->status == RESTORE_OBJECT_SUPERSEDED) &&
 		pc->s->verbose == 0)
 	{
 		pc->rows += ev->inserted;
@@ -142,6 +144,11 @@ print_object(void *arg, const RestoreObjectEvent *ev)
 				   key.s);
 			break;
 		case RESTORE_OBJECT_FAILED: printf("object \"%s\" not restored\n", key.s); break;
+		case RESTORE_OBJECT_SUPERSEDED:
+			printf("object \"%s\" skipped: a restore put its rows back into the table and a later "
+				   "archive run archived them again\n",
+				   key.s);
+			break;
 		case RESTORE_OBJECT_HELD:
 			printf("object \"%s\" skipped: its partition is not removed yet and still holds "
 				   "the rows\n",
@@ -156,13 +163,16 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	const RestoreCounts *c = &o->counts;
 	Buf b;
 
-	char held[96] = "", made[64] = "";
+	char held[192] = "", made[64] = "";
 
 	if (c->held)
 		snprintf(held, sizeof(held), ", %" PRIu64 " skipped (their partitions still hold the rows)",
 				 c->held);
 	if (c->partitions)
 		snprintf(made, sizeof(made), "; %" PRIu64 " partitions created", c->partitions);
+	if (c->superseded)
+		snprintf(held + strlen(held), sizeof(held) - strlen(held),
+				 ", %" PRIu64 " superseded (archived again later)", c->superseded);
 	if (!pc->s->json)
 	{
 		printf("%s: %s: %s %" PRIu64 " objects, %" PRIu64 " rows into %s; %" PRIu64
@@ -185,6 +195,7 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	json_kv_int(&b, "failed", (int64_t) c->failed);
 	json_kv_int(&b, "partitions_not_removed", (int64_t) c->held);
 	json_kv_int(&b, "partitions_created", (int64_t) c->partitions);
+	json_kv_int(&b, "superseded", (int64_t) c->superseded);
 	buf_append_str(&b, "}\n");
 	fputs(buf_cstr(&b), stdout);
 	buf_free(&b);
@@ -269,12 +280,15 @@ check_options(const CmdContext *ctx, EbbError *err)
 	if (!check_conflict_option(s, err) ||
 		(s->interval && !pg_partition_interval_parse(s->interval, &iv, err)))
 		return false;
-	if (!ctx->cli.slot[OPT_CREATE_PARTITIONS].set || !ctx->cli.slot[OPT_NO_CREATE_PARTITIONS].set)
+	if (!ctx->cli.slot[OPT_NO_CREATE_PARTITIONS].set)
 		return true;
-	error_set(err, EBB_ERR_USAGE,
-			  "options --create-partitions and --no-create-partitions cannot "
-			  "be used together");
-	return false;
+	if (ctx->cli.slot[OPT_CREATE_PARTITIONS].set || s->interval)
+	{
+		error_set(err, EBB_ERR_USAGE, "option --no-create-partitions cannot be used with %s",
+				  s->interval ? "--interval" : "--create-partitions");
+		return false;
+	}
+	return true;
 }
 
 int

@@ -86,23 +86,32 @@ member_int(const Buf *json, const char *key)
 /* Does the manifest's window overlap [from, to)? */
 static bool
 in_range(PGconn *conn, const char *type, const char *ws, const char *we, const char *from,
-		 const char *to, bool *in, EbbError *err)
+		 const char *to, bool *in, int64_t window[2], EbbError *err)
 {
 	const char *params[5] = {ws, we, from, to, type};
 	PGresult *res;
 
-	*in = true;
-	if (!from && !to)
-		return true;
+	/* The window in microseconds too, as the ledger would give it (UTC for timestamptz). */
 	if (!pg_query(conn,
 				  "SELECT CASE WHEN $5 = 'timestamp with time zone' THEN"
 				  " ($3::text IS NULL OR $2::timestamptz > $3::timestamptz) AND"
 				  " ($4::text IS NULL OR $1::timestamptz < $4::timestamptz) ELSE"
 				  " ($3::text IS NULL OR $2::timestamp > $3::timestamp) AND"
-				  " ($4::text IS NULL OR $1::timestamp < $4::timestamp) END",
+				  " ($4::text IS NULL OR $1::timestamp < $4::timestamp) END,"
+				  " CASE WHEN $5 = 'timestamp with time zone' THEN"
+				  " extract(epoch FROM $1::timestamptz) ELSE extract(epoch FROM $1::timestamp)"
+				  " END * 1000000, CASE WHEN $5 = 'timestamp with time zone' THEN"
+				  " extract(epoch FROM $2::timestamptz) ELSE extract(epoch FROM $2::timestamp)"
+				  " END * 1000000",
 				  5, params, &res, err))
 		return false;
 	*in = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	for (int i = 0; i < 2; i++)
+	{
+		/* A partition's bound may be infinite. */
+		double us = strtod(PQgetvalue(res, 0, 1 + i), NULL);
+		window[i] = us >= 9.2e18 ? INT64_MAX : us <= -9.2e18 ? INT64_MIN : (int64_t) us;
+	}
 	PQclear(res);
 	return true;
 }
@@ -161,8 +170,11 @@ read_one(PGconn *conn, Store *store, const char *url, const char *mkey, const ch
 	}
 	e.rows = (uint64_t) rows;
 	e.bytes = (uint64_t) bytes;
-	if (!in_range(conn, type, ws, we, from, to, mine, err))
+	int64_t window[2];
+	if (!in_range(conn, type, ws, we, from, to, mine, window, err))
 		return false;
+	e.window_start = window[0];
+	e.window_end = window[1];
 	if (*mine)
 	{
 		out->rows = realloc(out->rows, sizeof(CatalogLedgerEntry) * (size_t) (out->n + 1));

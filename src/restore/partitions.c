@@ -143,6 +143,14 @@ create_one(PGconn *conn, const RestorePartitions *rp, const char *name, const ch
 		return true;
 	error_prefix(err, "could not create partition %s for [%s, %s): ",
 				 pg_message_name(rp->schema, name).s, lo, hi);
+	if (strcmp(sqlstate, "42P07") == 0)
+	{
+		/* This object's failure, not the table's: the other objects may have partitions. */
+		err->sqlstate[0] = '\0';
+		error_hint(err, "A table of that name is in the way (a partition that ebb archive "
+						"--keep-detached kept?): attach it back, rename it, or restore "
+						"--into another table.");
+	}
 	return false;
 }
 

@@ -38,6 +38,7 @@ typedef struct Restore
 	void *arg;
 	RestoreCounts *counts;
 	bool restores_absent;      /* dry run on a catalog before version 3: nothing restored yet */
+	int catalog_version;       /* of ebb's tables during the run */
 	int64_t oldest_window_end; /* of the objects restored; INT64_MAX: none */
 	int index;                 /* the object being restored (1-based) of total */
 	int total;
@@ -137,6 +138,11 @@ insert_rows(Restore *r, const RestoreLoadResult *lr, uint64_t *inserted, EbbErro
 		if (strcmp(err->sqlstate, "23505") == 0)
 			error_hint(err, "The target holds rows with these keys already: use --on-conflict "
 							"skip or update, or restore --into another table.");
+		else if (strcmp(err->sqlstate, "23514") == 0 && strstr(err->message, "no partition of") &&
+				 r->parts.active)
+			error_hint(err, "No partition takes the row: another partition covers part of its "
+							"interval, or its time is infinite. Create one that takes it (or a "
+							"DEFAULT partition), then restore again.");
 		else if (strcmp(err->sqlstate, "23514") == 0 && strstr(err->message, "no partition of"))
 			error_hint(err, "A row's partition is gone: restore with --create-partitions and "
 							"--interval, or create it (ebb partition) or a DEFAULT partition, "
@@ -180,10 +186,51 @@ check_arrived(Restore *r, const CatalogLedgerEntry *e, const RestoreObjectEvent 
 }
 
 /*
+ * Makes the partition again, as archived, under a savepoint: a bound that now overlaps another
+ * partition (old days merged into a month), or one that the root cannot take (the partition
+ * was a leaf of a sub-partitioned table: the ledger does not say under which parent) leaves
+ * the table as it is, and the rows go where it routes them (or fail their object, with a hint).
+ */
+static bool
+recreate_exec(Restore *r, const CatalogLedgerEntry *e, const char *schema, const char *name,
+			  int *created, EbbError *err)
+{
+	char sqlstate[6];
+	EbbError why;
+	Buf sql;
+
+	buf_init(&sql);
+	buf_append_str(&sql, "CREATE TABLE ");
+	pg_quote_qualified(&sql, schema, name);
+	buf_printf(&sql, " PARTITION OF %s %s", buf_cstr(&r->target.qualified), e->partition_bound);
+	log_info("creating partition %s again, as archived: %s", pg_message_name(schema, name).s,
+			 e->partition_bound);
+	error_init(&why);
+	bool ok = pg_exec(r->conn, "SAVEPOINT ebb_partition", err);
+	if (ok && pg_exec_state(r->conn, buf_cstr(&sql), sqlstate, &why))
+		++*created;
+	else if (ok && (strcmp(sqlstate, "42P17") == 0 || strcmp(sqlstate, "42P16") == 0))
+	{
+		log_info("partition %s not made again (%s): its rows go where the table routes them",
+				 pg_message_name(schema, name).s, why.message);
+		ok = pg_exec(r->conn, "ROLLBACK TO SAVEPOINT ebb_partition", err);
+	}
+	else if (ok)
+	{
+		*err = why;
+		error_prefix(err, "could not create partition %s again: ", pg_message_name(schema, name).s);
+		ok = false;
+	}
+	buf_free(&sql);
+	return ok;
+}
+
+/*
  * A whole partition's object whose partition ebb dropped: when the archived table itself is
- * the target, is partitioned and has no DEFAULT partition (which would take the rows), the
- * partition is made again as the ledger recorded it (name and bound), in the transaction
- * that loads it. A bound that now overlaps another partition fails the object, saying so.
+ * the target, is partitioned and has no DEFAULT partition (which would take the rows), and no
+ * relation has the partition's name, the partition is made again as the ledger recorded it
+ * (name and bound), in the transaction that loads it, after the rows are staged (the parent's
+ * ACCESS EXCLUSIVE lock is then held for the insert only). Not in a dry run.
  */
 static bool
 recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbError *err)
@@ -191,7 +238,7 @@ recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbErr
 	char oid[16];
 	PGresult *res;
 
-	if (r->s->into || r->s->create_partitions < 0 || r->target.relkind != 'p' ||
+	if (r->s->into || r->s->dry_run || r->s->create_partitions < 0 || r->target.relkind != 'p' ||
 		strcmp(e->partition_state, "dropped") != 0 || !e->partition_name[0] ||
 		!e->partition_bound[0] || !strchr(e->partition_name, '.'))
 		return true;
@@ -214,21 +261,7 @@ recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbErr
 		bool skip = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		PQclear(res);
 		if (!skip)
-		{
-			Buf sql;
-			buf_init(&sql);
-			buf_append_str(&sql, "CREATE TABLE ");
-			pg_quote_qualified(&sql, schema, name);
-			buf_printf(&sql, " PARTITION OF %s %s", buf_cstr(&r->target.qualified),
-					   e->partition_bound);
-			log_info("creating partition %s again, as archived: %s",
-					 pg_message_name(schema, name).s, e->partition_bound);
-			ok = pg_exec(r->conn, buf_cstr(&sql), err) && ++*created;
-			if (!ok)
-				error_prefix(
-					err, "could not create partition %s again: ", pg_message_name(schema, name).s);
-			buf_free(&sql);
-		}
+			ok = recreate_exec(r, e, schema, name, created, err);
 	}
 	free(schema);
 	return ok;
@@ -257,9 +290,10 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 
 	testpoint_reached("restore-before-load");
 	int created = 0;
-	bool ok = pg_exec(r->conn, "BEGIN", err) && recreate_partition(r, e, &created, err) &&
+	bool ok = pg_exec(r->conn, "BEGIN", err) &&
 			  restore_load(r->conn, &r->target, &r->s->ignore_columns, path, e->format,
 						   e->compression, &lr, err) &&
+			  recreate_partition(r, e, &created, err) &&
 			  (r->s->dry_run || restore_partitions_make(r->conn, &r->parts, &lr, &created, err));
 	if (ok && lr.rows != e->rows)
 	{
@@ -344,6 +378,15 @@ restore_object(Restore *r, const CatalogLedgerEntry *e, EbbError *err)
 	{
 		ev.status = RESTORE_OBJECT_HELD;
 		r->counts->held++;
+		r->report(r->arg, &ev);
+		return true;
+	}
+	/* Its rows went back into the table and out again into a later object: restoring both
+	 * would load them twice. */
+	if (e->superseded)
+	{
+		ev.status = RESTORE_OBJECT_SUPERSEDED;
+		r->counts->superseded++;
 		r->report(r->arg, &ev);
 		return true;
 	}
@@ -486,7 +529,32 @@ ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
 	}
 	if (!r->s->dry_run && !catalog_ensure(r->conn, &out->err))
 		return false;
-	return restores_ready(r, r->s->dry_run ? st.version : CATALOG_VERSION, out);
+	r->catalog_version = r->s->dry_run ? st.version : CATALOG_VERSION;
+	return restores_ready(r, r->catalog_version, out);
+}
+
+/*
+ * Two objects of different runs over one window: a later run archived rows that arrived late
+ * (both are needed), or rows that a restore had put back (then the later one holds them and
+ * restoring both loads them twice). The ledger tells which (CatalogLedgerEntry.superseded);
+ * manifests cannot.
+ */
+static void
+warn_overlaps(const RestoreManifests *m)
+{
+	for (int i = 1; i < m->n; i++)
+	{
+		const CatalogLedgerEntry *a = &m->rows[i - 1], *b = &m->rows[i];
+		if (b->window_start >= a->window_end || strcmp(a->run_id, b->run_id) == 0)
+			continue;
+		log_warning("objects \"%s\" and \"%s\" cover overlapping windows: rows archived late, "
+					"or rows a restore put back and a later run archived again, which would be "
+					"restored twice",
+					a->key, b->key);
+		log_hint("Without the ledger ebb cannot tell which: give the table a primary key and "
+				 "use --on-conflict skip.");
+		return;
+	}
 }
 
 static bool
@@ -507,6 +575,7 @@ restore_from_manifests(Restore *r, EbbError *err)
 		log_warning("object \"%s\" has no manifest: not restored (it may be from a window that "
 					"never committed)",
 					m.unmanifested.items[i]);
+	warn_overlaps(&m);
 	bool ok = true;
 	r->total = m.n;
 	for (int i = 0; ok && i < m.n; i++)
@@ -529,7 +598,8 @@ restore_objects(Restore *r, EbbError *err)
 							 .dest = r->p->dest,
 							 .from = r->s->from,
 							 .to = r->s->to,
-							 .by_window = true};
+							 .by_window = true,
+							 .superseded = r->catalog_version >= 4};
 	CatalogLedgerRows rows;
 
 	if (!catalog_ledger_select(r->conn, &f, &rows, err))

@@ -22,6 +22,7 @@ typedef enum RestoreObjectStatus
 	RESTORE_OBJECT_WOULD_RESTORE, /* --dry-run */
 	RESTORE_OBJECT_DONE_BEFORE,   /* in ebb.restore_ledger already (see --again) */
 	RESTORE_OBJECT_HELD,          /* a whole partition's, whose rows a partition still holds */
+	RESTORE_OBJECT_SUPERSEDED,    /* restored into its table, then archived again in a later one */
 	RESTORE_OBJECT_FAILED
 } RestoreObjectStatus;
 
@@ -47,6 +48,7 @@ typedef struct RestoreCounts
 	uint64_t held; /* objects of partitions not removed: their rows are still there */
 	uint64_t failed;
 	uint64_t partitions; /* created with restored objects (committed) */
+	uint64_t superseded; /* objects whose rows a later object of the archive holds */
 } RestoreCounts;
 
 typedef enum RestoreStatus

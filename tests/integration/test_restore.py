@@ -42,6 +42,19 @@ SELECT g, now() - g * interval '2 hours',
   ARRAY['x', g::text, NULL] FROM generate_series(1, 200) g;
 """
 
+# Daily partitions from 8 days ago to tomorrow, 150 rows an hour apart: archive (keep-days 2)
+# archives the old partitions whole and drops them.
+PARTITIONED = """
+CREATE TABLE pev (id int, ts timestamptz NOT NULL, v text) PARTITION BY RANGE (ts);
+DO $$ DECLARE d date; BEGIN
+  FOR d IN SELECT generate_series(current_date - 8, current_date + 1, interval '1 day')::date LOOP
+    EXECUTE format('CREATE TABLE %I PARTITION OF pev FOR VALUES FROM (%L) TO (%L)',
+                   'pev_' || to_char(d, 'YYYYMMDD'), d::timestamptz, (d + 1)::timestamptz);
+  END LOOP; END $$;
+CREATE INDEX ON pev (ts);
+INSERT INTO pev SELECT g, now() - g * interval '1 hour', 'v' || g FROM generate_series(1, 150) g;
+"""
+
 ARCHIVED = 177  # g >= 24: the row of exactly 48 hours is older than now() - 2 days once archive runs
 
 
@@ -310,6 +323,30 @@ class IntoTest(RestoreBase):
         self.assertNotIn('restored windows:', harness.run_ebb(
             ['status', '--table', TABLE], env=PG.env(self.db)).stdout)
 
+    def test_rows_restored_then_archived_again_come_back_once(self):
+        # Restored into the table, archived again: the first objects are superseded by the
+        # later ones, which hold the same rows; a restore elsewhere takes each row once.
+        self.archive()
+        first = len(pu.ledger(PG, self.db, TABLE))
+        pu.assert_ok(self, self.restore())
+        self.archive()
+        PG.psql('CREATE TABLE scratch (LIKE ev INCLUDING ALL)', self.db)
+        proc = self.restore('--into', 'public.scratch', '-v')
+        pu.assert_ok(self, proc)
+        self.assertIn(', %d superseded (archived again later)' % first, proc.stdout)
+        self.assertEqual(proc.stdout.count('skipped: a restore put its rows back into the table'
+                                           ' and a later archive run archived them again'), first)
+        both = self.rows('public.scratch') + self.rows()
+        self.assertEqual(both, self.before)
+        # Without the ledger the manifests cannot tell: a warning, and the key dedupes.
+        PG.psql('DROP SCHEMA ebb CASCADE; DELETE FROM ev WHERE id >= 24', self.db)
+        proc = self.restore('--dest', self.dest, '--from-manifests', '--on-conflict', 'skip')
+        pu.assert_ok(self, proc)
+        self.assertIn('cover overlapping windows: rows archived late, or rows a restore put back'
+                      ' and a later run archived again, which would be restored twice', proc.stderr)
+        self.assertIn('use --on-conflict skip', proc.stderr)
+        self.assert_restored()
+
     def test_busy_when_another_ebb_holds_the_table(self):
         self.archive()
         import subprocess
@@ -360,22 +397,18 @@ class PartitionedTest(unittest.TestCase):
     def test_dropped_partitions_come_back(self):
         db = pu.new_db(PG, 'rp')
         dest, _ = pu.make_dest(self)
-        PG.psql("""
-CREATE TABLE pev (id int, ts timestamptz NOT NULL, v text) PARTITION BY RANGE (ts);
-DO $$ DECLARE d date; BEGIN
-  FOR d IN SELECT generate_series(current_date - 8, current_date + 1, interval '1 day')::date LOOP
-    EXECUTE format('CREATE TABLE %I PARTITION OF pev FOR VALUES FROM (%L) TO (%L)',
-                   'pev_' || to_char(d, 'YYYYMMDD'), d::timestamptz, (d + 1)::timestamptz);
-  END LOOP; END $$;
-CREATE INDEX ON pev (ts);
-INSERT INTO pev SELECT g, now() - g * interval '1 hour', 'v' || g FROM generate_series(1, 150) g;
-""", db)
+        PG.psql(PARTITIONED, db)
         before = harness.table_rows_csv(PG, db, 'public.pev')
         proc = pu.archive(PG, db, dest, table='public.pev', time_column='ts')
         pu.assert_ok(self, proc)
         dropped = PG.query("SELECT partition_name, partition_bound FROM ebb.archive_ledger"
                            " WHERE partition_state = 'dropped' ORDER BY 1", db)
         self.assertGreaterEqual(len(dropped), 4)
+        for name, _ in dropped:
+            self.assertEqual(PG.query("SELECT to_regclass('%s')" % name, db), [(None,)])
+        # A dry run makes no partition (and takes no lock on the parent).
+        pu.assert_ok(self, harness.run_ebb(['restore', '--table', 'public.pev', '--dry-run'],
+                                           env=PG.env(db)))
         for name, _ in dropped:
             self.assertEqual(PG.query("SELECT to_regclass('%s')" % name, db), [(None,)])
         proc = harness.run_ebb(['restore', '--table', 'public.pev', '-v'], env=PG.env(db))
@@ -386,6 +419,22 @@ INSERT INTO pev SELECT g, now() - g * interval '1 hour', 'v' || g FROM generate_
                           proc.stderr)
             self.assertEqual(PG.query("SELECT pg_get_expr(relpartbound, oid) FROM pg_class"
                                       " WHERE oid = '%s'::regclass" % name, db), [(bound,)])
+
+    def test_a_partition_that_now_covers_the_range_takes_the_rows(self):
+        db = pu.new_db(PG, 'rp')
+        dest, _ = pu.make_dest(self)
+        PG.psql(PARTITIONED, db)
+        before = harness.table_rows_csv(PG, db, 'public.pev')
+        pu.assert_ok(self, pu.archive(PG, db, dest, table='public.pev', time_column='ts'))
+        low = PG.query("SELECT min(window_start) FROM ebb.archive_ledger", db)[0][0]
+        # The old days, merged into one partition since.
+        PG.psql("CREATE TABLE pev_old PARTITION OF pev FOR VALUES FROM ('%s+00') TO"
+                " (current_date - 2)" % low, db)
+        proc = harness.run_ebb(['restore', '--table', 'public.pev', '-v'], env=PG.env(db))
+        pu.assert_ok(self, proc)
+        self.assertEqual(harness.table_rows_csv(PG, db, 'public.pev'), before)
+        self.assertIn('not made again (', proc.stderr)
+        self.assertGreater(int(PG.query('SELECT count(*) FROM pev_old', db)[0][0]), 0)
 
 
 class FromManifestsTest(RestoreBase):

@@ -203,6 +203,30 @@ class NotCreatedTest(PartitionsBase):
         pu.assert_ok(self, self.restore('pn'))
         self.assertEqual(self.rows('pn'), before)
 
+    def test_a_table_holding_the_name_fails_only_its_objects(self):
+        before, old = self.archived_table('px')
+        self.partition('px')
+        for back in (1, 2, 3):
+            CreatedTest.partition_of_day(self, 'px', back)
+        self.move_back('px', old)
+        day = self.archived_days()[0]
+        # An unrelated table (a partition kept detached, say) holds the oldest day's name.
+        PG.psql('CREATE TABLE px_p%s (x int)' % day, self.db)
+        proc = self.restore('px')
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('could not create partition "public.px_p%s" for [' % day, proc.stderr)
+        self.assertIn('ebb: hint: A table of that name is in the way (a partition that ebb archive'
+                      ' --keep-detached kept?)', proc.stderr)
+        failed = int(PG.query("SELECT count(*) FROM ebb.archive_ledger WHERE"
+                              " to_char(window_start, 'YYYYMMDD') = '%s'" % day, self.db)[0][0])
+        self.assertIn('%d failed' % failed, proc.stdout)
+        # Every other object came back; the rows of that day did not.
+        self.assertEqual(PG.query("SELECT count(*) FROM px WHERE to_char(ts AT TIME ZONE 'UTC',"
+                                  " 'YYYYMMDD') = '%s'" % day, self.db), [('0',)])
+        PG.psql('DROP TABLE px_p%s' % day, self.db)
+        pu.assert_ok(self, self.restore('px'))
+        self.assertEqual(self.rows('px'), before)
+
     def test_a_default_partition_takes_the_rows(self):
         before, old = self.archived_table('pd')
         self.partition('pd')
@@ -252,8 +276,10 @@ class NotCreatedTest(PartitionsBase):
     def test_bad_switches_are_usage_errors(self):
         for args, first in (
                 (['--create-partitions', '--no-create-partitions'],
-                 'ebb: error: options --create-partitions and --no-create-partitions cannot be'
-                 ' used together'),
+                 'ebb: error: option --no-create-partitions cannot be used with'
+                 ' --create-partitions'),
+                (['--interval', '1d', '--no-create-partitions'],
+                 'ebb: error: option --no-create-partitions cannot be used with --interval'),
                 (['--interval', '2d'], 'ebb: error: invalid value "2d" for option --interval')):
             proc = self.restore('nosuch', *args)
             harness.assert_error(self, proc, 2, first)

@@ -452,8 +452,8 @@ class VerifyOrphansTest(VerifyBase):
         self.assertEqual((proc.rc, proc.stdout, proc.stderr.splitlines()), (3, '', [
             'ebb: warning: database "%s": table "analytics.events" is being archived by another'
             ' ebb' % self.db,
-            'ebb: detail: Its advisory lock is held by another session (an archive run, or ebb'
-            ' verify --gc); skipped.',
+            'ebb: detail: Its advisory lock is held by another session (an archive run, a'
+            ' restore, or ebb verify --gc); skipped.',
             'ebb: hint: verify --gc removes orphans only under the table\'s lock.']))
         self.assertTrue(all(os.path.exists(os.path.join(self.path, k)) for k in self.orphans))
         # without --gc verify takes no lock: it reads and reports as ever
