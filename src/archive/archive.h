@@ -182,22 +182,10 @@ void archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange wind
 bool archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, EbbError *err);
 /* <database>/<schema>.<table>, with '/', '%', '\\' and control bytes percent-encoded. */
 void archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out);
-/* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */
-void archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out);
-/* Formats a time as the SQL literal for the column's type. */
-void archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 
 /* The compressor around an object of this format: --compress, or none for a format that
  * compresses inside (its codec is then the encoder's). NULL for an unknown method. */
 const CompressorDriver *archive_object_compressor(const EncoderDriver *enc, const char *compress);
-/* ROLLBACK when the session is in a transaction (best effort). */
-void archive_rollback(ArchiveTarget *t);
-/* The first column of the first row as an integer (*isnull when NULL or no row). */
-bool archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params,
-						 int64_t *out, bool *isnull, EbbError *err);
-/* The column list of a COPY of the table's rows, by name, in the table's order, with the
- * casts to text a binary encoder asks for. */
-void archive_column_list(const TableShape *shape, Buf *sql);
 
 /* ledger.c */
 bool archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
@@ -220,10 +208,24 @@ void archive_finish_manifests(ArchiveTarget *t);
 
 /* probe.c: the planner's probe over the table's time index. */
 void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);
+
+/* sql.c: small SQL helpers, calling no other file of the folder. */
+/* The first column of the first row as an integer (*isnull when NULL or no row). */
+bool archive_sql_query_int64(PGconn *conn, const char *sql, int n, const char *const *params,
+							 int64_t *out, bool *isnull, EbbError *err);
 /* A name for a prepared statement, unique in this process (tables share a session). */
-void archive_statement_name(const char *prefix, char *out, size_t outlen);
+void archive_sql_statement_name(const char *prefix, char *out, size_t outlen);
 /* Drops the target's prepared statements (best effort). */
-void archive_deallocate(ArchiveTarget *t);
+void archive_sql_deallocate(ArchiveTarget *t);
+/* ROLLBACK when the session is in a transaction (best effort). */
+void archive_sql_rollback(ArchiveTarget *t);
+/* Formats a time as the SQL literal for the column's type. */
+void archive_sql_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
+/* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */
+void archive_sql_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out);
+/* The column list of a COPY of the table's rows, by name, in the table's order, with the
+ * casts to text a binary encoder asks for. */
+void archive_sql_column_list(const TableShape *shape, Buf *sql);
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and
  * EBB_TEST_STOP_AT=stage[:n] stops it with SIGSTOP, the n-th (default first) time it reaches

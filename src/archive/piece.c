@@ -12,15 +12,6 @@
 #include "common/time.h"
 #include "pg/copy.h"
 
-void
-archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
-{
-	char text[64];
-
-	time_format_sql(us, t->info.time_is_tz, text, sizeof(text));
-	buf_append_str(out, text);
-}
-
 /* The pipeline of one object: encoder -> compressor -> hash -> store writer. */
 typedef struct Pipeline
 {
@@ -160,60 +151,15 @@ start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, cons
 	return opened;
 }
 
-void
-archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out)
-{
-	Buf lo, hi;
-	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
-
-	if (range_is_neg_infinity(piece))
-	{
-		buf_printf(out, "%s = '-infinity'::pg_catalog.%s", t->time_col, type);
-		return;
-	}
-	buf_init(&lo);
-	buf_init(&hi);
-	archive_time_literal(t, piece.start, &lo);
-	archive_time_literal(t, piece.end, &hi);
-	buf_printf(out, "%s >= '%s'::pg_catalog.%s AND %s < '%s'::pg_catalog.%s", t->time_col,
-			   buf_cstr(&lo), type, t->time_col, buf_cstr(&hi), type);
-	buf_free(&lo);
-	buf_free(&hi);
-}
-
-void
-archive_column_list(const TableShape *shape, Buf *sql)
-{
-	/* By name, never "*": a partition (or a DEFAULT) may hold its columns in another order
-	 * than the parent whose shape the encoder writes. */
-	for (int i = 0; i < shape->ncolumns; i++)
-	{
-		if (i > 0)
-			buf_append_str(sql, ", ");
-		pg_quote_ident(sql, shape->columns[i].name);
-		if (shape->binary && shape->columns[i].as_text)
-			buf_append_str(sql, "::pg_catalog.text");
-	}
-}
-
 /* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
 static void
 build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 {
 	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->from);
-	archive_range_condition(t, piece, sql);
+	archive_sql_range_condition(t, piece, sql);
 	buf_append_str(sql, " RETURNING ");
-	archive_column_list(&t->info.shape, sql);
+	archive_sql_column_list(&t->info.shape, sql);
 	buf_append_str(sql, t->info.shape.binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
-}
-
-void
-archive_rollback(ArchiveTarget *t)
-{
-	EbbError ignored;
-
-	if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-		pg_exec(t->conn, "ROLLBACK", &ignored);
 }
 
 /* The COMMIT reply was lost: ask the ledger, on a new session, whether it happened. */
@@ -303,7 +249,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), obj, err);
 	else
-		archive_rollback(t);
+		archive_sql_rollback(t);
 	buf_free(&sql);
 	if (!ok)
 		archive_fk_hint(err); /* rows of the window are still referenced */
@@ -333,7 +279,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 		EbbError ignored;
 		if (ok)
 			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		if (stored)
 			store_remove(&t->store, obj->key, &ignored);
 		return false;
@@ -366,13 +312,13 @@ archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, E
 	{
 		/* The range emptied since it was planned: nothing to store, nothing deleted. */
 		pipeline_close(t, &pl, false);
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		return true;
 	}
 	if (!ok)
 	{
 		pipeline_close(t, &pl, false);
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		return false;
 	}
 	return store_and_commit(t, &pl, obj, err);

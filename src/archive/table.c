@@ -14,36 +14,21 @@
 #include "common/time.h"
 #include "pg/ident.h"
 
-bool
-archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
-					bool *isnull, EbbError *err)
-{
-	PGresult *res;
-
-	if (!pg_query(conn, sql, n, params, &res, err))
-		return false;
-	*isnull = PQntuples(res) == 0 || PQgetisnull(res, 0, 0);
-	*out = *isnull ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return true;
-}
-
 /* The database's now() minus N days; for timestamp columns in the session TimeZone. */
 static bool
 fetch_cutoff(ArchiveTarget *t, EbbError *err)
 {
 	char days[16];
 	const char *params[1] = {days};
+	const char *sql = t->info.time_is_tz
+						  ? "SELECT (extract(epoch FROM pg_catalog.now() - "
+							"pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
+						  : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
+							"pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8";
 	bool isnull;
 
 	snprintf(days, sizeof(days), "%d", t->policy->keep_days);
-	return archive_query_int64(t->conn,
-							   t->info.time_is_tz
-								   ? "SELECT (extract(epoch FROM pg_catalog.now() - "
-									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
-								   : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
-									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8",
-							   1, params, &t->cutoff, &isnull, err);
+	return archive_sql_query_int64(t->conn, sql, 1, params, &t->cutoff, &isnull, err);
 }
 
 static void
@@ -135,7 +120,8 @@ count_null_times(ArchiveTarget *t, EbbError *err)
 
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE %s IS NULL", t->from, t->time_col);
-	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
+	bool ok =
+		archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
 	buf_free(&sql);
 	if (ok && t->null_times > 0)
 		log_warning("table %s has %" PRId64 " rows whose \"%s\" is NULL: they are never "
@@ -212,7 +198,7 @@ static void
 target_free(ArchiveTarget *t)
 {
 	if (t->conn)
-		archive_deallocate(t);
+		archive_sql_deallocate(t);
 	pg_table_info_free(&t->info);
 	store_close(&t->store);
 	free(t->qualified);
@@ -246,24 +232,24 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->from);
-	archive_range_condition(t, r, &sql);
+	archive_sql_range_condition(t, r, &sql);
 	for (int i = 0; plan && i < plan->n; i++)
 	{
 		const PartLeaf *l = &plan->leaves[i];
 		if (!archive_partition_expired(l, t->cutoff) || l->upper <= r.start || l->lower >= r.end)
 			continue;
 		buf_printf(&sql, " AND NOT (%s < '", t->time_col);
-		archive_time_literal(t, l->upper, &sql);
+		archive_sql_time_literal(t, l->upper, &sql);
 		buf_append_char(&sql, '\'');
 		if (l->lower != TIME_NEG_INFINITY)
 		{
 			buf_printf(&sql, " AND %s >= '", t->time_col);
-			archive_time_literal(t, l->lower, &sql);
+			archive_sql_time_literal(t, l->lower, &sql);
 			buf_append_char(&sql, '\'');
 		}
 		buf_append_char(&sql, ')');
 	}
-	ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
+	ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
 	buf_free(&sql);
 	return ok;
 }
@@ -319,7 +305,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 			continue;
 		buf_init(&sql);
 		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM ONLY %s", leaf->qualified);
-		bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
+		bool ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
 		buf_free(&sql);
 		if (!ok)
 			return false;
@@ -457,12 +443,12 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		if (!plan.leaves[i].is_default)
 			continue;
 		char *name = archive_leaf_key_name(plan.leaves[i].schema, plan.leaves[i].name);
-		archive_deallocate(t); /* the probes were prepared for another relation */
+		archive_sql_deallocate(t); /* the probes were prepared for another relation */
 		t->qualified = plan.leaves[i].qualified;
 		t->from = ebb_asprintf("ONLY %s", t->qualified);
 		t->piece_name = name; /* two leaves' pieces of one window must not share a key */
 		ok = archive_all_pieces(t, err);
-		archive_deallocate(t);
+		archive_sql_deallocate(t);
 		free(t->from);
 		t->qualified = parent;
 		t->from = parent_from;
