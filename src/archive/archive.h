@@ -167,22 +167,23 @@ void archive_unlock_table(PGconn *conn, uint32_t oid);
 bool archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
 				   EbbError *err);
 
-/* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>[_<name>].<ext> */
-void archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
-						size_t outlen);
-/* A leaf's name for archive_object_key: <schema>.<name>, each part with its dots encoded, so
- * that "a.b".c and a."b.c" differ (the caller frees it). */
-char *archive_leaf_key_name(const char *schema, const char *name);
-/* An empty object record for a piece (name: see archive_object_key; NULL for rows). */
-void archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window,
-						 const char *name, ArchivedObject *obj);
 /* Steps 2-6 for a transaction the caller began: COPY `sql` (whose rows the transaction owns)
  * -> object -> verify -> ledger -> COMMIT. On failure the transaction is rolled back. An empty
  * result stores nothing and rolls back (obj->rows == 0). */
 bool archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, EbbError *err);
+
+/* object.c: an object's key and compressor, calling no other file of the folder. */
 /* <database>/<schema>.<table>, with '/', '%', '\\' and control bytes percent-encoded. */
 void archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out);
-
+/* A leaf's name for archive_object_key: <schema>.<name>, each part with its dots encoded, so
+ * that "a.b".c and a."b.c" differ (the caller frees it). */
+char *archive_object_leaf_name(const char *schema, const char *name);
+/* The object key of a piece: <prefix>/dt=YYYY-MM-DD/hour=HH/<start>_<run>[_<name>].<ext> */
+void archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
+						size_t outlen);
+/* An empty object record for a piece (name: see archive_object_key; NULL for rows). */
+void archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window,
+						 const char *name, ArchivedObject *obj);
 /* The compressor around an object of this format: --compress, or none for a format that
  * compresses inside (its codec is then the encoder's). NULL for an unknown method. */
 const CompressorDriver *archive_object_compressor(const EncoderDriver *enc, const char *compress);

@@ -409,7 +409,7 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	*skip = false;
 	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
 	/* schema.name in the key: leaves of one range in two schemas must not collide */
-	char *key_name = archive_leaf_key_name(leaf->schema, leaf->name);
+	char *key_name = archive_object_leaf_name(leaf->schema, leaf->name);
 	archive_object_init(t, r, r, key_name, &obj);
 	free(key_name);
 	obj.partition_oid = leaf->oid;

@@ -84,13 +84,6 @@ require_index(const ArchiveTarget *t, EbbError *err)
 	return false;
 }
 
-const CompressorDriver *
-archive_object_compressor(const EncoderDriver *enc, const char *compress)
-{
-	/* A format that compresses inside (Parquet) is stored, and read, as it is. */
-	return compressor_find(enc && enc->codecs ? "none" : compress);
-}
-
 /* The encoder, and what it reads: a binary stream with some columns as text, or all text. */
 static void
 choose_encoding(ArchiveTarget *t)
@@ -442,7 +435,7 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		char *parent = t->qualified, *parent_from = t->from;
 		if (!plan.leaves[i].is_default)
 			continue;
-		char *name = archive_leaf_key_name(plan.leaves[i].schema, plan.leaves[i].name);
+		char *name = archive_object_leaf_name(plan.leaves[i].schema, plan.leaves[i].name);
 		archive_sql_deallocate(t); /* the probes were prepared for another relation */
 		t->qualified = plan.leaves[i].qualified;
 		t->from = ebb_asprintf("ONLY %s", t->qualified);
