@@ -193,19 +193,19 @@ bool archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError
 bool archive_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
 bool archive_ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
 bool archive_ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err);
-bool archive_ledger_repair_manifests(ArchiveTarget *t, EbbError *err);
 /* Older 'running' rows of the table whose lock is free become 'interrupted' (lock held). */
 bool archive_ledger_mark_interrupted(ArchiveTarget *t, EbbError *err);
 bool archive_ledger_run_start(ArchiveTarget *t, EbbError *err);
 void archive_ledger_run_finish(ArchiveTarget *t, const char *status, const char *message);
 
-/* manifest.c: archive_manifest_put writes the file only; archive_manifest_write also sets the
- * ledger flag. */
-void archive_manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out);
-bool archive_manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
-bool archive_manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
-void archive_flush_manifest(ArchiveTarget *t);
-void archive_finish_manifests(ArchiveTarget *t);
+/* manifest.c (calls ledger.c, never the reverse) */
+/* Writes the manifests that a crash between COMMIT and the manifest left missing, and sets
+ * their ledger flags. */
+bool archive_manifest_repair(ArchiveTarget *t, EbbError *err);
+/* Writes the manifest of the last committed object; its ledger flag follows later. */
+void archive_manifest_flush(ArchiveTarget *t);
+/* At the end of a table's run: the last manifest, and the flags not yet committed. */
+void archive_manifest_finish(ArchiveTarget *t);
 
 /* probe.c: the planner's probe over the table's time index. */
 void archive_probe_init(ArchiveTarget *t, WindowProbe *probe);

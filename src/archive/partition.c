@@ -243,7 +243,7 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	p->rows = obj.rows;
 	p->bytes = obj.bytes;
 	p->this_run = true;
-	archive_flush_manifest(t);
+	archive_manifest_flush(t);
 	/* The first object is in no ledger row now: remove it and its manifest (an empty
 	 * partition had none). */
 	if (old[0])

@@ -140,7 +140,7 @@ start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, cons
 {
 	if (!pg_copy_send(copy, t->conn, sql, t->info.shape.ncolumns, t->info.shape.binary, err))
 		return false;
-	archive_flush_manifest(t);
+	archive_manifest_flush(t);
 	bool opened = pipeline_open(t, key, piece, pl, err);
 	EbbError werr;
 	error_init(&werr);
@@ -310,37 +310,4 @@ archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, E
 		return false;
 	}
 	return store_and_commit(t, &pl, obj, err);
-}
-
-/* Writes the manifest of the last committed object; its ledger flag follows later. */
-void
-archive_flush_manifest(ArchiveTarget *t)
-{
-	EbbError err;
-
-	if (!t->has_pending)
-		return;
-	t->has_pending = false;
-	error_init(&err);
-	if (archive_manifest_put(t, &t->pending, &err))
-		strlist_add(&t->manifests_done, t->pending.key);
-	else
-		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
-					t->pending.key, err.message);
-}
-
-/* At the end of a table's run: the last manifest, and the flags not yet committed. */
-void
-archive_finish_manifests(ArchiveTarget *t)
-{
-	EbbError err;
-
-	archive_flush_manifest(t);
-	error_init(&err);
-	if (t->manifests_done.count > 0 && PQstatus(t->conn) == CONNECTION_OK &&
-		PQtransactionStatus(t->conn) == PQTRANS_IDLE &&
-		!archive_ledger_mark_manifests(t->conn, &t->manifests_done, &err))
-		log_warning("could not record written manifests (the next run checks them): %s",
-					err.message);
-	strlist_clear(&t->manifests_done);
 }

@@ -487,13 +487,12 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	}
 	archive_crash_point("locked");
 	bool ok = archive_ledger_mark_interrupted(t, &out->err) &&
-			  archive_ledger_repair_manifests(t, &out->err) &&
-			  archive_ledger_run_start(t, &out->err);
+			  archive_manifest_repair(t, &out->err) && archive_ledger_run_start(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);
 		archive_canceled(&out->err);
-		archive_finish_manifests(t);
+		archive_manifest_finish(t);
 		archive_ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
 	archive_unlock_table(t->conn, t->info.oid);
