@@ -1,12 +1,11 @@
-/* ledger.c: what an archive run records in ebb's tables (catalog/ledger.h and catalog/runs.h
- * own the statements): its committed objects and their manifests' flags, its start and
- * outcome, and the runs of its table that ended without an outcome. */
+/* ledger.c: what an archive run records in ebb's tables (see ledger.h). */
+#include "archive/ledger.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/archive.h"
 #include "catalog/ledger.h"
 #include "catalog/runs.h"
 #include "common/log.h"

@@ -1,8 +1,11 @@
-/* manifest.c: an archived object's manifest (catalog/manifest.h), written after COMMIT. */
+/* manifest.c: an archived object's manifest (catalog/manifest.h), written after COMMIT (see
+ * manifest.h). */
+#include "archive/manifest.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "archive/archive.h"
+#include "archive/ledger.h"
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"
 #include "common/log.h"

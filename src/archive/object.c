@@ -1,8 +1,9 @@
-/* object.c: an archived object's key and its compressor. */
+/* object.c: an archived object's key and its compressor (object.h). */
+#include "archive/object.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "archive/archive.h"
 #include "common/time.h"
 
 /*

@@ -6,7 +6,12 @@
 #include <unistd.h>
 
 #include "archive/partition.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
+#include "archive/partition_plan.h"
+#include "archive/piece.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"
 #include "pg/ident.h"

@@ -6,8 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive/archive.h"
+#include "archive/piece.h"
+#include "archive/ledger.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "pg/copy.h"

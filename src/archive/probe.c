@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "archive/archive.h"
+#include "archive/probe.h"
+#include "archive/sql.h"
 #include "common/time.h"
 
 typedef enum ProbeKind

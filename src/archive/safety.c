@@ -9,7 +9,7 @@
 #include "pg/dependents.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
-#include "archive/archive.h"
+#include "archive/sql.h"
 
 /* ", and also: a on b, c on d" for the items after the first (detail lines stay readable). */
 static void

@@ -1,8 +1,9 @@
-/* sql.c: the folder's shared SQL helpers. */
+/* sql.c: the folder's shared SQL helpers (sql.h). */
+#include "archive/sql.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "archive/archive.h"
 #include "common/time.h"
 #include "pg/pg.h"
 

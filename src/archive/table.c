@@ -1,14 +1,23 @@
-/* table.c: one policy in one database: checks, lock, ledger, then piece by piece. */
+/* table.c: one policy in one database (archive.h): checks, lock, ledger, then piece by piece. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive/archive.h"
-#include "catalog/table_lock.h"
+#include "archive/ledger.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
 #include "archive/partition.h"
+#include "archive/partition_plan.h"
+#include "archive/piece.h"
+#include "archive/plan.h"
+#include "archive/probe.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
+#include "archive/target.h"
 #include "catalog/catalog.h"
+#include "catalog/table_lock.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"

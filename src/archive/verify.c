@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/archive.h"
+#include "archive/object.h"
 #include "catalog/catalog.h"
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"

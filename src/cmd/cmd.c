@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "common/cancel.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/text.h"
