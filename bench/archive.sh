@@ -19,22 +19,17 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
 source "$repo/tests/fixtures/pg.sh"
 bash "$repo/scripts/setup.sh" bench >/dev/null
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 
-rows=${BENCH_ROWS:-1000000}
-days=${BENCH_DAYS:-30}
-out=${BENCH_DIR:-$repo/bench/out}
-dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-a b c d}
-repeat=${BENCH_REPEAT:-3}
+bench_options "$repo/bench/out" "a b c d"
 window=${BENCH_WINDOW:-1h}
-ebb=$repo/build/ebb
+ebb=$repo/build/ebb # run in place; (e) compares it with BENCH_BASE_EBB
 base_ebb=${BENCH_BASE_EBB:-}
 [ -n "$base_ebb" ] || only=${only//e/}
 
 rm -rf "$out"
 mkdir -p "$out"
-# shellcheck source=lib.sh
-source "$repo/bench/lib.sh"
 trap 'pg_throwaway_stop "$out/pg"' EXIT
 bench_start
 bench_generate
@@ -79,15 +74,8 @@ alt_c() {
     R_ROWS[c.$1]=$(grep -o '[0-9]*' "$out/stdout.c.$1" | head -1)
 }
 
-# Repetitions are interleaved (a b d c, a b d c, ...) so that drift on a shared machine hits
-# every alternative alike; each alternative reports its median run and the range of its walls.
-for rep in $(seq 1 "$repeat"); do
-    for k in a b e d c; do
-        [[ " $only " == *" $k "* ]] || continue
-        echo "bench: ($k) run $rep of $repeat"
-        "alt_$k" "$rep"
-    done
-done
+# Each alternative reports its median run and the range of its walls.
+bench_runs a b e d c
 for k in a b c d e; do
     [[ " $only " == *" $k "* ]] || continue
     bench_median "$k"

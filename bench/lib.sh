@@ -1,18 +1,49 @@
 # shellcheck shell=bash
-# Sourced by bench/archive.sh and bench/s3.sh: what every benchmark here does the same way.
+# Sourced by every benchmark here (archive.sh, parquet.sh, partition.sh, restore.sh, s3.sh):
+# what they do the same way.
+#   bench_options DIR ONLY  the BENCH_* settings: rows, days, out (default DIR), dest_dir, only
+#                     (default ONLY), repeat and ebb
+#   bench_fresh_out   an empty $out (and $dest_dir); ebb copied into it (sets ebb, ebb_version)
 #   bench_start       a throwaway PostgreSQL in $out/pg (the caller's EXIT trap stops it)
 #   bench_generate    bench_tpl: $rows generated rows over $days days (sets gen_s, table_size, avg_row)
 #   fresh_db NAME     drop every other bench_* copy, then NAME as a copy of bench_tpl
 #   bench_text_size   rows older than the cutoff and their size in PostgreSQL's text form
 #                     (sets expected, text_bytes, mb)
 #   run_measured NAME CMD...  wall, client CPU and peak RSS (/usr/bin/time), server CPU
+#   bench_runs [--once K] K...  alt_K REP for each repetition, interleaved, for K in $only
 #   bench_median K    the median run of K (by wall) into R_*[K], the range of walls into SPREAD[K]
-# The caller sets repo, out, rows, days, repeat and ebb, and sources tests/fixtures/pg.sh first.
+#   bench_max_rss K   the largest peak RSS (MB) over the runs of K
+#   bench_walls K...  the results' lines with the wall of every run
+#   bench_load_line   the results' line with the load average before ($load_before) and after
+#   bench_rss_exit WHAT  exit 1 (after the results) when rss_fail lists a run over WHAT
+#   bytes_of DIR GLOB, mib BYTES, pct A B, ratio A B, met BC-EXPRESSION: small formatting helpers
+# The caller sets repo (or calls bench_options), sources tests/fixtures/pg.sh first, then this.
 
 PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
 TICK=$(getconf CLK_TCK)
 cutoff_sql="LOCALTIMESTAMP - interval '2 days'"
 declare -A R_WALL R_CLIENT R_SERVER R_RSS R_ROWS SPREAD
+
+bench_options() { # default $out, default $only
+    rows=${BENCH_ROWS:-1000000}
+    days=${BENCH_DAYS:-30}
+    out=${BENCH_DIR:-$1}
+    dest_dir=${BENCH_DEST_DIR:-$out}
+    only=${BENCH_ONLY:-$2}
+    repeat=${BENCH_REPEAT:-3}
+    ebb=${BENCH_EBB:-$repo/build/ebb}
+}
+
+# The binary is copied once, so that a rebuild during the run cannot change it.
+bench_fresh_out() {
+    rm -rf "$out"
+    mkdir -p "$out" "$dest_dir"
+    cp "$ebb" "$out/ebb"
+    ebb_version=$("$out/ebb" --version)
+    ebb=$out/ebb
+}
+
+bench_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 bench_start() {
     pg_usable_dir "$out/pg" || { echo "bench: $out is not reachable by the postgres user" >&2; exit 1; }
@@ -111,3 +142,59 @@ bench_median() {
     SPREAD[$k]=$(for rep in $reps; do echo "${R_WALL[$k.$rep]}"; done | sort -n |
         sed -n '1p;$p' | xargs printf '%.1f-%.1f')
 }
+
+# Repetitions are interleaved (a b c, a b c, ...) so that drift on a shared machine hits every
+# alternative alike; only the alternatives named in $only run, --once K only in the first.
+bench_runs() { # [--once K] alternatives...
+    local once="" rep k
+    if [ "$1" = --once ]; then
+        once=$2
+        shift 2
+    fi
+    for rep in $(seq 1 "$repeat"); do
+        for k in "$@"; do
+            [[ " $only " == *" $k "* ]] || continue
+            [ "$k" = "$once" ] && [ "$rep" -gt 1 ] && continue
+            echo "bench: ($k) run $rep of $([ "$k" = "$once" ] && echo 1 || echo "$repeat")"
+            "alt_$k" "$rep"
+        done
+    done
+}
+
+# The largest peak RSS of alternative $1 over all its runs, not only the median.
+bench_max_rss() {
+    local key
+    for key in "${!R_RSS[@]}"; do
+        if [ "${key%.*}" = "$1" ]; then echo "${R_RSS[$key]}"; fi
+    done | sort -n | tail -1
+}
+
+bench_walls() { # alternatives, in the results' order
+    local k rep
+    echo "Walls of every run, in order (s):"
+    for k in "$@"; do
+        [ -n "${R_WALL[$k]:-}" ] || continue
+        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
+            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
+        done)"
+    done
+}
+
+bench_load_line() {
+    echo "Load average (1, 5, 15 min) before: $load_before; after: $(bench_loadavg)."
+}
+
+# rss_fail: the runs over the memory bound, one line each; printed in the results too.
+bench_rss_exit() { # what the bound is, for the message
+    [ ${#rss_fail[@]} -gt 0 ] || return 0
+    echo "bench: FAIL: peak RSS over $1:" >&2
+    printf 'bench: FAIL: %s\n' "${rss_fail[@]}" >&2
+    exit 1
+}
+
+# Sum of the sizes of the files under $1 whose name matches $2.
+bytes_of() { find "$1" -type f -name "$2" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
+pct() { printf '%.1f' "$(echo "scale=4; 100 * $1 / $2" | bc)"; }
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
+met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; }

@@ -29,14 +29,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
 source "$repo/tests/fixtures/pg.sh"
 bash "$repo/scripts/setup.sh" bench >/dev/null # also DuckDB: npm ci of tests/node
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 
-rows=${BENCH_ROWS:-1000000}
-days=${BENCH_DAYS:-30}
-out=${BENCH_DIR:-$repo/bench/out/parquet}
-dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-p c p1d k r8}
-repeat=${BENCH_REPEAT:-3}
-ebb=${BENCH_EBB:-$repo/build/ebb}
+bench_options "$repo/bench/out/parquet" "p c p1d k r8"
 duck=$repo/bench/duckdb_parquet.mjs
 rss_slack_mib=32 # the bound: --row-group-bytes + 32 MB
 declare -A BUDGET=([p]=64 [p1d]=64 [r8]=8) # --row-group-bytes of each ebb Parquet run, MiB
@@ -44,19 +40,13 @@ declare -A BUDGET=([p]=64 [p1d]=64 [r8]=8) # --row-group-bytes of each ebb Parqu
 [ -e "$repo/tests/node/node_modules/@duckdb/node-api" ] ||
     { echo "bench: @duckdb/node-api is missing (scripts/setup.sh runs npm ci)" >&2; exit 1; }
 
-rm -rf "$out"
-mkdir -p "$out" "$dest_dir"
-cp "$ebb" "$out/ebb"
-ebb_version=$("$out/ebb" --version)
-ebb=$out/ebb
+bench_fresh_out
 duckdb_version=$(node -p "require('$repo/tests/node/node_modules/@duckdb/node-api/package.json').version")
-# shellcheck source=lib.sh
-source "$repo/bench/lib.sh"
 declare -A R_OBJECTS R_BYTES R_USER R_GROUPS R_DATA
 trap 'pg_throwaway_stop "$out/pg"' EXIT
 trap 'exit 130' INT TERM
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_loadavg)
 bench_start
 bench_generate
 # DuckDB reads the rows with the types of src/cmd/generate_sql.c's table: it must be that one
@@ -65,9 +55,6 @@ shape=$($PSQL -d bench_tpl -c "SELECT string_agg(attname || ' ' || format_type(a
 [ "$shape" = "id integer, triggered_at timestamp without time zone, name character varying(255), os character varying(255), platform character varying(255), device character varying(255), user_details jsonb, data jsonb" ] ||
     { echo "bench: analytics.events is not the table bench/duckdb_parquet.mjs reads: $shape" >&2; exit 1; }
 bench_text_size
-
-# Sum of the sizes of the files under $1 whose name matches $2.
-bytes_of() { find "$1" -type f -name "$2" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
 # The client's user CPU of run $1 (R_CLIENT is user + system).
 user_cpu() { cut -d' ' -f1 "$out/time.$1"; }
@@ -158,16 +145,8 @@ alt_k() {
     rm -f "$csv"
 }
 
-# Repetitions are interleaved (p c p1d k, p c p1d k, ...) so that drift on a shared machine
-# hits every alternative alike; r8 runs once, in the first repetition.
-for rep in $(seq 1 "$repeat"); do
-    for k in p c p1d k r8; do
-        [[ " $only " == *" $k "* ]] || continue
-        [ "$k" = r8 ] && [ "$rep" -gt 1 ] && continue
-        echo "bench: ($k) run $rep of $([ "$k" = r8 ] && echo 1 || echo "$repeat")"
-        "alt_$k" "$rep"
-    done
-done
+# r8 runs once, in the first repetition.
+bench_runs --once r8 p c p1d k r8
 
 # The memory bound, on every run of (p), (p1d) and (r8), not only the median.
 rss_fail=()
@@ -186,10 +165,7 @@ for k in "${all[@]}"; do
     bench_median "$k" R_OBJECTS R_BYTES R_USER R_GROUPS R_DATA
 done
 
-mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 rps() { echo "${R_ROWS[$1]} / ${R_WALL[$1]}" | bc; }
-met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; }
 {
     echo "Rows: $rows generated over $days days (average row $avg_row bytes, table $table_size);"
     echo "archived: $expected rows older than 2 days = $mb MB in PostgreSQL's text form."
@@ -264,26 +240,14 @@ met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; 
     fi
     for k in p p1d r8; do
         [ -n "${R_WALL[$k]:-}" ] || continue
-        max=$(for key in "${!R_RSS[@]}"; do
-            if [ "${key%.*}" = "$k" ]; then echo "${R_RSS[$key]}"; fi
-        done | sort -n | tail -1)
+        max=$(bench_max_rss "$k")
         echo "- memory: ($k) peak RSS at most $max MB over its runs; bound ${BUDGET[$k]} MiB row groups +" \
             "$rss_slack_mib MB = $((BUDGET[$k] + rss_slack_mib)) MB: $(met "$max <= $((BUDGET[$k] + rss_slack_mib))")."
     done
     echo
-    echo "Walls of every run, in order (s):"
-    for k in "${all[@]}"; do
-        [ -n "${R_WALL[$k]:-}" ] || continue
-        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
-            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
-        done)"
-    done
-    echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    bench_walls "${all[@]}"
+    bench_load_line
     for f in "${rss_fail[@]}"; do echo "FAIL: $f"; done
 } | tee "$out/results.md"
 
-if [ ${#rss_fail[@]} -gt 0 ]; then
-    echo "bench: FAIL: peak RSS over the bound of --row-group-bytes + $rss_slack_mib MB:" >&2
-    printf 'bench: FAIL: %s\n' "${rss_fail[@]}" >&2
-    exit 1
-fi
+bench_rss_exit "the bound of --row-group-bytes + $rss_slack_mib MB"

@@ -29,29 +29,19 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
 source "$repo/tests/fixtures/pg.sh"
 bash "$repo/scripts/setup.sh" bench >/dev/null
-
-rows=${BENCH_ROWS:-1000000}
-days=${BENCH_DAYS:-30}
-out=${BENCH_DIR:-$repo/bench/out/partition}
-dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-r w}
-repeat=${BENCH_REPEAT:-3}
-ebb=${BENCH_EBB:-$repo/build/ebb}
-wal_target_pct=5
-
-rm -rf "$out"
-mkdir -p "$out" "$dest_dir"
-cp "$ebb" "$out/ebb"
-ebb_version=$("$out/ebb" --version)
-ebb=$out/ebb
 # shellcheck source=lib.sh
 source "$repo/bench/lib.sh"
+
+bench_options "$repo/bench/out/partition" "r w"
+wal_target_pct=5
+
+bench_fresh_out
 declare -A R_WAL R_FPI R_CKPT R_BEFORE R_FREED R_DIRFREED R_VACFREED R_OBJECTS R_WHOLE \
     R_WHOLEROWS R_PARTBYTES R_STRADDLE R_DEFAULT R_CUTOFF
 trap 'pg_throwaway_stop "$out/pg"' EXIT
 trap 'exit 130' INT TERM
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_loadavg)
 bench_start
 # Nothing but the measured run may write WAL or shrink a table: no autovacuum in this cluster.
 $PSQL -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
@@ -173,23 +163,13 @@ part_run() { # alternative, repetition, table
 alt_r() { part_run r "$1" analytics.events; }
 alt_w() { part_run w "$1" analytics.events_p; }
 
-# Repetitions are interleaved (r w, r w, ...) so that drift on a shared machine hits both alike.
-for rep in $(seq 1 "$repeat"); do
-    for k in r w; do
-        [[ " $only " == *" $k "* ]] || continue
-        echo "bench: ($k) run $rep of $repeat"
-        "alt_$k" "$rep"
-    done
-done
+bench_runs r w
 for k in r w; do
     [[ " $only " == *" $k "* ]] || continue
     bench_median "$k" R_WAL R_FPI R_CKPT R_BEFORE R_FREED R_DIRFREED R_VACFREED R_OBJECTS R_WHOLE \
         R_WHOLEROWS R_PARTBYTES R_STRADDLE R_DEFAULT R_CUTOFF
 done
 
-mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
-pct() { printf '%.1f' "$(echo "scale=4; 100 * $1 / $2" | bc)"; }
-met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; }
 {
     echo "Rows: $rows generated over $days days (average row $avg_row bytes); analytics.events $size_r,"
     echo "analytics.events_p $size_w in $n_parts partitions (daily, DEFAULT included), tables with their indexes."
@@ -248,13 +228,7 @@ met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; 
             "after a plain VACUUM: the dead rows' space is reusable then, not returned to the disk."
     fi
     echo
-    echo "Walls of every run, in order (s):"
-    for k in r w; do
-        [ -n "${R_WALL[$k]:-}" ] || continue
-        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
-            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
-        done)"
-    done
+    bench_walls r w
     echo "WAL of every run, in order (MB):"
     for k in r w; do
         [ -n "${R_WALL[$k]:-}" ] || continue
@@ -262,5 +236,5 @@ met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; 
             if [ -n "${R_WAL[$k.$rep]:-}" ]; then printf '%s ' "$(mib "${R_WAL[$k.$rep]}")"; fi
         done)"
     done
-    echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    bench_load_line
 } | tee "$out/results.md"

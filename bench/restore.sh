@@ -27,33 +27,24 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
 source "$repo/tests/fixtures/pg.sh"
 bash "$repo/scripts/setup.sh" bench >/dev/null
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 
-rows=${BENCH_ROWS:-1000000}
-days=${BENCH_DAYS:-30}
-out=${BENCH_DIR:-$repo/bench/out/restore}
-dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-a b c a1}
-repeat=${BENCH_REPEAT:-3}
-ebb=${BENCH_EBB:-$repo/build/ebb}
+bench_options "$repo/bench/out/restore" "a b c a1"
 rss_bound_mb=64
 db=bench_tpl
 target=analytics.restored
 
-rm -rf "$out"
-mkdir -p "$out" "$dest_dir"
-cp "$ebb" "$out/ebb"
-ebb_version="$("$out/ebb" --version) (commit $(git -C "$repo" rev-parse --short HEAD))"
-ebb=$out/ebb
+bench_fresh_out
+ebb_version="$ebb_version (commit $(git -C "$repo" rev-parse --short HEAD))"
 csv_dir=$dest_dir/archive_csv
 pq_dir=$dest_dir/archive_parquet
 rm -rf "$csv_dir" "$pq_dir"
-# shellcheck source=lib.sh
-source "$repo/bench/lib.sh"
 declare -A R_WAL
 trap 'pg_throwaway_stop "$out/pg"' EXIT
 trap 'exit 130' INT TERM
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_loadavg)
 bench_start
 bench_generate
 
@@ -85,8 +76,8 @@ archive_all parquet "$pq_dir"
 $PSQL -d "$db" -c "TRUNCATE analytics.events" -c "VACUUM ANALYZE analytics.events_orig"
 csv_objects=$(find "$csv_dir" -type f -name '*.csv.zst' | wc -l)
 pq_objects=$(find "$pq_dir" -type f -name '*.parquet' | wc -l)
-csv_bytes=$(find "$csv_dir" -type f -name '*.csv.zst' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-pq_bytes=$(find "$pq_dir" -type f -name '*.parquet' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+csv_bytes=$(bytes_of "$csv_dir" '*.csv.zst')
+pq_bytes=$(bytes_of "$pq_dir" '*.parquet')
 # (a)'s objects in window order (the key starts with the window's start), as ebb restores them
 find "$csv_dir" -type f -name '*.csv.zst' | sort >"$out/objects.csv"
 
@@ -142,16 +133,9 @@ alt_a1() { fresh_target; run_measured "a1.$1" bash "$out/copy_one.sh"; check_tar
 alt_b() { fresh_target; ebb_restore "b.$1" "$csv_dir"; check_target "b.$1" "$1"; }
 alt_c() { fresh_target; ebb_restore "c.$1" "$pq_dir"; check_target "c.$1" "$1"; }
 
-# Repetitions are interleaved (a b c a1, a b c a1, ...) so that drift on a shared machine hits
-# every alternative alike; each alternative reports its median run and the range of its walls.
+# Each alternative reports its median run and the range of its walls.
 all=(a b c a1)
-for rep in $(seq 1 "$repeat"); do
-    for k in "${all[@]}"; do
-        [[ " $only " == *" $k "* ]] || continue
-        echo "bench: ($k) run $rep of $repeat"
-        "alt_$k" "$rep"
-    done
-done
+bench_runs "${all[@]}"
 $PSQL -d "$db" -c "DROP TABLE IF EXISTS $target"
 
 # The memory bound, on every ebb run, not only the median.
@@ -167,8 +151,6 @@ for k in "${all[@]}"; do
     bench_median "$k" R_WAL
 done
 
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
-met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; }
 {
     echo "Rows: $rows generated over $days days (average row $avg_row bytes, table $table_size),"
     echo "all archived (--keep-days 0, hourly windows): $mb MB in PostgreSQL's text form;"
@@ -213,9 +195,7 @@ met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; 
     done
     for k in b c; do
         [ -n "${R_WALL[$k]:-}" ] || continue
-        max=$(for key in "${!R_RSS[@]}"; do
-            if [ "${key%.*}" = "$k" ]; then echo "${R_RSS[$key]}"; fi
-        done | sort -n | tail -1)
+        max=$(bench_max_rss "$k")
         echo "- memory: ($k) peak RSS at most $max MB over its runs (target < $rss_bound_mb MB):" \
             "$(met "$max < $rss_bound_mb")."
     done
@@ -224,19 +204,9 @@ met() { if [ "$(echo "$1" | bc)" = 1 ]; then echo met; else echo "NOT met"; fi; 
             "transaction per object cost."
     fi
     echo
-    echo "Walls of every run, in order (s):"
-    for k in "${all[@]}"; do
-        [ -n "${R_WALL[$k]:-}" ] || continue
-        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
-            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
-        done)"
-    done
-    echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    bench_walls "${all[@]}"
+    bench_load_line
     for f in "${rss_fail[@]}"; do echo "FAIL: $f"; done
 } | tee "$out/results.md"
 
-if [ ${#rss_fail[@]} -gt 0 ]; then
-    echo "bench: FAIL: peak RSS over $rss_bound_mb MB:" >&2
-    printf 'bench: FAIL: %s\n' "${rss_fail[@]}" >&2
-    exit 1
-fi
+bench_rss_exit "$rss_bound_mb MB"

@@ -22,14 +22,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/fixtures/pg.sh
 source "$repo/tests/fixtures/pg.sh"
 bash "$repo/scripts/setup.sh" bench >/dev/null # also s3rver: npm ci of tests/node
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 
-rows=${BENCH_ROWS:-1000000}
-days=${BENCH_DAYS:-30}
-out=${BENCH_DIR:-$repo/bench/out/s3}
-dest_dir=${BENCH_DEST_DIR:-$out}
-only=${BENCH_ONLY:-f s u m m16}
-repeat=${BENCH_REPEAT:-3}
-ebb=${BENCH_EBB:-$repo/build/ebb}
+bench_options "$repo/bench/out/s3" "f s u m m16"
 s3rver_js=$repo/tests/node/node_modules/s3rver/bin/s3rver.js
 s3dir=$dest_dir/s3rver
 bucket=bench
@@ -41,15 +37,9 @@ if [[ " $only " == *" u "* && " $only " != *" f "* ]]; then
 fi
 [ -e "$s3rver_js" ] || { echo "bench: $s3rver_js is missing (scripts/setup.sh runs npm ci)" >&2; exit 1; }
 
-rm -rf "$out"
-mkdir -p "$out" "$dest_dir"
+bench_fresh_out
 rm -rf "$s3dir"
 mkdir -p "$s3dir"
-cp "$ebb" "$out/ebb"
-ebb_version=$("$out/ebb" --version)
-ebb=$out/ebb
-# shellcheck source=lib.sh
-source "$repo/bench/lib.sh"
 declare -A R_OBJECTS R_MANIFESTS R_BYTES R_S3CPU R_MAXOBJ
 s3pid=
 cleanup() {
@@ -88,7 +78,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL_S3 AWS_S
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL=$endpoint
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_loadavg)
 bench_start
 bench_generate
 bench_text_size
@@ -107,9 +97,6 @@ run_measured_s3() {
     t1=$(s3rver_ticks)
     R_S3CPU[$name]=$(echo "scale=2; ($t1 - $t0) / $TICK" | bc)
 }
-
-# Sum of the sizes of the files under $1 whose name matches $2.
-bytes_of() { find "$1" -type f -name "$2" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
 # rows archived (the ledger) + rows left = rows generated
 check_rows() { # database, run name
@@ -204,16 +191,8 @@ PY
         { echo "bench: (u) s3rver holds ${R_BYTES[u.$1]} bytes, (f) wrote ${R_BYTES[f.$1]}" >&2; exit 1; }
 }
 
-# Repetitions are interleaved (f s u m, f s u m, ...) so that drift on a shared machine hits
-# every alternative alike; m16 runs once, in the first repetition.
-for rep in $(seq 1 "$repeat"); do
-    for k in f s u m m16; do
-        [[ " $only " == *" $k "* ]] || continue
-        [ "$k" = m16 ] && [ "$rep" -gt 1 ] && continue
-        echo "bench: ($k) run $rep of $([ "$k" = m16 ] && echo 1 || echo "$repeat")"
-        "alt_$k" "$rep"
-    done
-done
+# m16 runs once, in the first repetition.
+bench_runs --once m16 f s u m m16
 
 # The memory bound, on every run of (m) and (m16), not only the median.
 rss_fail=()
@@ -232,7 +211,6 @@ for k in f s u m m16; do
     bench_median "$k" R_OBJECTS R_MANIFESTS R_BYTES R_S3CPU R_MAXOBJ
 done
 
-mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
 {
     echo "Rows: $rows generated over $days days (average row $avg_row bytes, table $table_size);"
     echo "archived: $expected rows older than 2 days = $mb MB in PostgreSQL's text form."
@@ -275,26 +253,14 @@ mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
     fi
     for k in m m16; do
         [ -n "${R_WALL[$k]:-}" ] || continue
-        max=$(for key in "${!R_RSS[@]}"; do
-            if [ "${key%.*}" = "$k" ]; then echo "${R_RSS[$key]}"; fi
-        done | sort -n | tail -1)
+        max=$(bench_max_rss "$k")
         echo "($k) peak RSS: at most $max MB over its runs; bound 64 MB + 2 parts = ${BOUND[$k]} MB;" \
             "objects of $(mib $((R_BYTES[$k] / R_OBJECTS[$k]))) MB on average, $(mib "${R_MAXOBJ[$k]}") MB the largest."
     done
     echo
-    echo "Walls of every run, in order (s):"
-    for k in f s u m m16; do
-        [ -n "${R_WALL[$k]:-}" ] || continue
-        echo "- ($k) $(for rep in $(seq 1 "$repeat"); do
-            if [ -n "${R_WALL[$k.$rep]:-}" ]; then printf '%.2f ' "${R_WALL[$k.$rep]}"; fi
-        done)"
-    done
-    echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    bench_walls f s u m m16
+    bench_load_line
     for f in "${rss_fail[@]}"; do echo "FAIL: $f"; done
 } | tee "$out/results.md"
 
-if [ ${#rss_fail[@]} -gt 0 ]; then
-    echo "bench: FAIL: peak RSS over the bound of 64 MB + 2 part buffers:" >&2
-    printf 'bench: FAIL: %s\n' "${rss_fail[@]}" >&2
-    exit 1
-fi
+bench_rss_exit "the bound of 64 MB + 2 part buffers"

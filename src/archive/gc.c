@@ -3,7 +3,7 @@
  * destinations; with --gc (the caller holds the table's advisory lock) their removal.
  *
  * A prefix is one table's: <database>/<schema>.<table>/, with every '.' inside the names
- * encoded (piece.c), so no two tables share one, and no table's is the start of another's (the
+ * encoded (object.c), so no two tables share one, and no table's is the start of another's (the
  * trailing '/'). A partitioned table's leaves write under their parent's prefix, under the
  * parent's lock, with the leaf's name in the key; a leaf archived as a table of its own has its
  * own prefix and lock. The lock taken here is therefore every lock of the writers of the prefix.

@@ -1,12 +1,11 @@
-/* ledger.c: what an archive run records in ebb's tables (catalog/ledger.h and catalog/runs.h
- * own the statements): its committed objects, its start and outcome, the manifests a crash
- * left missing, and the runs of its table that ended without an outcome. */
+/* ledger.c: what an archive run records in ebb's tables (see ledger.h). */
+#include "archive/ledger.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/archive.h"
 #include "catalog/ledger.h"
 #include "catalog/runs.h"
 #include "common/log.h"
@@ -56,39 +55,6 @@ bool
 archive_ledger_key_committed(PGconn *conn, const char *key, bool *committed, EbbError *err)
 {
 	return catalog_ledger_names(conn, key, NULL, committed, err);
-}
-
-/* Writes the manifests that a crash between COMMIT and the manifest left missing. */
-bool
-archive_ledger_repair_manifests(ArchiveTarget *t, EbbError *err)
-{
-	CatalogLedgerFilter f = {.schema = t->policy->schema,
-							 .table = t->policy->table,
-							 .dest = t->store.url,
-							 .missing_manifest = true};
-	CatalogLedgerRows rows;
-
-	if (!catalog_ledger_select(t->conn, &f, &rows, err))
-		return false;
-	bool ok = true;
-	for (int i = 0; ok && i < rows.n; i++)
-	{
-		const CatalogLedgerEntry *e = &rows.rows[i];
-		ArchivedObject obj = {0};
-		snprintf(obj.key, sizeof(obj.key), "%s", e->key);
-		obj.rows = e->rows;
-		obj.bytes = e->bytes;
-		snprintf(obj.sha256, sizeof(obj.sha256), "%s", e->sha256);
-		obj.run_id = e->run_id;
-		obj.columns_json = e->columns_json;
-		obj.window.start = e->window_start;
-		obj.window.end = e->window_end;
-		obj.piece = obj.window;
-		log_info("writing the missing manifest of \"%s\"", obj.key);
-		ok = archive_manifest_write(t, &obj, err);
-	}
-	catalog_ledger_rows_free(&rows);
-	return ok;
 }
 
 static void

@@ -6,7 +6,12 @@
 #include <unistd.h>
 
 #include "archive/partition.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
+#include "archive/partition_plan.h"
+#include "archive/piece.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"
 #include "pg/ident.h"
@@ -149,7 +154,7 @@ detach_once(ArchiveTarget *t, const PartState *st, char sqlstate[6], EbbError *e
 				   t->policy->detach_timeout_ms, st->parent, st->qualified);
 		ok = pg_exec_state(t->conn, buf_cstr(&sql), sqlstate, err);
 		if (!ok)
-			archive_rollback(t);
+			archive_sql_rollback(t);
 	}
 	buf_free(&sql);
 	return ok;
@@ -212,13 +217,13 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 			  catalog_ledger_delete(t->conn, p->key, err);
 	buf_reset(&sql);
 	buf_append_str(&sql, "COPY (SELECT ");
-	archive_column_list(&t->info.shape, &sql);
+	archive_sql_column_list(&t->info.shape, &sql);
 	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", st->qualified,
 			   t->info.shape.binary ? " (FORMAT binary)" : "");
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
-		archive_rollback(t);
+		archive_sql_rollback(t);
 	buf_free(&sql);
 	if (!ok)
 		return false;
@@ -243,7 +248,7 @@ rearchive(ArchiveTarget *t, Pending *p, const PartState *st, EbbError *err)
 	p->rows = obj.rows;
 	p->bytes = obj.bytes;
 	p->this_run = true;
-	archive_flush_manifest(t);
+	archive_manifest_flush(t);
 	/* The first object is in no ledger row now: remove it and its manifest (an empty
 	 * partition had none). */
 	if (old[0])
@@ -291,7 +296,7 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 	count = ok ? strtoll(print, NULL, 10) : 0;
 	if (ok && ((uint64_t) count != p->rows || (p->fingerprint[0] && strcmp(print, p->fingerprint))))
 	{
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		buf_free(&sql);
 		log_warning("partition %s holds %" PRId64 " rows, %" PRIu64 " were archived, and its "
 					"rows changed after it was archived; archiving it again",
@@ -312,7 +317,7 @@ remove_detached(ArchiveTarget *t, Pending *p, const PartState *st, bool *again, 
 		 pg_exec(t->conn, "COMMIT", err);
 	buf_free(&sql);
 	if (!ok)
-		archive_rollback(t);
+		archive_sql_rollback(t);
 	else
 		log_info("partition %s %s", st->qualified,
 				 pol->keep_detached ? "detached and kept" : "detached and dropped");
@@ -388,7 +393,7 @@ newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty,
 	buf_append_str(&sql, "SELECT ");
 	pg_epoch_us_sql(buf_cstr(&expr), &sql);
 	buf_printf(&sql, " FROM ONLY %s", leaf->qualified);
-	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
+	bool ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
 	buf_free(&sql);
 	buf_free(&expr);
 	return ok;
@@ -409,7 +414,7 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	*skip = false;
 	snprintf(p->name, sizeof(p->name), "%s.%s", leaf->schema, leaf->name);
 	/* schema.name in the key: leaves of one range in two schemas must not collide */
-	char *key_name = archive_leaf_key_name(leaf->schema, leaf->name);
+	char *key_name = archive_object_leaf_name(leaf->schema, leaf->name);
 	archive_object_init(t, r, r, key_name, &obj);
 	free(key_name);
 	obj.partition_oid = leaf->oid;
@@ -438,13 +443,13 @@ archive_leaf(ArchiveTarget *t, const PartLeaf *leaf, Pending *p, bool *skip, Ebb
 	}
 	buf_reset(&sql);
 	buf_append_str(&sql, "COPY (SELECT ");
-	archive_column_list(&t->info.shape, &sql);
+	archive_sql_column_list(&t->info.shape, &sql);
 	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", leaf->qualified,
 			   t->info.shape.binary ? " (FORMAT binary)" : "");
 	if (ok && !*skip)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
-		archive_rollback(t);
+		archive_sql_rollback(t);
 	buf_free(&sql);
 	if (!ok || *skip)
 		return ok;

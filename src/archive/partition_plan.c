@@ -1,8 +1,11 @@
-/* archive_partition_plan.c: the leaves of a range-partitioned table and their time ranges. */
+/* partition_plan.c: the leaves of a range-partitioned table and their time ranges
+ * (partition_plan.h). */
+#include "archive/partition_plan.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/partition.h"
+#include "archive/target.h"
 #include "common/time.h"
 #include "pg/ident.h"
 #include "pg/partitions.h"

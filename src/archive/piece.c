@@ -6,20 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive/archive.h"
+#include "archive/piece.h"
+#include "archive/ledger.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "pg/copy.h"
-
-void
-archive_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
-{
-	char text[64];
-
-	time_format_sql(us, t->info.time_is_tz, text, sizeof(text));
-	buf_append_str(out, text);
-}
 
 /* The pipeline of one object: encoder -> compressor -> hash -> store writer. */
 typedef struct Pipeline
@@ -149,7 +144,7 @@ start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, cons
 {
 	if (!pg_copy_send(copy, t->conn, sql, t->info.shape.ncolumns, t->info.shape.binary, err))
 		return false;
-	archive_flush_manifest(t);
+	archive_manifest_flush(t);
 	bool opened = pipeline_open(t, key, piece, pl, err);
 	EbbError werr;
 	error_init(&werr);
@@ -160,60 +155,15 @@ start_window(ArchiveTarget *t, const char *sql, PgCopy *copy, Pipeline *pl, cons
 	return opened;
 }
 
-void
-archive_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out)
-{
-	Buf lo, hi;
-	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
-
-	if (range_is_neg_infinity(piece))
-	{
-		buf_printf(out, "%s = '-infinity'::pg_catalog.%s", t->time_col, type);
-		return;
-	}
-	buf_init(&lo);
-	buf_init(&hi);
-	archive_time_literal(t, piece.start, &lo);
-	archive_time_literal(t, piece.end, &hi);
-	buf_printf(out, "%s >= '%s'::pg_catalog.%s AND %s < '%s'::pg_catalog.%s", t->time_col,
-			   buf_cstr(&lo), type, t->time_col, buf_cstr(&hi), type);
-	buf_free(&lo);
-	buf_free(&hi);
-}
-
-void
-archive_column_list(const TableShape *shape, Buf *sql)
-{
-	/* By name, never "*": a partition (or a DEFAULT) may hold its columns in another order
-	 * than the parent whose shape the encoder writes. */
-	for (int i = 0; i < shape->ncolumns; i++)
-	{
-		if (i > 0)
-			buf_append_str(sql, ", ");
-		pg_quote_ident(sql, shape->columns[i].name);
-		if (shape->binary && shape->columns[i].as_text)
-			buf_append_str(sql, "::pg_catalog.text");
-	}
-}
-
 /* COPY takes no parameters: the bounds are literals that ebb formats from integers. */
 static void
 build_delete_sql(ArchiveTarget *t, TimeRange piece, Buf *sql)
 {
 	buf_printf(sql, "COPY (DELETE FROM %s WHERE ", t->from);
-	archive_range_condition(t, piece, sql);
+	archive_sql_range_condition(t, piece, sql);
 	buf_append_str(sql, " RETURNING ");
-	archive_column_list(&t->info.shape, sql);
+	archive_sql_column_list(&t->info.shape, sql);
 	buf_append_str(sql, t->info.shape.binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
-}
-
-void
-archive_rollback(ArchiveTarget *t)
-{
-	EbbError ignored;
-
-	if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-		pg_exec(t->conn, "ROLLBACK", &ignored);
 }
 
 /* The COMMIT reply was lost: ask the ledger, on a new session, whether it happened. */
@@ -273,18 +223,6 @@ commit_window(ArchiveTarget *t, ArchivedObject *obj, bool *committed, EbbError *
 	return true;
 }
 
-void
-archive_object_init(const ArchiveTarget *t, TimeRange piece, TimeRange window, const char *name,
-					ArchivedObject *obj)
-{
-	memset(obj, 0, sizeof(*obj));
-	obj->piece = piece;
-	obj->window = window;
-	obj->run_id = t->run_id;
-	obj->columns_json = t->columns_json;
-	archive_object_key(t, piece.start, name, obj->key, sizeof(obj->key));
-}
-
 bool
 archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObject *obj,
 			  EbbError *err)
@@ -303,7 +241,7 @@ archive_piece(ArchiveTarget *t, TimeRange piece, TimeRange window, ArchivedObjec
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), obj, err);
 	else
-		archive_rollback(t);
+		archive_sql_rollback(t);
 	buf_free(&sql);
 	if (!ok)
 		archive_fk_hint(err); /* rows of the window are still referenced */
@@ -333,7 +271,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 		EbbError ignored;
 		if (ok)
 			ok = error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		if (stored)
 			store_remove(&t->store, obj->key, &ignored);
 		return false;
@@ -366,122 +304,14 @@ archive_in_transaction(ArchiveTarget *t, const char *sql, ArchivedObject *obj, E
 	{
 		/* The range emptied since it was planned: nothing to store, nothing deleted. */
 		pipeline_close(t, &pl, false);
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		return true;
 	}
 	if (!ok)
 	{
 		pipeline_close(t, &pl, false);
-		archive_rollback(t);
+		archive_sql_rollback(t);
 		return false;
 	}
 	return store_and_commit(t, &pl, obj, err);
-}
-
-/* Writes the manifest of the last committed object; its ledger flag follows later. */
-void
-archive_flush_manifest(ArchiveTarget *t)
-{
-	EbbError err;
-
-	if (!t->has_pending)
-		return;
-	t->has_pending = false;
-	error_init(&err);
-	if (archive_manifest_put(t, &t->pending, &err))
-		strlist_add(&t->manifests_done, t->pending.key);
-	else
-		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",
-					t->pending.key, err.message);
-}
-
-/* At the end of a table's run: the last manifest, and the flags not yet committed. */
-void
-archive_finish_manifests(ArchiveTarget *t)
-{
-	EbbError err;
-
-	archive_flush_manifest(t);
-	error_init(&err);
-	if (t->manifests_done.count > 0 && PQstatus(t->conn) == CONNECTION_OK &&
-		PQtransactionStatus(t->conn) == PQTRANS_IDLE &&
-		!archive_ledger_mark_manifests(t->conn, &t->manifests_done, &err))
-		log_warning("could not record written manifests (the next run checks them): %s",
-					err.message);
-	strlist_clear(&t->manifests_done);
-}
-
-/*
- * Path segments keep names readable; only what breaks a path is percent-encoded, and what would
- * make two names one key: '%' (the escape itself) and, inside a schema or table name (dots),
- * the '.' that joins them, so that "a.b".c and a."b.c" get keys of their own (a.b%2Ec and
- * a%2Eb.c). Keys written before dots were encoded stay as they are: the ledger holds them whole.
- */
-static void
-append_key_segment(Buf *out, const char *name, bool dots)
-{
-	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
-	{
-		if (*p == '/' || *p == '%' || *p == '\\' || *p < 0x20 || *p == 0x7f ||
-			(*p == '.' && (dots || p == (const unsigned char *) name)))
-			buf_printf(out, "%%%02X", *p);
-		else
-			buf_append_char(out, (char) *p);
-	}
-}
-
-/* <database>/<schema>.<table>: the one '.' left unencoded is the separator, so the prefix
- * <database>/<schema>.<table>/ of one table is never that of another, nor a part of one. */
-void
-archive_object_key_prefix(const char *dbname, const char *schema, const char *table, Buf *out)
-{
-	append_key_segment(out, dbname, false);
-	buf_append_char(out, '/');
-	append_key_segment(out, schema, true);
-	buf_append_char(out, '.');
-	append_key_segment(out, table, true);
-}
-
-char *
-archive_leaf_key_name(const char *schema, const char *name)
-{
-	Buf b;
-
-	buf_init(&b);
-	append_key_segment(&b, schema, true);
-	buf_append_char(&b, '.');
-	append_key_segment(&b, name, true);
-	buf_cstr(&b);
-	return b.data;
-}
-
-void
-archive_object_key(const ArchiveTarget *t, int64_t start, const char *name, char *out,
-				   size_t outlen)
-{
-	CivilTime c;
-	char compact[48];
-	const char *cext = t->compressor->extension;
-	Buf tail;
-
-	/* <run>[_<name>].<ext>[.<compression>]; the name keeps two partitions of one range apart */
-	buf_init(&tail);
-	buf_append_str(&tail, t->run_id);
-	if (name)
-	{
-		buf_append_char(&tail, '_');
-		append_key_segment(&tail, name, false);
-	}
-	buf_printf(&tail, ".%s%s%s", t->encoder->extension, *cext ? "." : "", cext);
-	if (start == TIME_NEG_INFINITY)
-		snprintf(out, outlen, "%s/dt=-infinity/hour=-infinity/-infinity_%s", t->key_prefix,
-				 buf_cstr(&tail));
-	else
-	{
-		time_to_civil(start, &c);
-		time_format_compact(start, t->info.time_is_tz, compact, sizeof(compact));
-		snprintf(out, outlen, "%s/dt=%04d-%02d-%02d/hour=%02d/%s_%s", t->key_prefix, c.year,
-				 c.month, c.day, c.hour, compact, buf_cstr(&tail));
-	}
-	buf_free(&tail);
 }

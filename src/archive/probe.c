@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "archive/archive.h"
+#include "archive/probe.h"
+#include "archive/sql.h"
 #include "common/time.h"
 
 typedef enum ProbeKind
@@ -52,8 +53,8 @@ probe_prepare(ArchiveTarget *t, EbbError *err)
 
 	if (t->probe_names[0][0])
 		return true;
-	archive_statement_name("ebb_first", t->probe_names[0], sizeof(t->probe_names[0]));
-	archive_statement_name("ebb_nth", t->probe_names[1], sizeof(t->probe_names[1]));
+	archive_sql_statement_name("ebb_first", t->probe_names[0], sizeof(t->probe_names[0]));
+	archive_sql_statement_name("ebb_nth", t->probe_names[1], sizeof(t->probe_names[1]));
 	buf_init(&first);
 	buf_init(&nth);
 	probe_sql(t, PROBE_FIRST, 0, &first);
@@ -67,32 +68,6 @@ probe_prepare(ArchiveTarget *t, EbbError *err)
 	return ok;
 }
 
-void
-archive_statement_name(const char *prefix, char *out, size_t outlen)
-{
-	static int seq;
-
-	snprintf(out, outlen, "%s_%d", prefix, ++seq);
-}
-
-void
-archive_deallocate(ArchiveTarget *t)
-{
-	char *names[4] = {t->probe_names[0], t->probe_names[1], t->ledger_stmt, t->digest_stmt};
-	char sql[64];
-	EbbError ignored;
-
-	for (int i = 0; i < 4; i++)
-	{
-		if (!names[i][0] || PQstatus(t->conn) != CONNECTION_OK ||
-			PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-			continue;
-		snprintf(sql, sizeof(sql), "DEALLOCATE %s", names[i]);
-		pg_exec(t->conn, sql, &ignored);
-		names[i][0] = '\0'; /* prepared again on next use */
-	}
-}
-
 static bool
 probe_query(ArchiveTarget *t, ProbeKind kind, int64_t from, int64_t to, const char *n, bool *found,
 			int64_t *ts, EbbError *err)
@@ -103,8 +78,8 @@ probe_query(ArchiveTarget *t, ProbeKind kind, int64_t from, int64_t to, const ch
 
 	buf_init(&lo);
 	buf_init(&hi);
-	archive_time_literal(t, from <= TIME_AFTER_NEG_INFINITY ? 0 : from, &lo);
-	archive_time_literal(t, to, &hi);
+	archive_sql_time_literal(t, from <= TIME_AFTER_NEG_INFINITY ? 0 : from, &lo);
+	archive_sql_time_literal(t, to, &hi);
 	const char *params[3] = {buf_cstr(&lo), buf_cstr(&hi), n};
 	int nparams = kind == PROBE_NTH ? 3 : 2;
 	if (from <= TIME_AFTER_NEG_INFINITY)

@@ -9,7 +9,7 @@
 #include "pg/dependents.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
-#include "archive/archive.h"
+#include "archive/sql.h"
 
 /* ", and also: a on b, c on d" for the items after the first (detail lines stay readable). */
 static void
@@ -222,7 +222,7 @@ archive_begin_checked(PGconn *conn, const char *lock, char stmt[32], const char 
 		/* Prepared once per table (SQL PREPARE, so that EXECUTE can follow BEGIN and the LOCK
 		 * in one round trip): parsing and planning the catalog queries for every window cost
 		 * more than running them. */
-		archive_statement_name("ebb_digest", stmt, 32);
+		archive_sql_statement_name("ebb_digest", stmt, 32);
 		buf_printf(&sql, "PREPARE %s AS ", stmt);
 		pg_digest_sql(rel, oid, true, &sql);
 		bool ok = pg_exec(conn, buf_cstr(&sql), err);

@@ -1,32 +1,27 @@
-/* table.c: one policy in one database: checks, lock, ledger, then piece by piece. */
+/* table.c: one policy in one database (archive.h): checks, lock, ledger, then piece by piece. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive/archive.h"
-#include "catalog/table_lock.h"
+#include "archive/ledger.h"
+#include "archive/manifest.h"
+#include "archive/object.h"
 #include "archive/partition.h"
+#include "archive/partition_plan.h"
+#include "archive/piece.h"
+#include "archive/plan.h"
+#include "archive/probe.h"
 #include "archive/safety.h"
+#include "archive/sql.h"
+#include "archive/target.h"
 #include "catalog/catalog.h"
+#include "catalog/table_lock.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "pg/ident.h"
-
-bool
-archive_query_int64(PGconn *conn, const char *sql, int n, const char *const *params, int64_t *out,
-					bool *isnull, EbbError *err)
-{
-	PGresult *res;
-
-	if (!pg_query(conn, sql, n, params, &res, err))
-		return false;
-	*isnull = PQntuples(res) == 0 || PQgetisnull(res, 0, 0);
-	*out = *isnull ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return true;
-}
 
 /* The database's now() minus N days; for timestamp columns in the session TimeZone. */
 static bool
@@ -34,16 +29,15 @@ fetch_cutoff(ArchiveTarget *t, EbbError *err)
 {
 	char days[16];
 	const char *params[1] = {days};
+	const char *sql = t->info.time_is_tz
+						  ? "SELECT (extract(epoch FROM pg_catalog.now() - "
+							"pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
+						  : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
+							"pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8";
 	bool isnull;
 
 	snprintf(days, sizeof(days), "%d", t->policy->keep_days);
-	return archive_query_int64(t->conn,
-							   t->info.time_is_tz
-								   ? "SELECT (extract(epoch FROM pg_catalog.now() - "
-									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8"
-								   : "SELECT (extract(epoch FROM LOCALTIMESTAMP - "
-									 "pg_catalog.make_interval(days => $1::int4)) * 1000000)::int8",
-							   1, params, &t->cutoff, &isnull, err);
+	return archive_sql_query_int64(t->conn, sql, 1, params, &t->cutoff, &isnull, err);
 }
 
 static void
@@ -99,13 +93,6 @@ require_index(const ArchiveTarget *t, EbbError *err)
 	return false;
 }
 
-const CompressorDriver *
-archive_object_compressor(const EncoderDriver *enc, const char *compress)
-{
-	/* A format that compresses inside (Parquet) is stored, and read, as it is. */
-	return compressor_find(enc && enc->codecs ? "none" : compress);
-}
-
 /* The encoder, and what it reads: a binary stream with some columns as text, or all text. */
 static void
 choose_encoding(ArchiveTarget *t)
@@ -135,7 +122,8 @@ count_null_times(ArchiveTarget *t, EbbError *err)
 
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE %s IS NULL", t->from, t->time_col);
-	bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
+	bool ok =
+		archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &t->null_times, &isnull, err);
 	buf_free(&sql);
 	if (ok && t->null_times > 0)
 		log_warning("table %s has %" PRId64 " rows whose \"%s\" is NULL: they are never "
@@ -212,7 +200,7 @@ static void
 target_free(ArchiveTarget *t)
 {
 	if (t->conn)
-		archive_deallocate(t);
+		archive_sql_deallocate(t);
 	pg_table_info_free(&t->info);
 	store_close(&t->store);
 	free(t->qualified);
@@ -246,24 +234,24 @@ count_range(ArchiveTarget *t, TimeRange r, const PartPlan *plan, int64_t *rows, 
 
 	buf_init(&sql);
 	buf_printf(&sql, "SELECT pg_catalog.count(*) FROM %s WHERE ", t->from);
-	archive_range_condition(t, r, &sql);
+	archive_sql_range_condition(t, r, &sql);
 	for (int i = 0; plan && i < plan->n; i++)
 	{
 		const PartLeaf *l = &plan->leaves[i];
 		if (!archive_partition_expired(l, t->cutoff) || l->upper <= r.start || l->lower >= r.end)
 			continue;
 		buf_printf(&sql, " AND NOT (%s < '", t->time_col);
-		archive_time_literal(t, l->upper, &sql);
+		archive_sql_time_literal(t, l->upper, &sql);
 		buf_append_char(&sql, '\'');
 		if (l->lower != TIME_NEG_INFINITY)
 		{
 			buf_printf(&sql, " AND %s >= '", t->time_col);
-			archive_time_literal(t, l->lower, &sql);
+			archive_sql_time_literal(t, l->lower, &sql);
 			buf_append_char(&sql, '\'');
 		}
 		buf_append_char(&sql, ')');
 	}
-	ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
+	ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, rows, &isnull, err);
 	buf_free(&sql);
 	return ok;
 }
@@ -319,7 +307,7 @@ dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 			continue;
 		buf_init(&sql);
 		buf_printf(&sql, "SELECT pg_catalog.count(*) FROM ONLY %s", leaf->qualified);
-		bool ok = archive_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
+		bool ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, &rows, &isnull, err);
 		buf_free(&sql);
 		if (!ok)
 			return false;
@@ -456,13 +444,13 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		char *parent = t->qualified, *parent_from = t->from;
 		if (!plan.leaves[i].is_default)
 			continue;
-		char *name = archive_leaf_key_name(plan.leaves[i].schema, plan.leaves[i].name);
-		archive_deallocate(t); /* the probes were prepared for another relation */
+		char *name = archive_object_leaf_name(plan.leaves[i].schema, plan.leaves[i].name);
+		archive_sql_deallocate(t); /* the probes were prepared for another relation */
 		t->qualified = plan.leaves[i].qualified;
 		t->from = ebb_asprintf("ONLY %s", t->qualified);
 		t->piece_name = name; /* two leaves' pieces of one window must not share a key */
 		ok = archive_all_pieces(t, err);
-		archive_deallocate(t);
+		archive_sql_deallocate(t);
 		free(t->from);
 		t->qualified = parent;
 		t->from = parent_from;
@@ -508,13 +496,12 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	}
 	archive_crash_point("locked");
 	bool ok = archive_ledger_mark_interrupted(t, &out->err) &&
-			  archive_ledger_repair_manifests(t, &out->err) &&
-			  archive_ledger_run_start(t, &out->err);
+			  archive_manifest_repair(t, &out->err) && archive_ledger_run_start(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);
 		archive_canceled(&out->err);
-		archive_finish_manifests(t);
+		archive_manifest_finish(t);
 		archive_ledger_run_finish(t, ok ? "ok" : "failed", ok ? NULL : out->err.message);
 	}
 	archive_unlock_table(t->conn, t->info.oid);

@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/archive.h"
+#include "archive/object.h"
 #include "catalog/catalog.h"
 #include "catalog/ledger.h"
 #include "catalog/manifest.h"
 #include "encode/decode.h"
+#include "store/small.h"
 #include "store/spool.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -272,28 +275,6 @@ read_object(VerifyTarget *t, Store *store, const CatalogLedgerEntry *o, const En
 
 /* ---- its manifest ---- */
 
-/* Collects a small object; past the limit it only notes that there was more. */
-typedef struct SmallSink
-{
-	Sink base;
-	Buf buf;
-	bool too_big;
-} SmallSink;
-
-static bool
-small_write(Sink *sink, const void *data, size_t len, EbbError *err)
-{
-	SmallSink *ss = (SmallSink *) sink;
-
-	if (ss->too_big || ss->buf.len + len > CATALOG_MANIFEST_MAX_BYTES)
-		ss->too_big = true;
-	else
-		buf_append(&ss->buf, data, len);
-	return true;
-}
-
-static const SinkOps small_ops = {.write = small_write};
-
 /* A member that is absent, or not of the kind the ledger's value is. */
 static void
 report_member(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, const JsonValue *v,
@@ -346,8 +327,8 @@ manifest_number(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, 
 }
 
 static void
-compare_manifest(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey,
-				 const SmallSink *ss)
+compare_manifest(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey, const Buf *json,
+				 bool too_big)
 {
 	JsonValue v;
 	EbbError perr;
@@ -355,14 +336,14 @@ compare_manifest(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey,
 	bool ok;
 
 	error_init(&perr);
-	if (ss->too_big)
+	if (too_big)
 	{
 		snprintf(problem, sizeof(problem), "it is larger than %d bytes",
 				 CATALOG_MANIFEST_MAX_BYTES);
 		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
 		ok = false;
 	}
-	else if (!json_find_member(ss->buf.data, ss->buf.len, "object", &v, &perr))
+	else if (!json_find_member(json->data, json->len, "object", &v, &perr))
 	{
 		snprintf(problem, sizeof(problem), "could not read it: %s", perr.message);
 		report_corrupt(t, o, FINDING_CORRUPT_MANIFEST, mkey, NULL, NULL, NULL, problem);
@@ -370,10 +351,10 @@ compare_manifest(VerifyTarget *t, const CatalogLedgerEntry *o, const char *mkey,
 	}
 	else
 	{
-		ok = manifest_string(t, o, mkey, &ss->buf, "object", o->key);
-		ok = manifest_number(t, o, mkey, &ss->buf, "rows", o->rows) && ok;
-		ok = manifest_number(t, o, mkey, &ss->buf, "bytes", o->bytes) && ok;
-		ok = manifest_string(t, o, mkey, &ss->buf, "sha256", o->sha256) && ok;
+		ok = manifest_string(t, o, mkey, json, "object", o->key);
+		ok = manifest_number(t, o, mkey, json, "rows", o->rows) && ok;
+		ok = manifest_number(t, o, mkey, json, "bytes", o->bytes) && ok;
+		ok = manifest_string(t, o, mkey, json, "sha256", o->sha256) && ok;
 	}
 	t->counts->corrupt_manifests += !ok;
 }
@@ -382,11 +363,11 @@ static bool
 check_manifest(VerifyTarget *t, Store *store, const CatalogLedgerEntry *o, EbbError *err)
 {
 	char *mkey = ebb_asprintf("%s" CATALOG_MANIFEST_SUFFIX, o->key);
-	SmallSink ss = {.base.ops = &small_ops};
-	bool exists;
+	Buf json;
+	bool exists, too_big;
 	uint64_t size;
 
-	buf_init(&ss.buf);
+	buf_init(&json);
 	bool ok = store_stat(store, mkey, &exists, &size, err);
 	if (ok && !exists)
 	{
@@ -403,12 +384,13 @@ check_manifest(VerifyTarget *t, Store *store, const CatalogLedgerEntry *o, EbbEr
 	}
 	else if (ok)
 	{
-		ss.too_big = size > CATALOG_MANIFEST_MAX_BYTES;
-		ok = ss.too_big || store_read(store, mkey, &ss.base, err);
+		too_big = size > CATALOG_MANIFEST_MAX_BYTES;
+		ok = too_big ||
+			 store_small_read(store, mkey, CATALOG_MANIFEST_MAX_BYTES, &json, &too_big, err);
 		if (ok)
-			compare_manifest(t, o, mkey, &ss);
+			compare_manifest(t, o, mkey, &json, too_big);
 	}
-	buf_free(&ss.buf);
+	buf_free(&json);
 	free(mkey);
 	return ok;
 }

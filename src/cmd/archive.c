@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "common/cancel.h"
 #include "common/text.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"

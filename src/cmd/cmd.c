@@ -14,6 +14,7 @@
 
 #include "archive/archive.h"
 #include "catalog/ledger.h"
+#include "common/cancel.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/text.h"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "archive/verify.h"
+#include "common/cancel.h"
 #include "common/text.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"

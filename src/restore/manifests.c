@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/sink.h"
 #include "pg/pg.h"
+#include "store/small.h"
 
 typedef struct Listed
 {
@@ -31,25 +32,6 @@ list_entry(void *arg, const StoreEntry *e, EbbError *err)
 		strlist_add(&l->objects, e->key);
 	return true;
 }
-
-typedef struct SmallSink
-{
-	Sink base;
-	Buf buf;
-} SmallSink;
-
-static bool
-small_write(Sink *sink, const void *data, size_t len, EbbError *err)
-{
-	SmallSink *ss = (SmallSink *) sink;
-
-	if (ss->buf.len + len > CATALOG_MANIFEST_MAX_BYTES)
-		return error_set(err, EBB_ERR_VERIFY, "larger than %d bytes", CATALOG_MANIFEST_MAX_BYTES);
-	buf_append(&ss->buf, data, len);
-	return true;
-}
-
-static const SinkOps small_ops = {.write = small_write};
 
 /* A string member, kept in out->strings; NULL when absent. */
 static const char *
@@ -122,28 +104,31 @@ static bool
 read_one(PGconn *conn, Store *store, const char *url, const char *mkey, const char *const id[3],
 		 const char *from, const char *to, RestoreManifests *out, bool *mine, EbbError *err)
 {
-	SmallSink ss = {.base.ops = &small_ops};
+	Buf json;
+	bool too_big;
 	EbbError bad;
 	CatalogLedgerEntry e = {0};
 
 	*mine = false;
-	buf_init(&ss.buf);
+	buf_init(&json);
 	error_init(&bad);
-	if (!store_read(store, mkey, &ss.base, &bad) && bad.code != EBB_ERR_VERIFY)
+	if (!store_small_read(store, mkey, CATALOG_MANIFEST_MAX_BYTES, &json, &too_big, &bad))
 	{
-		buf_free(&ss.buf);
+		buf_free(&json);
 		*err = bad;
 		return false;
 	}
-	const char *db = member(out, &ss.buf, "database", &bad);
-	const char *schema = member(out, &ss.buf, "schema", &bad);
-	const char *table = member(out, &ss.buf, "table", &bad);
+	if (too_big)
+		error_set(&bad, EBB_ERR_VERIFY, "larger than %d bytes", CATALOG_MANIFEST_MAX_BYTES);
+	const char *db = member(out, &json, "database", &bad);
+	const char *schema = member(out, &json, "schema", &bad);
+	const char *table = member(out, &json, "table", &bad);
 	if (!db || !schema || !table || strcmp(db, id[0]) || strcmp(schema, id[1]) ||
 		strcmp(table, id[2]))
 	{
 		if (bad.code != EBB_OK)
 			log_warning("manifest \"%s\" cannot be read (%s): ignored", mkey, bad.message);
-		buf_free(&ss.buf);
+		buf_free(&json);
 		return true;
 	}
 	e.dest = url;
@@ -151,17 +136,17 @@ read_one(PGconn *conn, Store *store, const char *url, const char *mkey, const ch
 	e.table = table;
 	e.partition_state = "";
 	e.partition_name = e.partition_bound = e.partition_fingerprint = "";
-	e.key = member(out, &ss.buf, "object", &bad);
-	e.sha256 = member(out, &ss.buf, "sha256", &bad);
-	e.format = member(out, &ss.buf, "format", &bad);
-	e.compression = member(out, &ss.buf, "compression", &bad);
-	e.run_id = member(out, &ss.buf, "run_id", &bad);
-	e.time_column = member(out, &ss.buf, "time_column", &bad);
-	const char *type = member(out, &ss.buf, "time_type", &bad);
-	const char *ws = member(out, &ss.buf, "window_start", &bad);
-	const char *we = member(out, &ss.buf, "window_end", &bad);
-	int64_t rows = member_int(&ss.buf, "rows"), bytes = member_int(&ss.buf, "bytes");
-	buf_free(&ss.buf);
+	e.key = member(out, &json, "object", &bad);
+	e.sha256 = member(out, &json, "sha256", &bad);
+	e.format = member(out, &json, "format", &bad);
+	e.compression = member(out, &json, "compression", &bad);
+	e.run_id = member(out, &json, "run_id", &bad);
+	e.time_column = member(out, &json, "time_column", &bad);
+	const char *type = member(out, &json, "time_type", &bad);
+	const char *ws = member(out, &json, "window_start", &bad);
+	const char *we = member(out, &json, "window_end", &bad);
+	int64_t rows = member_int(&json, "rows"), bytes = member_int(&json, "bytes");
+	buf_free(&json);
 	if (!e.key || !e.sha256 || !e.format || !e.compression || !type || !ws || !we || rows < 0 ||
 		bytes < 0)
 	{

@@ -20,7 +20,7 @@
 
 /* S3's limit, or in a test build a lower one from EBB_TEST_S3_MAX_PARTS: the tests reach the
  * check with a few parts instead of 50 GB (a test hook, like EBB_TEST_CRASH_AT; see
- * archive.h and the README). */
+ * archive/target.h and the README). */
 static int
 max_parts(void)
 {
