@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "doctor/doctor.h"
+#include "pg/catalog.h"
 #include "pg/ident.h"
 
 typedef struct DoctorCmd
@@ -104,6 +105,8 @@ print_progress(void *arg, const DoctorProgress *p)
 static void
 print_summary(const PrintContext *pc, const DoctorOutcome *o)
 {
+	if (!pc->s->json && o->failed)
+		return;
 	if (!pc->s->json)
 	{
 		if (o->problems)
@@ -120,9 +123,28 @@ print_summary(const PrintContext *pc, const DoctorOutcome *o)
 	cmd_json_head(&b, "doctor_table", pc->db, pc->p);
 	json_kv_int(&b, "problems", o->problems);
 	json_kv_bool(&b, "fix", pc->s->fix);
+	json_kv_str(&b, "error", o->failed ? o->err.message : NULL);
 	buf_append_str(&b, "}\n");
 	fputs(buf_cstr(&b), stdout);
 	buf_free(&b);
+}
+
+/* Under --all-databases not every tenant has every table, as archive says too. */
+static bool
+table_here(PGconn *conn, const char *db, const Policy *p, DoctorOutcome *o)
+{
+	bool exists;
+
+	if (!pg_table_exists(conn, p->schema, p->table, &exists, &o->err))
+	{
+		o->failed = true;
+		cmd_print_db_error(db, &o->err, false);
+		return false;
+	}
+	if (!exists)
+		printf("%s: %s: skipped: the table does not exist in this database\n", text_escape(db).s,
+			   pg_display_name(p->schema, p->table).s);
+	return exists;
 }
 
 static int
@@ -136,6 +158,8 @@ doctor_one(DoctorCmd *dc, PGconn *conn, bool ledger, const char *db, const Polic
 	bool from_ledger;
 
 	error_init(&o.err);
+	if (s->all_databases && !table_here(conn, db, p, &o))
+		return o.failed ? cmd_outcome_of(&o.err) : OUTCOME_OK;
 	if (cmd_time_column(conn, ledger, p, &column, &from_ledger, &o.err))
 		doctor_table(conn, s, p, column, &report, &o);
 	else
@@ -144,8 +168,7 @@ doctor_one(DoctorCmd *dc, PGconn *conn, bool ledger, const char *db, const Polic
 	free(column);
 	if (o.failed)
 		cmd_print_db_error(db, &o.err, false);
-	else
-		print_summary(&pc, &o);
+	print_summary(&pc, &o);
 	fflush(stdout);
 	if (o.failed)
 		return cmd_outcome_of(&o.err);
@@ -170,9 +193,10 @@ doctor_database(void *arg, const char *dbname)
 		cmd_print_db_error(db, &err, false);
 		outcomes |= cmd_outcome_of(&err);
 	}
+	/* Every table, whatever the one before found; only a lost session or a signal stops. */
+	bool read = outcomes == 0;
 	for (int i = 0;
-		 outcomes == 0 && i < dc->npolicies && !cancel_requested && PQstatus(conn) == CONNECTION_OK;
-		 i++)
+		 read && i < dc->npolicies && !cancel_requested && PQstatus(conn) == CONNECTION_OK; i++)
 		outcomes |= doctor_one(dc, conn, cat.ledger, db, &dc->policies[i]);
 	if (PQstatus(conn) != CONNECTION_OK || cancel_requested)
 		outcomes |= OUTCOME_RUNTIME_FAILED;
@@ -191,7 +215,11 @@ cmd_doctor(CmdContext *ctx, EbbError *err)
 	if (policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_DOCTOR, &dc.policies,
 						 &dc.npolicies, err) &&
 		cmd_target_databases(&ctx->settings, &dbs, err))
+	{
+		/* A signal cancels the build on the server (pg_cancel_on_signal), then ebb stops. */
+		cmd_install_signal_handlers();
 		code = cmd_exit_status(cmd_for_each_database(&dbs, 1, doctor_database, &dc));
+	}
 	policies_free(dc.policies, dc.npolicies);
 	strlist_clear(&dbs);
 	return code;

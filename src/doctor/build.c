@@ -101,7 +101,9 @@ invalid_indexes(const DoctorBuild *b, StrList *out, EbbError *err)
 				  " pg_catalog.quote_ident(c.relname) FROM pg_catalog.pg_index i"
 				  " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
 				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-				  " WHERE i.indrelid = $1::oid AND NOT i.indisvalid",
+				  " WHERE i.indrelid = $1::oid AND NOT i.indisvalid AND NOT EXISTS (SELECT 1"
+				  " FROM pg_catalog.pg_stat_progress_create_index p"
+				  " WHERE p.index_relid = i.indexrelid)",
 				  1, params, &res, err))
 		return false;
 	for (int i = 0; i < PQntuples(res); i++)
@@ -155,38 +157,88 @@ attempt(const DoctorBuild *b, PGconn *watch, const StrList *before, const char *
  * for an older transaction longer than lock_timeout. Another attempt follows, after a backoff,
  * up to b->retries; whatever the last one left INVALID is dropped if it can be.
  */
+/* After the last attempt: its leftover dropped if it can be, else named in err. */
+static void
+last_leftovers(const DoctorBuild *b, const StrList *before, EbbError *err)
+{
+	StrList now = {0};
+	char sqlstate[6];
+	EbbError why;
+
+	error_init(&why);
+	if (PQstatus(b->conn) == CONNECTION_OK && !cancel_requested &&
+		drop_leftovers(b, before, sqlstate, &why))
+		return;
+	if (PQstatus(b->conn) != CONNECTION_OK || !invalid_indexes(b, &now, &why))
+		return;
+	for (int i = 0; i < now.count; i++)
+	{
+		bool old = false;
+		for (int k = 0; k < before->count && !old; k++)
+			old = strcmp(before->items[k], now.items[i]) == 0;
+		if (!old)
+			error_detail(err,
+						 "The build left index %s INVALID; the next ebb doctor --fix drops it.",
+						 now.items[i]);
+	}
+	strlist_clear(&now);
+}
+
+/* Another attempt after a lock timeout, while attempts are left. */
+static bool
+retry_wanted(const DoctorBuild *b, int n, const char *sqlstate)
+{
+	return strcmp(sqlstate, "55P03") == 0 && n < b->retries && !cancel_requested;
+}
+
+/* Before an attempt: done (another session built it), or wait (it is building it). */
+static bool
+ask_satisfied(const DoctorBuild *b, bool *yes, bool *pending)
+{
+	EbbError check;
+
+	*yes = *pending = false;
+	error_init(&check);
+	return !b->satisfied || b->satisfied(b->satisfied_arg, yes, pending, &check);
+}
+
 bool
 doctor_build_index(const DoctorBuild *b, const char *create, const char *name, EbbError *err)
 {
 	StrList before = {0};
 	PGconn *watch = open_watch(b);
 	unsigned seed = (unsigned) time(NULL) ^ (unsigned) getpid();
-	char sqlstate[6];
-	bool ok = invalid_indexes(b, &before, err), done = false;
+	char sqlstate[6] = "";
+	bool ok = invalid_indexes(b, &before, err), done = false, satisfied = false, pending;
 
 	for (int n = 0; ok && !done; n++)
 	{
-		done = attempt(b, watch, &before, create, name, sqlstate, err);
-		if (done)
+		ask_satisfied(b, &satisfied, &pending);
+		if (satisfied)
 			break;
-		if (strcmp(sqlstate, "55P03") != 0 || n >= b->retries || cancel_requested)
-		{
-			EbbError ignored;
-			if (PQstatus(b->conn) == CONNECTION_OK)
-				drop_leftovers(b, &before, sqlstate, &ignored);
-			ok = false;
+		if (pending)
+			error_set(err, EBB_ERR_QUERY, "another session is building such an index");
+		else
+			done = attempt(b, watch, &before, create, name, sqlstate, err);
+		if (done || !(pending ? n < b->retries && !cancel_requested : retry_wanted(b, n, sqlstate)))
 			break;
-		}
 		int64_t ms = retry_backoff_ms(n, 200, 10000, &seed);
 		log_info("index %s: %s; trying again in %lld ms (attempt %d of %d)", name, err->message,
 				 (long long) ms, n + 2, b->retries + 1);
 		error_init(err);
 		retry_sleep_ms(ms);
 	}
+	if (satisfied)
+	{
+		log_info("index %s: another session built it meanwhile", name);
+		error_init(err);
+	}
+	if (ok && !done)
+		last_leftovers(b, &before, err);
 	if (watch)
 		PQfinish(watch);
 	strlist_clear(&before);
-	return ok && done;
+	return ok && (done || satisfied);
 }
 
 bool

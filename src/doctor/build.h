@@ -24,10 +24,17 @@ typedef struct DoctorBuild
 	int retries;
 	uint32_t table_oid;
 	const DoctorReport *report;
+	/* Before each attempt: is what the build is for there now (another session built it:
+	 * *yes), or being built by another session (*pending: wait, do not build a second)?
+	 * NULL: never asked. */
+	bool (*satisfied)(void *arg, bool *yes, bool *pending, EbbError *err);
+	void *satisfied_arg;
 } DoctorBuild;
 
-/* Runs `create` (a CREATE INDEX CONCURRENTLY statement) for the index to be named `name`
- * (for messages). */
+/* Runs `create` (CREATE INDEX CONCURRENTLY, or REINDEX INDEX CONCURRENTLY) for the index
+ * `name` (for messages). INVALID indexes that another session is building are never dropped.
+ * After a cancel, or a last attempt whose leftover cannot be dropped, err's detail names what
+ * stays INVALID. */
 bool doctor_build_index(const DoctorBuild *b, const char *create, const char *name, EbbError *err);
 /* DROP INDEX CONCURRENTLY IF EXISTS qualified. */
 bool doctor_build_drop(const DoctorBuild *b, const char *qualified, EbbError *err);

@@ -32,7 +32,18 @@ doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_
 						 .report = report};
 	DoctorTimeIndex ti = {.build = &build, .info = &info, .fix = s->fix, .out = out};
 	bool ok = doctor_time_index(&ti);
-	if (ok && ti.checked_index)
+	if (ok && ti.checked_index && ti.checked_partitioned)
+	{
+		DoctorFinding f = {DOCTOR_NOTE,
+						   "amcheck",
+						   ti.checked_subject,
+						   "amcheck checks the indexes of the partitions, not the partitioned "
+						   "table's: run ebb doctor on each partition",
+						   NULL,
+						   false};
+		report->finding(report->arg, &f);
+	}
+	else if (ok && ti.checked_index)
 	{
 		DoctorAmcheck ac = {.conn = conn,
 							.index = ti.checked_index,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/cancel.h"
 #include "common/log.h"
 #include "pg/ident.h"
 #include "pg/indexes.h"
@@ -23,98 +24,98 @@ report(DoctorTimeIndex *ti, DoctorSeverity sev, const char *check, const char *s
 	ti->build->report->finding(ti->build->report->arg, &f);
 }
 
-/* The definition with CONCURRENTLY after CREATE [UNIQUE] INDEX. */
+/* An INVALID index a session is building now is not a leftover: left alone. */
 static void
-concurrent_definition(const char *def, Buf *out)
+invalid_building(DoctorTimeIndex *ti, const PgIndex *x, const char *name)
 {
-	const char *at = strstr(def, "INDEX ");
+	char msg[600];
 
-	if (!at)
+	snprintf(msg, sizeof(msg), "index %s is being built by another session: left alone", name);
+	report(ti, DOCTOR_NOTE, "invalid_index", pg_display_name(x->schema, x->name).s, NULL, false,
+		   msg);
+}
+
+/* A partitioned table's index is INVALID until every partition's index is attached to it. */
+static void
+invalid_partitioned(DoctorTimeIndex *ti, const PgIndex *x, const char *name)
+{
+	char msg[700];
+
+	snprintf(msg, sizeof(msg),
+			 "index %s of the partitioned table is INVALID: a partition's index is not attached "
+			 "to it (ALTER INDEX ... ATTACH PARTITION for each partition's index makes it valid)",
+			 name);
+	report(ti, DOCTOR_PROBLEM, "invalid_index", pg_display_name(x->schema, x->name).s, NULL, false,
+		   msg);
+}
+
+/*
+ * A failed build's leftover. REINDEX CONCURRENTLY's transient copy (<index>_ccnew, _ccold
+ * beside <index>) is dropped; any other INVALID index is rebuilt with REINDEX INDEX
+ * CONCURRENTLY, which keeps it (INVALID) if the rebuild fails: a unique index is never lost.
+ */
+static void
+invalid_leftover(DoctorTimeIndex *ti, const PgIndex *x, const char *name, bool *changed)
+{
+	Buf fix, msg;
+	EbbError why;
+
+	buf_init(&fix);
+	buf_init(&msg);
+	error_init(&why);
+	buf_printf(&fix, "%s %s",
+			   x->reindex_copy ? "DROP INDEX CONCURRENTLY" : "REINDEX INDEX CONCURRENTLY",
+			   x->qualified);
+	buf_printf(&msg, "index %s is INVALID (%s): it slows every write and serves no read", name,
+			   x->reindex_copy ? "a failed REINDEX CONCURRENTLY left this copy"
+							   : "a failed concurrent build left it");
+	bool fixed = false;
+	if (ti->fix)
 	{
-		buf_append_str(out, def);
-		return;
+		fixed = x->reindex_copy ? doctor_build_drop(ti->build, x->qualified, &why)
+								: doctor_build_index(ti->build, buf_cstr(&fix), name, &why);
+		*changed = true;
+		if (!fixed)
+			log_warning("could not %s index %s: %s", x->reindex_copy ? "drop" : "rebuild", name,
+						why.message);
 	}
-	buf_append(out, def, (size_t) (at - def) + 6);
-	buf_append_str(out, "CONCURRENTLY ");
-	buf_append_str(out, at + 6);
+	report(ti, DOCTOR_PROBLEM, "invalid_index", pg_display_name(x->schema, x->name).s,
+		   buf_cstr(&fix), fixed, buf_cstr(&msg));
+	buf_free(&fix);
+	buf_free(&msg);
 }
 
-/* REINDEX CONCURRENTLY's transient copies: dropped, never built again (the index they copy is
- * still there). */
-static bool
-reindex_leftover(const char *name)
-{
-	const char *p = strstr(name, "_ccnew");
-
-	if (!p)
-		p = strstr(name, "_ccold");
-	if (!p)
-		return false;
-	for (p += 6; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
-static bool
-fix_invalid(DoctorTimeIndex *ti, const PgIndex *x, const char *create, const char *name,
-			EbbError *err)
-{
-	return doctor_build_drop(ti->build, x->qualified, err) &&
-		   (create[0] == '\0' || doctor_build_index(ti->build, create, name, err));
-}
-
-/* Every INVALID index of the table: a problem; --fix drops it and builds it again. */
-static bool
+/* Every INVALID index of the table. */
+static void
 check_invalid(DoctorTimeIndex *ti, const PgIndexes *ix, bool *changed)
 {
-	bool ok = true;
-
-	for (int i = 0; ok && i < ix->n; i++)
+	for (int i = 0; i < ix->n && !cancel_requested; i++)
 	{
 		const PgIndex *x = &ix->items[i];
+		char name[256];
 		if (x->valid)
 			continue;
-		char name[256];
 		snprintf(name, sizeof(name), "%s", pg_message_name(x->schema, x->name).s);
-		bool leftover = reindex_leftover(x->name);
-		Buf create, fix, msg;
-		buf_init(&create);
-		buf_init(&fix);
-		buf_init(&msg);
-		if (!leftover)
-			concurrent_definition(x->definition, &create);
-		buf_printf(&fix, "DROP INDEX CONCURRENTLY %s;%s%s", x->qualified, leftover ? "" : " ",
-				   buf_cstr(&create));
-		buf_printf(&msg,
-				   "index %s is INVALID (a failed concurrent build left it): it slows "
-				   "every write and serves no read",
-				   name);
-		bool fixed = false;
-		if (ti->fix)
-		{
-			ok = fix_invalid(ti, x, buf_cstr(&create), name, &ti->out->err);
-			fixed = ok;
-			*changed = true;
-			if (!ok)
-				error_prefix(&ti->out->err, "could not rebuild index %s: ", name);
-		}
-		report(ti, DOCTOR_PROBLEM, "invalid_index", pg_display_name(x->schema, x->name).s,
-			   buf_cstr(&fix), fixed, buf_cstr(&msg));
-		buf_free(&create);
-		buf_free(&fix);
-		buf_free(&msg);
+		if (x->building)
+			invalid_building(ti, x, name);
+		else if (x->partitioned)
+			invalid_partitioned(ti, x, name);
+		else
+			invalid_leftover(ti, x, name, changed);
 	}
-	return ok;
 }
 
-/* pg_get_indexdef without "CREATE [UNIQUE] INDEX name": what the index is. */
+/* pg_get_indexdef after "CREATE [UNIQUE] INDEX <name> ON ": what the index is (the name may
+ * hold " ON " itself). */
 static const char *
 definition_body(const PgIndex *x)
 {
-	const char *on = strstr(x->definition, " ON ");
+	const char *at = strstr(x->definition, "INDEX ");
+	size_t n = strlen(x->quoted_name);
 
-	return on ? on : x->definition;
+	if (at && strncmp(at + 6, x->quoted_name, n) == 0 && strncmp(at + 6 + n, " ON ", 4) == 0)
+		return at + 6 + n;
+	return x->definition;
 }
 
 /* Valid indexes of the same kind on the same keys: the later one is named, not dropped. */
@@ -156,14 +157,37 @@ time_index(const PgIndexes *ix)
 	return NULL;
 }
 
+/* Has another session built the time index meanwhile? */
+static bool
+time_index_there(void *arg, bool *yes, bool *pending, EbbError *err)
+{
+	DoctorTimeIndex *ti = arg;
+	PgIndexes ix;
+
+	if (!pg_indexes_of(ti->build->conn, ti->info->oid, ti->info->time_name, &ix, err))
+		return false;
+	*yes = time_index(&ix) != NULL;
+	for (int i = 0; i < ix.n && !*yes; i++)
+	{
+		const PgIndex *x = &ix.items[i];
+		*pending =
+			*pending || (x->building && x->leads && !x->partial && strcmp(x->method, "btree") == 0);
+	}
+	pg_indexes_free(&ix);
+	return true;
+}
+
 static bool
 build_missing(DoctorTimeIndex *ti, const char *create, EbbError *err)
 {
+	DoctorBuild b = *ti->build;
 	char name[256];
 
+	b.satisfied = time_index_there;
+	b.satisfied_arg = ti;
 	snprintf(name, sizeof(name), "on %s (%s)", pg_message_name(ti->info->schema, ti->info->table).s,
 			 ti->info->time_name);
-	if (doctor_build_index(ti->build, create, name, err))
+	if (doctor_build_index(&b, create, name, err))
 		return true;
 	error_prefix(err, "could not build the index %s: ", name);
 	return false;
@@ -207,6 +231,7 @@ remember(DoctorTimeIndex *ti, const PgIndex *x)
 	ti->checked_index = ebb_strdup(x->qualified);
 	ti->checked_name = ebb_strdup(pg_message_name(x->schema, x->name).s);
 	ti->checked_subject = ebb_strdup(pg_display_name(x->schema, x->name).s);
+	ti->checked_partitioned = x->partitioned;
 }
 
 static void
@@ -229,7 +254,8 @@ doctor_time_index(DoctorTimeIndex *ti)
 
 	if (!pg_indexes_of(conn, ti->info->oid, ti->info->time_name, &ix, &ti->out->err))
 		return false;
-	bool ok = check_invalid(ti, &ix, &changed);
+	bool ok = true;
+	check_invalid(ti, &ix, &changed);
 	check_duplicates(ti, &ix);
 	if (ok && changed)
 	{

@@ -23,8 +23,9 @@ typedef struct DoctorTimeIndex
 	/* The valid btree index leading with the time column after the checks (quoted), or
 	 * NULL: what amcheck checks. The caller frees it. */
 	char *checked_index;
-	char *checked_name;    /* for messages */
-	char *checked_subject; /* schema.name as displayed */
+	char *checked_name;       /* for messages */
+	char *checked_subject;    /* schema.name as displayed */
+	bool checked_partitioned; /* a partitioned table's index: amcheck cannot check it */
 } DoctorTimeIndex;
 
 /* Reports each finding; false when the table's indexes could not be read or a fix failed

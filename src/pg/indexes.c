@@ -16,7 +16,13 @@ static const char indexes_sql[] =
 	" ORDER BY k) FROM pg_catalog.generate_series(1, i.indnkeyatts) k),"
 	" i.indisvalid, i.indisunique, i.indisprimary, i.indpred IS NOT NULL,"
 	" i.indkey[0] <> 0 AND a.attname IS NOT DISTINCT FROM $2,"
-	" pg_catalog.pg_relation_size(i.indexrelid), coalesce(s.idx_scan, 0)"
+	" pg_catalog.pg_relation_size(i.indexrelid), coalesce(s.idx_scan, 0), c.relkind = 'I',"
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p"
+	" WHERE p.index_relid = i.indexrelid),"
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_index i2"
+	" JOIN pg_catalog.pg_class c2 ON c2.oid = i2.indexrelid WHERE i2.indrelid = i.indrelid"
+	" AND c2.relname = substring(c.relname FROM '^(.*)_cc(?:new|old)[0-9]*$')),"
+	" pg_catalog.quote_ident(c.relname)"
 	" FROM pg_catalog.pg_index i"
 	" JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
 	" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -48,6 +54,10 @@ read_index(const PGresult *res, int row, PgIndex *ix)
 	ix->leads = is_true(res, row, 11);
 	ix->bytes = strtoll(PQgetvalue(res, row, 12), NULL, 10);
 	ix->scans = strtoll(PQgetvalue(res, row, 13), NULL, 10);
+	ix->partitioned = is_true(res, row, 14);
+	ix->building = is_true(res, row, 15);
+	ix->reindex_copy = is_true(res, row, 16);
+	ix->quoted_name = ebb_strdup(PQgetvalue(res, row, 17));
 }
 
 bool
@@ -84,6 +94,7 @@ pg_indexes_free(PgIndexes *ix)
 		free(x->method);
 		free(x->definition);
 		free(x->keys);
+		free(x->quoted_name);
 	}
 	free(ix->items);
 	memset(ix, 0, sizeof(*ix));

@@ -22,7 +22,12 @@ typedef struct PgIndex
 	char *keys;          /* its key columns (and expressions), as pg_get_indexdef shows them */
 	bool valid;          /* indisvalid: false after a failed concurrent build */
 	bool unique, primary, partial;
-	bool leads; /* its first key is the column asked about (not an expression of it) */
+	bool leads;        /* its first key is the column asked about (not an expression of it) */
+	bool partitioned;  /* the index of a partitioned table (relkind I) */
+	bool building;     /* a CREATE INDEX or REINDEX is building it now (any session) */
+	bool reindex_copy; /* <name>_ccnew or _ccold of an index <name> of the table: REINDEX
+						* CONCURRENTLY's transient copy */
+	char *quoted_name; /* quote_ident(name), as pg_get_indexdef writes it */
 	int64_t bytes;
 	int64_t scans; /* pg_stat_user_indexes.idx_scan since the statistics were reset */
 } PgIndex;

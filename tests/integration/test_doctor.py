@@ -152,8 +152,7 @@ class InvalidIndexTest(DoctorBase):
         self.assertEqual(proc.rc, 1, proc.stderr)
         self.assertIn('problem: index "public.ev_ts_idx" is INVALID (a failed concurrent build left'
                       ' it): it slows every write and serves no read\n'
-                      '  fix: DROP INDEX CONCURRENTLY public.ev_ts_idx; CREATE INDEX CONCURRENTLY'
-                      ' ev_ts_idx ON public.ev USING btree (ts)\n', proc.stdout)
+                      '  fix: REINDEX INDEX CONCURRENTLY public.ev_ts_idx\n', proc.stdout)
         self.assertIn('2 problems remain', proc.stdout)
         proc = self.doctor('--fix')
         pu.assert_ok(self, proc)
@@ -182,6 +181,59 @@ class InvalidIndexTest(DoctorBase):
         self.assertEqual(proc.returncode, 0, ''.join(seen) + err)
         self.assertIn('fixed: no valid btree index leads with column "ts"', out)
         # One valid index; the INVALID leftovers of the failed attempts were dropped.
+        self.assertEqual(self.ts_indexes(), [('ev_ts_idx', 't')])
+
+
+    def invalid_unique(self):
+        """A unique index on ts left INVALID by a failed concurrent build (duplicates)."""
+        PG.psql("INSERT INTO ev (ts) SELECT ts FROM ev LIMIT 1", self.db)
+        failed = subprocess.run(
+            [os.path.join(harness._bindir(), 'psql'), '-X', '-d', PG.dsn(self.db),
+             '-c', 'CREATE UNIQUE INDEX CONCURRENTLY shop_ccnew ON ev (ts)'],
+            capture_output=True, text=True, env=PG.env())
+        self.assertIn('could not create unique index', failed.stderr)
+
+    def test_a_rebuild_that_fails_keeps_the_index(self):
+        # A user's index whose name looks like REINDEX's copy, and whose rebuild must fail:
+        # it is rebuilt (not dropped), the failure keeps it, and the problem stays.
+        self.invalid_unique()
+        for _ in range(2):
+            proc = self.doctor('--fix')
+            self.assertEqual(proc.rc, 1, proc.stderr)
+            self.assertIn('problem: index "public.shop_ccnew" is INVALID', proc.stdout)
+            self.assertIn('could not rebuild index "public.shop_ccnew"', proc.stderr)
+            self.assertEqual(PG.query("SELECT indisvalid FROM pg_index"
+                                      " WHERE indexrelid = 'shop_ccnew'::regclass", self.db),
+                             [('f',)])
+        # No copy of a failed REINDEX stays behind.
+        self.assertEqual(PG.query("SELECT count(*) FROM pg_class WHERE relname LIKE"
+                                  " 'shop_ccnew_ccnew%'", self.db), [('0',)])
+
+    def test_a_build_in_progress_is_left_alone(self):
+        holder = self.hold_writer()
+        other = subprocess.Popen(
+            [os.path.join(harness._bindir(), 'psql'), '-X', '-d', PG.dsn(self.db),
+             '-c', 'CREATE INDEX CONCURRENTLY ev_ts_idx ON ev (ts)'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=PG.env())
+        self.addCleanup(pu.kill_if_running, other)
+        pu.wait_until(lambda: PG.query('SELECT count(*) FROM pg_stat_progress_create_index',
+                                       self.db) == [('1',)], 'the other build to start')
+        proc = subprocess.Popen(
+            [harness.ebb_bin(), 'doctor', '--table', TABLE, '--time-column', 'ts', '--fix',
+             '--lock-timeout', '100ms', '--index-retries', '50', '-v'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=harness._clean_env(PG.env(self.db)))
+        self.addCleanup(pu.kill_if_running, proc)
+        while 'trying again in' not in proc.stderr.readline():
+            self.assertIsNone(proc.poll())
+        holder.communicate('COMMIT;\n', timeout=60)
+        out, err = proc.communicate(timeout=120)
+        other.communicate(timeout=120)
+        self.assertEqual(other.returncode, 0)
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn('note: index "public.ev_ts_idx" is being built by another session: left'
+                      ' alone', out)
+        # The other session's index, and no second one.
         self.assertEqual(self.ts_indexes(), [('ev_ts_idx', 't')])
 
 
@@ -225,6 +277,36 @@ class AmcheckTest(DoctorBase):
         proc = self.doctor('--fix')
         pu.assert_ok(self, proc)
         self.assertIn('ok: index "public.ev_ts_idx" is sound', proc.stdout)
+
+
+class ManyTablesTest(DoctorBase):
+    def test_every_table_of_the_config_and_every_database(self):
+        PG.psql('CREATE TABLE a (ts timestamptz); CREATE INDEX ON a (ts);'
+                'CREATE TABLE b (ts timestamptz);'
+                'CREATE TABLE pev (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);'
+                "CREATE TABLE pev_all PARTITION OF pev FOR VALUES FROM ('-infinity')"
+                " TO ('infinity'); CREATE INDEX ON pev (ts); CREATE EXTENSION amcheck", self.db)
+        conf = os.path.join(harness._make_owned_tmpdir('ebb-doc-'), 'ebb.ini')
+        with open(conf, 'w') as f:
+            f.write('[defaults]\ntime-column = ts\n[table public.a]\n[table public.b]\n'
+                    '[table public.pev]\n')
+        proc = harness.run_ebb(['doctor', '--config', conf], env=PG.env(self.db))
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('%s: public.a: no problem found' % self.db, proc.stdout)
+        self.assertIn('%s: public.b: 1 problem remains' % self.db, proc.stdout)
+        # A partitioned table's index: amcheck cannot check it, which is no problem.
+        self.assertIn('%s: public.pev: note: amcheck checks the indexes of the partitions'
+                      % self.db, proc.stdout)
+        self.assertIn('%s: public.pev: no problem found' % self.db, proc.stdout)
+        pu.assert_ok(self, harness.run_ebb(['doctor', '--config', conf, '--fix'],
+                                           env=PG.env(self.db)))
+        # Under --all-databases a database without the table is skipped, not an error.
+        proc = harness.run_ebb(['doctor', '--config', conf, '--all-databases',
+                                '--include', self.db, '--include', 'postgres'],
+                               env=PG.env(self.db))
+        pu.assert_ok(self, proc)
+        self.assertIn('postgres: public.a: skipped: the table does not exist in this database',
+                      proc.stdout)
 
 
 class DuplicateTest(DoctorBase):
