@@ -40,6 +40,20 @@ archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err
 }
 
 bool
+archive_ledger_read_restored(ArchiveTarget *t, EbbError *err)
+{
+	return catalog_ledger_has_restored(t->conn, t->policy->schema, t->policy->table,
+									   &t->has_restored, err);
+}
+
+bool
+archive_ledger_supersedes(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+{
+	strlist_clear(&t->supersedes);
+	return !t->has_restored || catalog_ledger_superseded_by(t->conn, obj->key, &t->supersedes, err);
+}
+
+bool
 archive_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err)
 {
 	return catalog_ledger_mark_manifest(conn, key, err);

@@ -17,6 +17,11 @@
 /* The object's ledger row, in the caller's transaction (the statement is prepared on first
  * use under t->ledger_stmt; the keys of t->manifests_done are flagged with it). */
 bool archive_ledger_insert(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
+/* At the run's start: has a restore put rows back into the table (t->has_restored)? */
+bool archive_ledger_read_restored(ArchiveTarget *t, EbbError *err);
+/* Before COMMIT, after the insert: the restored objects the object supersedes, into
+ * t->supersedes (none read when no restore touched the table). */
+bool archive_ledger_supersedes(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err);
 bool archive_ledger_mark_manifest(PGconn *conn, const char *key, EbbError *err);
 bool archive_ledger_mark_manifests(PGconn *conn, const StrList *keys, EbbError *err);
 /* Does the ledger name key as committed? (asked on a new session after a lost COMMIT) */

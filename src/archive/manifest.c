@@ -11,7 +11,8 @@
 #include "common/log.h"
 
 static void
-manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
+manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, const StrList *supersedes,
+			   Buf *out)
 {
 	CatalogManifest m = {.run_id = obj->run_id,
 						 .system_identifier = t->sysid,
@@ -32,30 +33,39 @@ manifest_build(const ArchiveTarget *t, const ArchivedObject *obj, Buf *out)
 						 .sha256 = obj->sha256,
 						 .columns_json = obj->columns_json,
 						 .generated = t->info.generated,
-						 .ngenerated = t->info.ngenerated};
+						 .ngenerated = t->info.ngenerated,
+						 .supersedes = supersedes};
 
 	catalog_manifest_build(&m, out);
 }
 
 /* Writes the file only; manifest_write also sets the ledger flag. */
 static bool
-manifest_put(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
+manifest_put(ArchiveTarget *t, const ArchivedObject *obj, const StrList *supersedes, EbbError *err)
 {
 	Buf json;
 	char key[1100];
 
 	buf_init(&json);
-	manifest_build(t, obj, &json);
+	manifest_build(t, obj, supersedes, &json);
 	snprintf(key, sizeof(key), "%s" CATALOG_MANIFEST_SUFFIX, obj->key);
 	bool ok = store_put(&t->store, key, json.data, json.len, err);
 	buf_free(&json);
 	return ok;
 }
 
+/* A crash's missing manifest: what the object supersedes is read from the ledger again. */
 static bool
 manifest_write(ArchiveTarget *t, const ArchivedObject *obj, EbbError *err)
 {
-	return manifest_put(t, obj, err) && archive_ledger_mark_manifest(t->conn, obj->key, err);
+	StrList supersedes = {0};
+	bool ok =
+		(!t->has_restored || catalog_ledger_superseded_by(t->conn, obj->key, &supersedes, err)) &&
+		manifest_put(t, obj, &supersedes, err) &&
+		archive_ledger_mark_manifest(t->conn, obj->key, err);
+
+	strlist_clear(&supersedes);
+	return ok;
 }
 
 /* Writes the manifests that a crash between COMMIT and the manifest left missing. */
@@ -101,7 +111,7 @@ archive_manifest_flush(ArchiveTarget *t)
 		return;
 	t->has_pending = false;
 	error_init(&err);
-	if (manifest_put(t, &t->pending, &err))
+	if (manifest_put(t, &t->pending, &t->pending_supersedes, &err))
 		strlist_add(&t->manifests_done, t->pending.key);
 	else
 		log_warning("could not write the manifest of \"%s\" (the next run writes it): %s",

@@ -263,7 +263,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 	ok = ok &&
 		 (store_commit_verifies(&t->store) ||
 		  store_verify(&t->store, obj->key, obj->bytes, obj->sha256, err)) &&
-		 archive_ledger_insert(t, obj, err);
+		 archive_ledger_insert(t, obj, err) && archive_ledger_supersedes(t, obj, err);
 	if (ok)
 		archive_crash_point("before-commit");
 	if (!ok || cancel_requested)
@@ -287,6 +287,9 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 	t->objects++;
 	t->pending = *obj; /* its manifest is due even if the session is gone */
 	t->has_pending = true;
+	strlist_clear(&t->pending_supersedes);
+	t->pending_supersedes = t->supersedes;
+	memset(&t->supersedes, 0, sizeof(t->supersedes));
 	return ok;
 }
 

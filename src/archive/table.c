@@ -210,6 +210,8 @@ target_free(ArchiveTarget *t)
 	free(t->key_prefix);
 	free(t->columns_json);
 	free(t->sysid);
+	strlist_clear(&t->supersedes);
+	strlist_clear(&t->pending_supersedes);
 }
 
 bool
@@ -496,7 +498,8 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	}
 	archive_crash_point("locked");
 	bool ok = archive_ledger_mark_interrupted(t, &out->err) &&
-			  archive_manifest_repair(t, &out->err) && archive_ledger_run_start(t, &out->err);
+			  archive_ledger_read_restored(t, &out->err) && archive_manifest_repair(t, &out->err) &&
+			  archive_ledger_run_start(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);

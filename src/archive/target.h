@@ -88,6 +88,13 @@ typedef struct ArchiveTarget
 	char ledger_stmt[32];    /* prepared ledger insert, "" until prepared */
 	char digest_stmt[32];    /* prepared fingerprint of the table (safety.h), "" until then */
 	StrList manifests_done;
+	/* A restore put rows back into the table (the ledger says so at the run's start; no
+	 * restore runs while the lock is held): each object then names, in its manifest, the
+	 * restored objects it supersedes (those of the window being committed, then the pending
+	 * object's). */
+	bool has_restored;
+	StrList supersedes;
+	StrList pending_supersedes;
 } ArchiveTarget;
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and

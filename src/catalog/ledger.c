@@ -187,6 +187,43 @@ catalog_ledger_mark_restored(PGconn *conn, const char *key, const char *run_id, 
 
 /* ---- reading ---- */
 
+bool
+catalog_ledger_has_restored(PGconn *conn, const char *schema, const char *table, bool *yes,
+							EbbError *err)
+{
+	const char *params[2] = {schema, table};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT EXISTS (SELECT 1 FROM ebb.archive_ledger WHERE table_schema = $1"
+				  " AND table_name = $2 AND restored_at IS NOT NULL)",
+				  2, params, &res, err))
+		return false;
+	*yes = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+bool
+catalog_ledger_superseded_by(PGconn *conn, const char *key, StrList *out, EbbError *err)
+{
+	const char *params[1] = {key};
+	PGresult *res;
+
+	if (!pg_query(conn,
+				  "SELECT l.object_key FROM ebb.archive_ledger o JOIN ebb.archive_ledger l"
+				  " ON l.table_schema = o.table_schema AND l.table_name = o.table_name"
+				  " AND l.restored_at IS NOT NULL AND l.restored_at < o.archived_at"
+				  " AND l.window_start < o.window_end AND l.window_end > o.window_start"
+				  " AND l.object_key <> o.object_key WHERE o.object_key = $1 ORDER BY l.id",
+				  1, params, &res, err))
+		return false;
+	for (int i = 0; i < PQntuples(res); i++)
+		strlist_add(out, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return true;
+}
+
 /* A marked window stops counting once a later archive run committed an object of the same
  * table overlapping it: its rows went out again. */
 bool

@@ -53,5 +53,16 @@ catalog_manifest_build(const CatalogManifest *m, Buf *out)
 	json_kv_str(out, "sha256", m->sha256);
 	json_kv_raw(out, "columns", m->columns_json);
 	manifest_generated(m, out);
+	if (m->supersedes && m->supersedes->count > 0)
+	{
+		buf_append_str(out, ",\"supersedes\":[");
+		for (int i = 0; i < m->supersedes->count; i++)
+		{
+			if (i)
+				buf_append_char(out, ',');
+			json_append_string(out, m->supersedes->items[i]);
+		}
+		buf_append_char(out, ']');
+	}
 	buf_append_str(out, "}\n");
 }

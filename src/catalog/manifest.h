@@ -40,6 +40,9 @@ typedef struct CatalogManifest
 	const char *columns_json; /* the ledger's columns: [{"name":..,"type":..}, ...] */
 	const GeneratedColumn *generated;
 	int ngenerated;
+	/* Objects whose rows a restore put back into the table and this object archived again:
+	 * a restore from manifests skips them. NULL or empty: none (the member is left out). */
+	const StrList *supersedes;
 } CatalogManifest;
 
 void catalog_manifest_build(const CatalogManifest *m, Buf *out);

@@ -90,9 +90,12 @@ static const char migration_3[] =
  * which run. They are older than the table's policy keeps (or were, when archived), so the
  * next archive run takes them again; ebb status shows the windows marked so.
  */
-static const char migration_4[] = "ALTER TABLE ebb.archive_ledger"
-								  " ADD COLUMN restored_at timestamptz,"
-								  " ADD COLUMN restored_run text";
+static const char migration_4[] =
+	"ALTER TABLE ebb.archive_ledger"
+	" ADD COLUMN restored_at timestamptz,"
+	" ADD COLUMN restored_run text;"
+	"CREATE INDEX archive_ledger_restored ON ebb.archive_ledger"
+	" (table_schema, table_name, window_start) WHERE restored_at IS NOT NULL";
 
 static const CatalogMigration migrations[] = {
 	{1, "the ledger and the runs", migration_1},

@@ -36,6 +36,9 @@ bool json_find_member(const char *text, size_t len, const char *key, JsonValue *
 					  EbbError *err);
 /* The value unescaped into out (UTF-8); false when it is absent or not a string. */
 bool json_value_string(const JsonValue *value, Buf *out);
+/* The strings of an array value, unescaped, added to out; false when it is absent or not an
+ * array of strings. */
+bool json_value_strings(const JsonValue *value, StrList *out);
 /* False when the value is absent or not an integer that fits int64. */
 bool json_value_int(const JsonValue *value, int64_t *out);
 

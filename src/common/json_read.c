@@ -337,6 +337,39 @@ json_value_string(const JsonValue *value, Buf *out)
 }
 
 bool
+json_value_strings(const JsonValue *value, StrList *out)
+{
+	JsonScan s = {value->text, value->text, value->text + value->len, &(EbbError){0}};
+	Buf one;
+	bool ok = value->found && s.p < s.end && *s.p == '[';
+
+	buf_init(&one);
+	if (ok)
+		s.p++;
+	skip_ws(&s);
+	if (ok && s.p < s.end && *s.p == ']')
+	{
+		buf_free(&one);
+		return true;
+	}
+	while (ok)
+	{
+		skip_ws(&s);
+		buf_reset(&one);
+		ok = scan_string(&s, &one);
+		if (ok)
+			strlist_add(out, buf_cstr(&one));
+		skip_ws(&s);
+		if (!ok || s.p >= s.end || (*s.p != ',' && *s.p != ']'))
+			ok = false;
+		else if (*s.p++ == ']')
+			break;
+	}
+	buf_free(&one);
+	return ok;
+}
+
+bool
 json_value_int(const JsonValue *value, int64_t *out)
 {
 	char text[32];

@@ -131,6 +131,10 @@ read_one(PGconn *conn, Store *store, const char *url, const char *mkey, const ch
 		buf_free(&json);
 		return true;
 	}
+	/* A later object of the table names the objects it supersedes (catalog/manifest.h). */
+	JsonValue sup;
+	if (json_find_member(json.data, json.len, "supersedes", &sup, &bad) && sup.found)
+		json_value_strings(&sup, &out->superseded);
 	e.dest = url;
 	e.schema = schema;
 	e.table = table;
@@ -212,6 +216,9 @@ restore_manifests_read(PGconn *conn, Store *store, const char *url, const char *
 	}
 	if (ok && out->n > 0)
 		qsort(out->rows, (size_t) out->n, sizeof(CatalogLedgerEntry), compare_entries);
+	for (int i = 0; ok && i < out->n; i++)
+		for (int k = 0; k < out->superseded.count && !out->rows[i].superseded; k++)
+			out->rows[i].superseded = strcmp(out->superseded.items[k], out->rows[i].key) == 0;
 	/* The objects in this table's folder ("db/schema.table/") that no manifest names. */
 	if (ok && out->n > 0)
 		find_unmanifested(&l, out);
@@ -226,5 +233,6 @@ restore_manifests_free(RestoreManifests *m)
 	free(m->rows);
 	strlist_clear(&m->strings);
 	strlist_clear(&m->unmanifested);
+	strlist_clear(&m->superseded);
 	memset(m, 0, sizeof(*m));
 }

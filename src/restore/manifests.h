@@ -21,6 +21,7 @@ typedef struct RestoreManifests
 	CatalogLedgerEntry *rows; /* as the ledger would say, in window order */
 	StrList strings;          /* owns the rows' strings */
 	StrList unmanifested;     /* objects of the table's folders without a manifest */
+	StrList superseded;       /* objects that a later object's manifest says it supersedes */
 } RestoreManifests;
 
 /* The manifests of database.schema.table in the store at url, whose window overlaps

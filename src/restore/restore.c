@@ -536,8 +536,8 @@ ledger_ready(Restore *r, bool skip_missing, RestoreOutcome *out)
 /*
  * Two objects of different runs over one window: a later run archived rows that arrived late
  * (both are needed), or rows that a restore had put back (then the later one holds them and
- * restoring both loads them twice). The ledger tells which (CatalogLedgerEntry.superseded);
- * manifests cannot.
+ * restoring both loads them twice). The ledger tells which, and so do the manifests of this
+ * ebb ("supersedes"); those of an earlier ebb cannot.
  */
 static void
 warn_overlaps(const RestoreManifests *m)
@@ -545,7 +545,8 @@ warn_overlaps(const RestoreManifests *m)
 	for (int i = 1; i < m->n; i++)
 	{
 		const CatalogLedgerEntry *a = &m->rows[i - 1], *b = &m->rows[i];
-		if (b->window_start >= a->window_end || strcmp(a->run_id, b->run_id) == 0)
+		if (b->window_start >= a->window_end || strcmp(a->run_id, b->run_id) == 0 ||
+			a->superseded || b->superseded)
 			continue;
 		log_warning("objects \"%s\" and \"%s\" cover overlapping windows: rows archived late, "
 					"or rows a restore put back and a later run archived again, which would be "

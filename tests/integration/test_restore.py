@@ -338,14 +338,33 @@ class IntoTest(RestoreBase):
                                            ' and a later archive run archived them again'), first)
         both = self.rows('public.scratch') + self.rows()
         self.assertEqual(both, self.before)
-        # Without the ledger the manifests cannot tell: a warning, and the key dedupes.
+        # The database lost: the later objects' manifests name what they supersede.
+        sup = [json.loads(open(os.path.join(self.path, e['object_key'] + '.manifest.json')
+                               ).read()).get('supersedes', []) for e in pu.ledger(PG, self.db, TABLE)]
+        self.assertEqual(sum(len(s) for s in sup), first)
         PG.psql('DROP SCHEMA ebb CASCADE; DELETE FROM ev WHERE id >= 24', self.db)
-        proc = self.restore('--dest', self.dest, '--from-manifests', '--on-conflict', 'skip')
+        proc = self.restore('--dest', self.dest, '--from-manifests')
         pu.assert_ok(self, proc)
-        self.assertIn('cover overlapping windows: rows archived late, or rows a restore put back'
-                      ' and a later run archived again, which would be restored twice', proc.stderr)
-        self.assertIn('use --on-conflict skip', proc.stderr)
+        self.assertIn(', %d superseded (archived again later)' % first, proc.stdout)
+        self.assertNotIn('overlapping windows', proc.stderr)
         self.assert_restored()
+
+    def test_a_manifest_repaired_after_a_crash_names_what_it_supersedes(self):
+        self.archive()
+        pu.assert_ok(self, self.restore())
+        marked = {r[0] for r in PG.query('SELECT object_key FROM ebb.archive_ledger'
+                                          ' WHERE restored_at IS NOT NULL', self.db)}
+        # Killed after the first COMMIT of the next archive run: its manifest is missing.
+        proc = pu.archive(PG, self.db, self.dest, table=TABLE, time_column='ts',
+                          env={'EBB_TEST_CRASH_AT': 'after-commit'})
+        self.assertEqual(proc.rc, -9, proc.stderr)
+        pu.wait_backends_gone(PG, self.db)
+        self.archive()  # repairs it, then archives the rest
+        named = set()
+        for e in pu.ledger(PG, self.db, TABLE):
+            with open(os.path.join(self.path, e['object_key'] + '.manifest.json')) as f:
+                named |= set(json.loads(f.read()).get('supersedes', []))
+        self.assertEqual(named, marked)
 
     def test_busy_when_another_ebb_holds_the_table(self):
         self.archive()
