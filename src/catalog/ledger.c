@@ -213,7 +213,8 @@ catalog_ledger_superseded_by(PGconn *conn, const char *key, StrList *out, EbbErr
 	if (!pg_query(conn,
 				  "SELECT l.object_key FROM ebb.archive_ledger o JOIN ebb.archive_ledger l"
 				  " ON l.table_schema = o.table_schema AND l.table_name = o.table_name"
-				  " AND l.restored_at IS NOT NULL AND l.restored_at < o.archived_at"
+				  " AND l.dest = o.dest AND l.restored_at IS NOT NULL"
+				  " AND l.restored_at < o.archived_at"
 				  " AND l.window_start < o.window_end AND l.window_end > o.window_start"
 				  " AND l.object_key <> o.object_key WHERE o.object_key = $1 ORDER BY l.id",
 				  1, params, &res, err))
@@ -280,7 +281,8 @@ select_sql(const CatalogLedgerFilter *f, Buf *sql)
 		buf_append_str(sql,
 					   ", l.restored_at IS NOT NULL AND EXISTS (SELECT 1 FROM"
 					   " ebb.archive_ledger a WHERE a.table_schema = l.table_schema"
-					   " AND a.table_name = l.table_name AND a.archived_at > l.restored_at"
+					   " AND a.table_name = l.table_name AND a.dest = l.dest"
+					   " AND a.archived_at > l.restored_at"
 					   " AND a.window_start < l.window_end AND a.window_end > l.window_start)");
 	buf_append_str(sql, " FROM ebb.archive_ledger l WHERE table_schema = $1 AND table_name = $2"
 						" AND ($3::text IS NULL OR dest = $3)"

@@ -110,8 +110,8 @@ bool catalog_ledger_mark_restored(PGconn *conn, const char *key, const char *run
 /* Has a restore put rows of the table back into it (schema version 4 on)? */
 bool catalog_ledger_has_restored(PGconn *conn, const char *schema, const char *table, bool *yes,
 								 EbbError *err);
-/* The objects that the row of `key` supersedes: of the same table, restored into it before
- * that row was archived, over an overlapping window. Added to out. */
+/* The objects that the row of `key` supersedes: of the same table and destination, restored
+ * into it before that row was archived, over an overlapping window. Added to out. */
 bool catalog_ledger_superseded_by(PGconn *conn, const char *key, StrList *out, EbbError *err);
 /* Windows of the table whose rows a restore put back and no archive run has taken again
  * since (schema version 4 on): objects and rows. */
