@@ -208,21 +208,17 @@ bool
 catalog_ledger_superseded_by(PGconn *conn, const char *key, StrList *out, EbbError *err)
 {
 	const char *params[1] = {key};
-	PGresult *res;
 
-	if (!pg_query(conn,
-				  "SELECT l.object_key FROM ebb.archive_ledger o JOIN ebb.archive_ledger l"
-				  " ON l.table_schema = o.table_schema AND l.table_name = o.table_name"
-				  " AND l.dest = o.dest AND l.restored_at IS NOT NULL"
-				  " AND l.restored_at < o.archived_at"
-				  " AND l.window_start < o.window_end AND l.window_end > o.window_start"
-				  " AND l.object_key <> o.object_key WHERE o.object_key = $1 ORDER BY l.id",
-				  1, params, &res, err))
-		return false;
-	for (int i = 0; i < PQntuples(res); i++)
-		strlist_add(out, PQgetvalue(res, i, 0));
-	PQclear(res);
-	return true;
+	return pg_query_strings(
+		conn,
+		"SELECT l.object_key FROM ebb.archive_ledger o JOIN ebb.archive_ledger l"
+		" ON l.table_schema = o.table_schema AND l.table_name = o.table_name"
+		" AND l.dest = o.dest AND l.restored_at IS NOT NULL"
+		" AND l.restored_at < o.archived_at"
+		" AND l.window_start < o.window_end AND l.window_end > o.window_start"
+		" AND l.object_key <> o.object_key WHERE o.object_key = $1"
+		" ORDER BY l.id",
+		1, params, out, err);
 }
 
 /* A marked window stops counting once a later archive run committed an object of the same

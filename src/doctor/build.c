@@ -93,23 +93,17 @@ invalid_indexes(const DoctorBuild *b, StrList *out, EbbError *err)
 {
 	char oid[16];
 	const char *params[1] = {oid};
-	PGresult *res;
-
 	snprintf(oid, sizeof(oid), "%u", b->table_oid);
-	if (!pg_query(b->conn,
-				  "SELECT pg_catalog.quote_ident(n.nspname) || '.' ||"
-				  " pg_catalog.quote_ident(c.relname) FROM pg_catalog.pg_index i"
-				  " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-				  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-				  " WHERE i.indrelid = $1::oid AND NOT i.indisvalid AND NOT EXISTS (SELECT 1"
-				  " FROM pg_catalog.pg_stat_progress_create_index p"
-				  " WHERE p.index_relid = i.indexrelid)",
-				  1, params, &res, err))
-		return false;
-	for (int i = 0; i < PQntuples(res); i++)
-		strlist_add(out, PQgetvalue(res, i, 0));
-	PQclear(res);
-	return true;
+	return pg_query_strings(
+		b->conn,
+		"SELECT pg_catalog.quote_ident(n.nspname) || '.' ||"
+		" pg_catalog.quote_ident(c.relname) FROM pg_catalog.pg_index i"
+		" JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+		" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE i.indrelid = $1::oid AND NOT i.indisvalid AND NOT EXISTS (SELECT 1"
+		" FROM pg_catalog.pg_stat_progress_create_index p"
+		" WHERE p.index_relid = i.indexrelid)",
+		1, params, out, err);
 }
 
 /* What failed attempts left INVALID (and was not before the first): dropped CONCURRENTLY,

@@ -278,6 +278,20 @@ pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, 
 }
 
 bool
+pg_query_strings(PGconn *conn, const char *sql, int nparams, const char *const *params,
+				 StrList *out, EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, sql, nparams, params, &res, err))
+		return false;
+	for (int i = 0; i < PQntuples(res); i++)
+		strlist_add(out, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return true;
+}
+
+bool
 pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err)
 {
 	PGresult *res = PQprepare(conn, name, sql, nparams, NULL);

@@ -39,6 +39,9 @@ bool pg_exec_state(PGconn *conn, const char *sql, char sqlstate[6], EbbError *er
 /* Runs a parameterized query (text parameters); *res is the caller's to PQclear. */
 bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **res,
 			  EbbError *err);
+/* The same, the first column of every row added to out. */
+bool pg_query_strings(PGconn *conn, const char *sql, int nparams, const char *const *params,
+					  StrList *out, EbbError *err);
 /* A statement prepared once and run many times (no parse and plan per window). */
 bool pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err);
 bool pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params,
