@@ -265,6 +265,36 @@ find_ok(const char *text, const char *key)
 	return v;
 }
 
+/* json_value_strings: an array of strings (a manifest's "supersedes"), and what is not one. */
+static void
+test_read_string_arrays(void **state)
+{
+	static const char text[] = "{\"a\": [\"x\", \"y\\\"z\" ,\"\\u00e9\"], \"empty\":[ ],"
+							   " \"mixed\": [\"x\", 1], \"str\": \"x\"}";
+	StrList l = {0};
+	JsonValue v;
+
+	(void) state;
+	v = find_ok(text, "a");
+	assert_true(json_value_strings(&v, &l));
+	assert_int_equal(l.count, 3);
+	assert_string_equal(l.items[0], "x");
+	assert_string_equal(l.items[1], "y\"z");
+	assert_string_equal(l.items[2], "\xc3\xa9");
+	strlist_clear(&l);
+	v = find_ok(text, "empty");
+	assert_true(json_value_strings(&v, &l));
+	assert_int_equal(l.count, 0);
+	v = find_ok(text, "mixed");
+	assert_false(json_value_strings(&v, &l));
+	strlist_clear(&l);
+	v = find_ok(text, "str");
+	assert_false(json_value_strings(&v, &l));
+	v = find_ok(text, "absent");
+	assert_false(json_value_strings(&v, &l));
+	strlist_clear(&l);
+}
+
 static void
 test_read_members(void **state)
 {
@@ -472,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_nested_object_no_leading_comma),
 		cmocka_unit_test(test_random_strings_round_trip),
 		cmocka_unit_test(test_read_members),
+		cmocka_unit_test(test_read_string_arrays),
 		cmocka_unit_test(test_read_escapes),
 		cmocka_unit_test(test_read_invalid),
 		cmocka_unit_test(test_read_depth_limit),
