@@ -49,6 +49,9 @@ if [ "$purpose" != build ] && [ "$purpose" != demo ]; then
 fi
 if $list_only; then
     printf '%s\n' "${required[@]}"
+    if [ "$purpose" = check ] || [ "$purpose" = bench ]; then
+        echo postgresql-15-repack
+    fi
     exit 0
 fi
 
@@ -84,6 +87,40 @@ else
             echo "setup: warning: optional package $p could not be installed" >&2
     done
 fi
+
+# --- server extensions that must fit the installed server ------------------------
+# An extension package built for a newer point release depends on that release: installing
+# the newest one would upgrade the PostgreSQL server on the way. Take the newest version
+# whose installation upgrades nothing (apt-get's simulation shows an upgrade as
+# "Inst name [old version] ...").
+fitting=()
+if [ "$purpose" = check ] || [ "$purpose" = bench ]; then
+    fitting=(postgresql-15-repack) # ebb reclaim --online drives pg_repack
+fi
+install_fitting() {
+    local p=$1 v
+    for v in $(apt-cache madison "$p" | awk '{print $3}'); do
+        if ! apt-get install -s -q --no-install-recommends "$p=$v" 2>/dev/null |
+            grep -qE '^Inst [^ ]+ \['; then
+            echo "setup: installing: $p=$v"
+            apt-get install -y -q --no-install-recommends "$p=$v"
+            return
+        fi
+    done
+    echo "setup: error: no version of $p installs without upgrading the server" >&2
+    exit 1
+}
+for p in "${fitting[@]}"; do
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -qx 'install ok installed'; then
+        continue
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: error: missing package: $p; run this script as root" >&2
+        exit 1
+    fi
+    apt-cache madison "$p" | grep -q . || apt-get update -q
+    install_fitting "$p"
+done
 
 # Building ebb and the demo end here: node and npm serve the tests only.
 if [ "$purpose" = build ] || [ "$purpose" = demo ]; then

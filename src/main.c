@@ -27,6 +27,11 @@ static const CmdSpec commands[] = {
 	 "check what archiving a table needs from the database: its time index, built and sound; "
 	 "--fix repairs online",
 	 cmd_doctor},
+	{CMD_RECLAIM, "reclaim",
+	 "give disk back after archiving: VACUUM, --online (pg_repack) or --full",
+	 "give disk back after archiving, measured: VACUUM (ANALYZE); --online with pg_repack; "
+	 "--full (VACUUM FULL) in a maintenance window",
+	 cmd_reclaim},
 };
 
 static void

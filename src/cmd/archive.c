@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
+#include "cmd/reclaim_print.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -194,6 +195,29 @@ print_progress(void *arg, const ArchiveProgress *p)
 			pg_display_name(p->policy->schema, p->policy->table).s, p->rows, when, p->percent);
 }
 
+/* The policy's after-archive method, once the run deleted rows of the table: the rows are
+ * archived whatever it does; its failure fails the run (exit 1), so that it is seen. */
+static int
+reclaim_after(const ArchiveCmd *a, PGconn *conn, const char *db, const Policy *p)
+{
+	const Settings *s = &a->ctx->settings;
+	ReclaimOptions o;
+	ReclaimResult r;
+	ReclaimMode mode = RECLAIM_NONE;
+	EbbError err;
+
+	error_init(&err);
+	reclaim_mode_parse(p->after_archive, &mode);
+	if (mode == RECLAIM_NONE || cancel_requested)
+		return 0;
+	if (!cmd_reclaim_options(s, mode, &o, &err)) /* checked before the run: cannot fail here */
+		return cmd_outcome_of(&err);
+	bool ok = reclaim_table(conn, &o, p->schema, p->table, &r);
+	cmd_print_reclaim(db, p, mode, &r, ok, s->json);
+	fflush(stdout);
+	return ok ? 0 : cmd_outcome_of(&r.err);
+}
+
 static int
 archive_database(void *arg, const char *dbname)
 {
@@ -219,10 +243,32 @@ archive_database(void *arg, const char *dbname)
 			print_text_outcome(name, &a->policies[i], &o, s->dry_run);
 		fflush(stdout);
 		outcomes |= cmd_table_outcome_bits(o.status, &o.err);
+		if (o.status == TABLE_OK && o.rows > 0 && !s->dry_run && PQstatus(conn) == CONNECTION_OK)
+			outcomes |= reclaim_after(a, conn, name, &a->policies[i]);
 	}
 	PQfinish(conn);
 	free(name);
 	return outcomes;
+}
+
+/* A policy's after-archive full needs the maintenance window: a usage error before any
+ * database is touched. */
+static bool
+check_after_archive(const Settings *s, const Policy *p, int n, EbbError *err)
+{
+	for (int i = 0; i < n; i++)
+	{
+		ReclaimMode mode = RECLAIM_NONE;
+		ReclaimOptions o;
+		reclaim_mode_parse(p[i].after_archive, &mode);
+		if (mode != RECLAIM_NONE && !cmd_reclaim_options(s, mode, &o, err))
+		{
+			error_prefix(err,
+						 "after-archive of table %s: ", pg_display_name(p[i].schema, p[i].table).s);
+			return false;
+		}
+	}
+	return true;
 }
 
 int
@@ -235,6 +281,7 @@ cmd_archive(CmdContext *ctx, EbbError *err)
 	if (policies_resolve(&ctx->cli, ctx->has_cfg ? &ctx->cfg : NULL, CMD_ARCHIVE, &a.policies,
 						 &a.npolicies, err) &&
 		cmd_check_destinations(a.policies, a.npolicies, &ctx->settings.store, err) &&
+		check_after_archive(&ctx->settings, a.policies, a.npolicies, err) &&
 		cmd_target_databases(&ctx->settings, &dbs, err))
 	{
 		cmd_make_run_id(a.run_id, sizeof(a.run_id));

@@ -12,5 +12,6 @@ int cmd_verify(CmdContext *ctx, EbbError *err);
 int cmd_partition(CmdContext *ctx, EbbError *err);
 int cmd_restore(CmdContext *ctx, EbbError *err);
 int cmd_doctor(CmdContext *ctx, EbbError *err);
+int cmd_reclaim(CmdContext *ctx, EbbError *err);
 
 #endif

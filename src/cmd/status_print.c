@@ -165,22 +165,6 @@ format_lag(int64_t us, char *out, size_t outlen)
 		snprintf(out, outlen, "%" PRId64 " day%s %s", days, days == 1 ? "" : "s", clock);
 }
 
-/* Bytes as pg_size_pretty() prints them. */
-static void
-format_bytes(int64_t bytes, char *out, size_t outlen)
-{
-	static const char *units[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
-	double v = (double) bytes;
-	int u = 0;
-
-	while (v >= 10240 && u < 5)
-	{
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, outlen, "%.0f %s", v, units[u]);
-}
-
 static void
 print_text_policy(const TableReport *r)
 {
@@ -217,7 +201,7 @@ print_text_archive(const TableReport *r)
 		printf("  archived:         nothing%s\n", r->policy->dest ? " at this destination" : "");
 	else
 	{
-		format_bytes(r->archived_bytes, size, sizeof(size));
+		text_bytes(r->archived_bytes, size, sizeof(size));
 		printf("  archived:         %" PRId64 " rows in %" PRId64 " objects, %" PRId64
 			   " bytes (%s)\n",
 			   r->archived_rows, r->objects, r->archived_bytes, size);

@@ -77,3 +77,18 @@ text_escape(const char *in)
 	out.s[len] = '\0';
 	return out;
 }
+
+void
+text_bytes(int64_t bytes, char *out, size_t outlen)
+{
+	static const char *units[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double) bytes;
+	int u = 0;
+
+	while ((v >= 10240 || v <= -10240) && u < 5)
+	{
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, outlen, "%.0f %s", v, units[u]);
+}

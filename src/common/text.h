@@ -8,6 +8,7 @@
 #define EBB_COMMON_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct EscapedText
 {
@@ -26,5 +27,8 @@ EscapedText text_escape(const char *in);
 /* The length of the printable character at p (1 to 4 bytes), or 0 when the byte at p must be
  * escaped. */
 size_t text_printable_len(const unsigned char *p);
+
+/* Bytes as pg_size_pretty() prints them ("812 MB"). */
+void text_bytes(int64_t bytes, char *out, size_t outlen);
 
 #endif

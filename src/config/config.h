@@ -70,6 +70,12 @@ typedef struct Settings
 	bool fix;
 	bool thorough;
 	int index_retries;
+	/* ebb reclaim (window and program: archive's after-archive too) */
+	bool online;
+	bool full;
+	char *window_start; /* "HH:MM" as given, or NULL */
+	char *window_end;
+	char *pg_repack; /* NULL: found */
 } Settings;
 
 bool settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Settings *out,
@@ -99,6 +105,7 @@ typedef struct Policy
 	char *retention_schema; /* NULL: detached partitions stay in their schema */
 	int64_t detach_timeout_ms;
 	int detach_retries;
+	char *after_archive; /* none, vacuum, online or full */
 } Policy;
 
 /*

@@ -78,6 +78,12 @@ typedef enum OptId
 	OPT_FIX,
 	OPT_THOROUGH,
 	OPT_INDEX_RETRIES,
+	OPT_ONLINE,
+	OPT_FULL,
+	OPT_WINDOW_START,
+	OPT_WINDOW_END,
+	OPT_PG_REPACK,
+	OPT_AFTER_ARCHIVE,
 	OPT_DRY_RUN,
 	OPT_JSON,
 	OPT_VERBOSE,
@@ -102,9 +108,10 @@ typedef enum OptKind
 #define CMD_PARTITION 0x10u
 #define CMD_RESTORE   0x20u
 #define CMD_DOCTOR    0x40u
+#define CMD_RECLAIM   0x80u
 #define CMD_ALL                                                                                    \
 	(CMD_ARCHIVE | CMD_GENERATE | CMD_STATUS | CMD_VERIFY | CMD_PARTITION | CMD_RESTORE |          \
-	 CMD_DOCTOR)
+	 CMD_DOCTOR | CMD_RECLAIM)
 #define CMD_STORE                                                                                  \
 	(CMD_ARCHIVE | CMD_VERIFY | CMD_RESTORE) /* commands that read or write objects                \
 											  */

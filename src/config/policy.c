@@ -130,6 +130,27 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 	return true;
 }
 
+/* The method is named here, run by cmd/archive.c through src/reclaim/. */
+static bool
+resolve_after_archive(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	static const char *const methods[] = {"none", "vacuum", "online", "full"};
+	const OptSlot *slot = policy_slot(l, OPT_AFTER_ARCHIVE);
+	const char *text = opt_get_string(OPT_AFTER_ARCHIVE, slot);
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(text, methods[i]) == 0)
+		{
+			p->after_archive = ebb_strdup(text);
+			return true;
+		}
+	error_set(err, slot && strncmp(slot->origin, "option", 6) != 0 ? EBB_ERR_CONFIG : EBB_ERR_USAGE,
+			  "invalid value \"%s\" for %s", text_escape(text).s,
+			  opt_origin(OPT_AFTER_ARCHIVE, slot));
+	error_hint(err, "Use none, vacuum, online or full.");
+	return false;
+}
+
 static bool
 resolve_parquet(const PolicyLayers *l, Policy *p, EbbError *err)
 {
@@ -203,13 +224,13 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 		return false;
 	p->allow_delete_triggers = b;
 	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err) ||
-		!resolve_partitions(l, p, err))
+		!resolve_partitions(l, p, err) || !resolve_after_archive(l, p, err))
 		return false;
 	/* verify reads the time column from the ledger: it takes none; status and doctor take the
 	 * ledger's when none is given (cmd_time_column), so it is required by archive only. */
 	if (command == CMD_ARCHIVE && !require(l, OPT_TIME_COLUMN, p, &p->time_column, err))
 		return false;
-	if (command == CMD_STATUS || command == CMD_DOCTOR)
+	if (command == CMD_STATUS || command == CMD_DOCTOR || command == CMD_RECLAIM)
 	{
 		const char *c = opt_get_string(OPT_TIME_COLUMN, policy_slot(l, OPT_TIME_COLUMN));
 		p->time_column = c && *c ? ebb_strdup(c) : NULL;
@@ -344,6 +365,7 @@ policies_free(Policy *p, int count)
 		free(p[i].format);
 		free(p[i].compress);
 		free(p[i].retention_schema);
+		free(p[i].after_archive);
 	}
 	free(p);
 }

@@ -184,6 +184,19 @@ settings_resolve(const OptLayer *cli, const Config *cfg, unsigned command, Setti
 		!verify_settings_resolve(cli, out, err))
 		return false;
 	out->store.verbose = out->verbose;
+	out->online = cli->slot[OPT_ONLINE].set;
+	out->full = cli->slot[OPT_FULL].set;
+	out->window_start =
+		dup_or_null(opt_get_string(OPT_WINDOW_START, global_slot(OPT_WINDOW_START, cli, cfg)));
+	out->window_end =
+		dup_or_null(opt_get_string(OPT_WINDOW_END, global_slot(OPT_WINDOW_END, cli, cfg)));
+	out->pg_repack =
+		dup_or_null(opt_get_string(OPT_PG_REPACK, global_slot(OPT_PG_REPACK, cli, cfg)));
+	if (out->online && out->full)
+	{
+		error_set(err, EBB_ERR_USAGE, "options --online and --full cannot be used together");
+		return false;
+	}
 	if (out->all_databases && out->databases.count > 0)
 	{
 		error_set(err, EBB_ERR_USAGE,
@@ -209,6 +222,9 @@ settings_free(Settings *s)
 	free(s->key);
 	free(s->on_conflict);
 	free(s->interval);
+	free(s->window_start);
+	free(s->window_end);
+	free(s->pg_repack);
 	strlist_clear(&s->ignore_columns);
 	store_options_free(&s->store);
 	strlist_clear(&s->databases);

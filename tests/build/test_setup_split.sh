@@ -11,11 +11,12 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 list() { bash "$src/scripts/setup.sh" --list "$1" | tr '\n' ' '; }
-for test_only in libcmocka-dev postgresql-15-partman postgresql-contrib zstd curl python3 \
+for test_only in libcmocka-dev postgresql-15-partman postgresql-15-repack postgresql-contrib zstd curl python3 \
     nodejs npm; do
     case " $(list build) $(list demo) " in *" $test_only "*) fail "build or demo lists $test_only" ;; esac
 done
-for needed in libcmocka-dev postgresql-15-partman zstd python3 postgresql-15 libpq-dev; do
+for needed in libcmocka-dev postgresql-15-partman postgresql-15-repack zstd python3 postgresql-15 \
+    libpq-dev; do
     case " $(list check) " in *" $needed "*) ;; *) fail "check does not list $needed" ;; esac
 done
 case " $(list demo) " in *" postgresql-15 "*) ;; *) fail "demo does not list postgresql-15" ;; esac
