@@ -82,6 +82,7 @@ typedef struct TableOutcome
 	bool has_cutoff;
 	bool time_is_tz;
 	const char *skip_reason;
+	int64_t paused_us; /* back-pressure's pauses (throttle.h) */
 } TableOutcome;
 
 /* Runs one policy in one database on conn (dry-run plans and counts only), telling report

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "archive/partition.h"
+#include "archive/throttle.h"
 #include "archive/manifest.h"
 #include "archive/object.h"
 #include "archive/partition_plan.h"
@@ -543,7 +544,8 @@ archive_partition_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 			ok = finish(t, &p, err);
 		}
 		else
-			ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err));
+			ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err)) &&
+				 (skip || archive_throttle_wait(t, 1, err));
 	}
 	free(pending);
 	if (ok && cancel_requested)

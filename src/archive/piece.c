@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/piece.h"
+#include "archive/throttle.h"
 #include "archive/ledger.h"
 #include "archive/manifest.h"
 #include "archive/object.h"
@@ -266,6 +267,7 @@ store_and_commit(ArchiveTarget *t, Pipeline *pl, ArchivedObject *obj, EbbError *
 		 archive_ledger_insert(t, obj, err) && archive_ledger_supersedes(t, obj, err);
 	if (ok)
 		archive_crash_point("before-commit");
+	ok = ok && archive_throttle_measure(t, err); /* the waiters this window's locks hold up */
 	if (!ok || cancel_requested)
 	{
 		EbbError ignored;

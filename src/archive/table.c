@@ -14,6 +14,7 @@
 #include "archive/plan.h"
 #include "archive/probe.h"
 #include "archive/safety.h"
+#include "archive/throttle.h"
 #include "archive/sql.h"
 #include "archive/target.h"
 #include "catalog/catalog.h"
@@ -420,6 +421,11 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 		}
 		if (obj.rows > 0)
 			log_info("archived %" PRIu64 " rows to \"%s\"", obj.rows, obj.key);
+		if (!archive_throttle_wait(t, obj.rows, err))
+		{
+			progress(t, 0, piece, true);
+			return false;
+		}
 	}
 	return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 }
@@ -499,7 +505,7 @@ run_locked(ArchiveTarget *t, TableOutcome *out)
 	archive_crash_point("locked");
 	bool ok = archive_ledger_mark_interrupted(t, &out->err) &&
 			  archive_ledger_read_restored(t, &out->err) && archive_manifest_repair(t, &out->err) &&
-			  archive_ledger_run_start(t, &out->err);
+			  archive_ledger_run_start(t, &out->err) && archive_throttle_begin(t, &out->err);
 	if (ok)
 	{
 		ok = archive_table_rows(t, &out->err);
@@ -558,6 +564,7 @@ archive_table(PGconn *conn, const char *dsn, const char *dbname, const Settings 
 	out->bytes = t.bytes;
 	out->objects = t.objects;
 	out->null_times = t.null_times;
+	out->paused_us = t.throttle.paused_us;
 	out->cutoff = t.cutoff;
 	out->has_cutoff = t.cutoff != 0 || out->status == TABLE_OK;
 	out->time_is_tz = t.info.time_is_tz;

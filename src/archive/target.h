@@ -48,6 +48,17 @@ typedef struct ArchivedObject
 	const char *partition_fingerprint; /* "rows:hash sum" of its rows when archived */
 } ArchivedObject;
 
+/* Back-pressure state (throttle.c), for one table's run. */
+typedef struct ArchiveThrottle
+{
+	bool wal_started;   /* start_lsn and start_s are read */
+	char start_lsn[32]; /* pg_current_wal_lsn() when the table's run began */
+	double start_s;     /* its monotonic time */
+	int waiters;        /* sessions that waited on the last window's locks at its end */
+	int waiter_pauses;  /* consecutive pauses for waiters (the backoff's attempt) */
+	int64_t paused_us;  /* all pauses of the run */
+} ArchiveThrottle;
+
 typedef struct ArchiveTarget
 {
 	const Settings *settings;
@@ -95,6 +106,7 @@ typedef struct ArchiveTarget
 	bool has_restored;
 	StrList supersedes;
 	StrList pending_supersedes;
+	ArchiveThrottle throttle;
 } ArchiveTarget;
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and

@@ -53,6 +53,12 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 		json_kv_int(&b, "null_time_rows", o->null_times);
 	if (o->skip_reason)
 		json_kv_str(&b, "reason", o->skip_reason);
+	if (!dry)
+	{
+		char paused[32];
+		snprintf(paused, sizeof(paused), "%.3f", (double) o->paused_us / 1e6);
+		json_kv_raw(&b, "paused_seconds", paused);
+	}
 	if (o->status == TABLE_FAILED || o->status == TABLE_BUSY)
 		json_kv_error(&b, &o->err);
 	buf_append_str(&b, "}");
@@ -63,13 +69,16 @@ print_json_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 static void
 print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool dry)
 {
-	char cutoff[64] = "", nulls[96] = "";
+	char cutoff[64] = "", nulls[96] = "", paused[64] = "";
 
 	if (o->has_cutoff)
 		time_format_sql(o->cutoff, o->time_is_tz, cutoff, sizeof(cutoff));
 	if (o->null_times > 0)
 		snprintf(nulls, sizeof(nulls), "; %" PRId64 " rows with a NULL %s stay", o->null_times,
 				 p->time_column);
+	if (o->paused_us > 0)
+		snprintf(paused, sizeof(paused), "; paused %.1f s (back-pressure)",
+				 (double) o->paused_us / 1e6);
 	switch (o->status)
 	{
 		case TABLE_OK:
@@ -80,9 +89,9 @@ print_text_outcome(const char *db, const Policy *p, const TableOutcome *o, bool 
 					   o->objects, o->bytes, cutoff, nulls);
 			else
 				printf("%s: %s: archived %" PRIu64 " rows in %" PRIu64 " objects (%" PRIu64
-					   " bytes); cutoff %s%s\n",
+					   " bytes); cutoff %s%s%s\n",
 					   text_escape(db).s, pg_display_name(p->schema, p->table).s, o->rows,
-					   o->objects, o->bytes, cutoff, nulls);
+					   o->objects, o->bytes, cutoff, nulls, paused);
 			break;
 		case TABLE_SKIPPED: cmd_print_skipped(db, p, o->skip_reason); break;
 		case TABLE_BUSY: cmd_print_db_error(db, &o->err, true); break;

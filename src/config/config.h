@@ -106,6 +106,11 @@ typedef struct Policy
 	int64_t detach_timeout_ms;
 	int detach_retries;
 	char *after_archive; /* none, vacuum, online or full */
+	/* Back-pressure (src/archive/throttle.c), between windows; 0 (-1 for waiters): off. */
+	int64_t max_replica_lag;  /* bytes of WAL a standby has not replayed */
+	int64_t max_wal_rate;     /* bytes per second */
+	int max_lock_waiters;     /* sessions waiting on the window's locks at its end */
+	int64_t pause_between_ms; /* after each window that archived rows */
 } Policy;
 
 /*

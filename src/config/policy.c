@@ -130,6 +130,60 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 	return true;
 }
 
+/* A size option, optionally per second ("10MB/s" for --max-wal-rate); 0 when unset. */
+static bool
+policy_size(const PolicyLayers *l, OptId id, int64_t *out, EbbError *err)
+{
+	const OptSlot *slot = policy_slot(l, id);
+	uint64_t v;
+
+	*out = 0;
+	if (!slot)
+		return true;
+	OptSlot copy = *slot;
+	char *text = ebb_strdup(slot->value);
+	size_t n = strlen(text);
+	if (id == OPT_MAX_WAL_RATE && n > 2 && strcmp(text + n - 2, "/s") == 0)
+		text[n - 2] = '\0';
+	copy.value = text;
+	bool ok = opt_get_size(id, &copy, &v, err);
+	free(text);
+	if (ok && (v == 0 || v > INT64_MAX))
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(slot->value).s,
+				  opt_origin(id, slot));
+		error_hint(err, "Use a size above zero, such as \"64MB\"; leave it unset for no limit.");
+		return false;
+	}
+	*out = (int64_t) v;
+	return ok;
+}
+
+static bool
+resolve_back_pressure(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	const OptSlot *waiters = policy_slot(l, OPT_MAX_LOCK_WAITERS);
+	const OptSlot *pause = policy_slot(l, OPT_PAUSE_BETWEEN_WINDOWS);
+	long long n = -1;
+	int64_t us = 0;
+	EbbError ignored;
+
+	if (!policy_size(l, OPT_MAX_REPLICA_LAG, &p->max_replica_lag, err) ||
+		!policy_size(l, OPT_MAX_WAL_RATE, &p->max_wal_rate, err) ||
+		(waiters && !opt_get_int(OPT_MAX_LOCK_WAITERS, waiters, 0, 100000, &n, err)))
+		return false;
+	p->max_lock_waiters = (int) n;
+	if (pause && (!time_parse_duration(pause->value, &us, &ignored) || us < 0))
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(pause->value).s,
+				  opt_origin(OPT_PAUSE_BETWEEN_WINDOWS, pause));
+		error_hint(err, "Use a duration, such as \"500ms\" or \"2s\".");
+		return false;
+	}
+	p->pause_between_ms = us / 1000;
+	return true;
+}
+
 /* The method is named here, run by cmd/archive.c through src/reclaim/. */
 static bool
 resolve_after_archive(const PolicyLayers *l, Policy *p, EbbError *err)
@@ -224,7 +278,8 @@ resolve_one(const PolicyLayers *l, unsigned command, Policy *p, EbbError *err)
 		return false;
 	p->allow_delete_triggers = b;
 	if (!resolve_window(l, p, err) || !resolve_names(l, p, err) || !resolve_parquet(l, p, err) ||
-		!resolve_partitions(l, p, err) || !resolve_after_archive(l, p, err))
+		!resolve_partitions(l, p, err) || !resolve_after_archive(l, p, err) ||
+		!resolve_back_pressure(l, p, err))
 		return false;
 	/* verify reads the time column from the ledger: it takes none; status and doctor take the
 	 * ledger's when none is given (cmd_time_column), so it is required by archive only. */
