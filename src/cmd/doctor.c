@@ -161,7 +161,7 @@ doctor_one(DoctorCmd *dc, PGconn *conn, bool ledger, const char *db, const Polic
 	if (s->all_databases && !table_here(conn, db, p, &o))
 		return o.failed ? cmd_outcome_of(&o.err) : OUTCOME_OK;
 	if (cmd_time_column(conn, ledger, p, &column, &from_ledger, &o.err))
-		doctor_table(conn, s, p, column, &report, &o);
+		doctor_table(conn, s, p, column, ledger, &report, &o);
 	else
 		o.failed = true;
 	progress_clear(&pc);

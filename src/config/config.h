@@ -70,6 +70,7 @@ typedef struct Settings
 	bool fix;
 	bool thorough;
 	int index_retries;
+	bool brin; /* --fix --brin: measure the BRIN index advised */
 	/* ebb reclaim (window and program: archive's after-archive too) */
 	bool online;
 	bool full;

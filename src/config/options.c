@@ -148,6 +148,8 @@ const OptionDef option_table[OPT_COUNT] = {
 	 "amcheck bt_index_parent_check with heapallindexed (holds a SHARE lock on the table: writes wait until it ends)"},
 	{OPT_INDEX_RETRIES, "index-retries", 0, OPT_KIND_INT, CMD_DOCTOR, WHERE_CLI, "Doctor", "N", "5",
 	 "CREATE INDEX CONCURRENTLY attempts after a lock timeout (each failed one dropped), with backoff"},
+	{OPT_BRIN, "brin", 0, OPT_KIND_BOOL, CMD_DOCTOR, WHERE_CLI, "Doctor", NULL, NULL,
+	 "with --fix: measure the BRIN index that the advice proposes (built CONCURRENTLY, measured, dropped)"},
 	{OPT_ONLINE, "online", 0, OPT_KIND_BOOL, CMD_RECLAIM, WHERE_CLI, "Reclaim", NULL, NULL,
 	 "rewrite the table beside the workload with pg_repack (the extension in the database, the program driven by ebb)"},
 	{OPT_FULL, "full", 0, OPT_KIND_BOOL, CMD_RECLAIM, WHERE_CLI, "Reclaim", NULL, NULL,

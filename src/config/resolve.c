@@ -142,6 +142,7 @@ verify_settings_resolve(const OptLayer *cli, Settings *out, EbbError *err)
 	out->interval = cli->slot[OPT_INTERVAL].set ? dup_or_null(cli->slot[OPT_INTERVAL].value) : NULL;
 	out->older_than_set = cli->slot[OPT_OLDER_THAN].set;
 	out->fix = cli->slot[OPT_FIX].set;
+	out->brin = cli->slot[OPT_BRIN].set;
 	out->thorough = cli->slot[OPT_THOROUGH].set;
 	long long retries;
 	if (!opt_get_int(OPT_INDEX_RETRIES,

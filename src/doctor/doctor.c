@@ -4,13 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor/advice.h"
 #include "doctor/amcheck.h"
+#include "doctor/bloat.h"
+#include "doctor/rights.h"
+#include "doctor/check.h"
 #include "doctor/build.h"
 #include "doctor/time_index.h"
 #include "pg/catalog.h"
 
 void
-doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_column,
+doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_column, bool ledger,
 			 const DoctorReport *report, DoctorOutcome *out)
 {
 	PgTableInfo info;
@@ -31,7 +35,11 @@ doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_
 						 .table_oid = info.oid,
 						 .report = report};
 	DoctorTimeIndex ti = {.build = &build, .info = &info, .fix = s->fix, .out = out};
-	bool ok = doctor_time_index(&ti);
+	DoctorCheck check = {conn, s, p, &info, &build, out};
+	/* The window's plan before --fix changes anything, and after. */
+	bool ok = doctor_rights(&check) &&
+			  doctor_advice_plan(&check, s->fix ? "before --fix" : "now") &&
+			  doctor_time_index(&ti) && (!s->fix || doctor_advice_plan(&check, "after --fix"));
 	if (ok && ti.checked_index && ti.checked_partitioned)
 	{
 		DoctorFinding f = {DOCTOR_NOTE,
@@ -55,6 +63,8 @@ doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_
 							.out = out};
 		ok = doctor_amcheck(&ac);
 	}
+	/* Advice and bloat whatever the index checks found; not after a failure. */
+	ok = ok && doctor_advice_indexes(&check) && doctor_bloat(&check, ledger);
 	out->failed = !ok;
 	free(ti.checked_index);
 	free(ti.checked_name);

@@ -1,9 +1,11 @@
 /*
  * doctor.h: ebb doctor for one table of one database: what archiving it needs from the
- * database, checked, and with --fix repaired online. Today: the time column's index (missing:
+ * database, checked, and with --fix repaired online: the time column's index (missing:
  * built with CREATE INDEX CONCURRENTLY; INVALID leftovers of a failed build: dropped
  * CONCURRENTLY and built again; duplicates: named) and its soundness (amcheck's
- * bt_index_check; bt_index_parent_check with heapallindexed under --thorough).
+ * bt_index_check; bt_index_parent_check with heapallindexed under --thorough); then advice
+ * (advice.h: BRIN, unused indexes, the window's plan), bloat and autovacuum (bloat.h) and the
+ * role's rights (rights.h), reported, never changed.
  *
  * src/doctor/ prints nothing: each finding and the progress of a build go to the caller's
  * DoctorReport, which owns the output.
@@ -57,8 +59,8 @@ typedef struct DoctorOutcome
 	EbbError err;
 } DoctorOutcome;
 
-/* time_column: the policy's (or the ledger's), unquoted. */
+/* time_column: the policy's (or the ledger's), unquoted; ledger: ebb's tables exist here. */
 void doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_column,
-				  const DoctorReport *report, DoctorOutcome *out);
+				  bool ledger, const DoctorReport *report, DoctorOutcome *out);
 
 #endif
