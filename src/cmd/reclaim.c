@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
@@ -44,7 +45,11 @@ reclaim_one(ReclaimCmd *rc, PGconn *conn, const char *db, const Policy *p)
 		}
 		if (!exists)
 		{
-			cmd_print_skipped(db, p, "the table does not exist in this database");
+			memset(&r, 0, sizeof(r));
+			r.skipped = true;
+			snprintf(r.skip_reason, sizeof(r.skip_reason),
+					 "the table does not exist in this database");
+			cmd_print_reclaim(db, p, rc->options.mode, &r, true, s->json);
 			return OUTCOME_OK;
 		}
 	}

@@ -69,6 +69,7 @@ cmd_reclaim_options(const Settings *s, ReclaimMode mode, ReclaimOptions *o, EbbE
 	o->mode = mode;
 	o->pg_repack = s->pg_repack;
 	o->lock_timeout_ms = s->lock_timeout_ms;
+	o->statement_timeout_ms = s->statement_timeout_ms;
 	if (!reclaim_window_parse(s->window_start, s->window_end, &o->window, err))
 		return false;
 	if (mode == RECLAIM_FULL && !o->window.set)

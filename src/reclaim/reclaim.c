@@ -74,7 +74,8 @@ target_read(PGconn *conn, const char *schema, const char *table, ReclaimTarget *
 
 	if (!pg_query(
 			conn,
-			"SELECT c.oid, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+			"SELECT c.oid, c.relkind, pg_catalog.pg_has_role(c.relowner, 'USAGE')"
+			" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
 			" ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2"
 			" AND c.relkind IN ('r', 'p', 'm')",
 			2, params, &res, err))
@@ -88,7 +89,17 @@ target_read(PGconn *conn, const char *schema, const char *table, ReclaimTarget *
 	}
 	snprintf(t->oid_text, sizeof(t->oid_text), "%s", PQgetvalue(res, 0, 0));
 	t->relkind = PQgetvalue(res, 0, 1)[0];
+	bool owner = PQgetvalue(res, 0, 2)[0] == 't';
 	PQclear(res);
+	/* VACUUM skips a table whose owner the role is not, with a warning and success. */
+	if (!owner)
+	{
+		error_set(err, EBB_ERR_QUERY, "must be the owner of table \"%s.%s\" to reclaim its space",
+				  text_escape(schema).s, text_escape(table).s);
+		error_hint(err, "Run ebb reclaim as the table's owner (or a member of its role): VACUUM "
+						"and pg_repack rewrite only tables the role owns.");
+		return false;
+	}
 	pg_quote_qualified(quoted, schema, table);
 	t->schema = schema;
 	t->table = table;

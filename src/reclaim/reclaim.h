@@ -34,10 +34,11 @@ typedef enum ReclaimMode
 typedef struct ReclaimOptions
 {
 	ReclaimMode mode;
-	ReclaimWindow window;    /* full: the maintenance window (required) */
-	const char *pg_repack;   /* online: the client program; NULL: found (PATH, then the
-							  * server's version's Debian directory) */
-	int64_t lock_timeout_ms; /* online: pg_repack's --wait-timeout (the session has it too) */
+	ReclaimWindow window;         /* full: the maintenance window (required) */
+	const char *pg_repack;        /* online: the client program; NULL: found (PATH, then the
+								   * server's version's Debian directory) */
+	int64_t lock_timeout_ms;      /* online: pg_repack's --wait-timeout (the session has it too) */
+	int64_t statement_timeout_ms; /* online: the whole pg_repack run's deadline; 0: none */
 } ReclaimOptions;
 
 typedef struct ReclaimResult

@@ -10,12 +10,15 @@
 #include "reclaim/repack.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -25,14 +28,22 @@
 #include "pg/pg.h"
 
 #define REPACK_MAX_ARGS 8
+/* How often ebb says that pg_repack waits for older transactions. */
+#define REPACK_WAIT_WARN_S 10
 
 typedef struct RepackChild
 {
 	const char *argv[REPACK_MAX_ARGS];
 	StrList env; /* "NAME=value", set in the child */
 	pid_t pid;
-	int out;        /* the child's stdout and stderr */
-	char last[512]; /* its last line that said something, for the error's detail */
+	int out;             /* the child's stdout and stderr */
+	int64_t deadline_ms; /* the whole run's (--statement-timeout), 0: none */
+	char last[512];      /* its last line that said something */
+	char error[512];     /* its last ERROR, for the error's detail */
+	char warning[512];   /* its last WARNING: it did not repack (it exits 0 all the same) */
+	bool busy;           /* another pg_repack works on the table */
+	bool timed_out;      /* ebb stopped it at the deadline */
+	double waiting_said; /* when ebb last said that it waits for transactions */
 } RepackChild;
 
 static bool
@@ -64,6 +75,18 @@ key_ready(PGconn *conn, const ReclaimTarget *t, ReclaimResult *r)
 {
 	const char *params[] = {t->oid_text};
 	StrList v = {0};
+
+	if (t->relkind == 'm')
+	{
+		error_set(&r->err, EBB_ERR_USAGE, "pg_repack cannot rewrite materialized view \"%s.%s\"",
+				  text_escape(t->schema).s, text_escape(t->table).s);
+		error_hint(&r->err, "Use ebb reclaim --full in a maintenance window, or REFRESH "
+							"MATERIALIZED VIEW.");
+		return false;
+	}
+	/* A partitioned table's key may be its partitions' alone: pg_repack checks each. */
+	if (t->relkind == 'p')
+		return true;
 
 	if (!pg_query_strings(
 			conn,
@@ -129,24 +152,46 @@ find_program(PGconn *conn, const char *given, char *out, size_t outlen, EbbError
 	return false;
 }
 
+/* pg_repack's client refuses a role that is not a superuser. */
+static bool
+superuser_ready(PGconn *conn, ReclaimResult *r)
+{
+	StrList v = {0};
+
+	if (!pg_query_strings(conn,
+						  "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
+						  0, NULL, &v, &r->err))
+		return false;
+	bool super = v.count && strcmp(v.items[0], "t") == 0;
+	strlist_clear(&v);
+	if (super)
+		return true;
+	error_set(&r->err, EBB_ERR_QUERY, "pg_repack needs a superuser");
+	error_hint(&r->err, "Run ebb reclaim --online as a superuser, or use --full in a maintenance "
+						"window as the table's owner.");
+	return false;
+}
+
 static bool
 online_ready(PGconn *conn, const ReclaimOptions *o, const ReclaimTarget *t, ReclaimResult *r)
 {
 	char program[1024];
 
-	return extension_ready(conn, r) && key_ready(conn, t, r) &&
+	return superuser_ready(conn, r) && extension_ready(conn, r) && key_ready(conn, t, r) &&
 		   find_program(conn, o->pg_repack, program, sizeof(program), &r->err);
 }
 
-/* The connection's parameters as libpq's environment variables, passwords left out. */
+/* The connection's parameters as libpq's environment variables: the password too (from the
+ * config file's dsn, PGPASSWORD or the password file, whichever ebb used), in the child's
+ * environment only, never on its command line; pg_repack runs with --no-password, so that it
+ * never waits for one at a prompt. */
 static void
 child_env(PGconn *conn, StrList *env)
 {
 	PQconninfoOption *opts = PQconninfo(conn);
 
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (o->envvar && o->val && o->val[0] && strcmp(o->keyword, "password") != 0 &&
-			strcmp(o->keyword, "sslpassword") != 0)
+		if (o->envvar && o->val && o->val[0])
 		{
 			char *kv = ebb_asprintf("%s=%s", o->envvar, o->val);
 			strlist_add(env, kv);
@@ -172,6 +217,8 @@ child_start(RepackChild *c, EbbError *err)
 	}
 	if (c->pid == 0)
 	{
+		/* ebb killed (kill -9): pg_repack stops too, and drops what it built. */
+		prctl(PR_SET_PDEATHSIG, SIGINT);
 		dup2(fds[1], STDOUT_FILENO);
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
@@ -188,6 +235,17 @@ child_start(RepackChild *c, EbbError *err)
 }
 
 /* A line of pg_repack's: logged (-v shows it), and kept when it says something. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Its ERROR and WARNING lines are what the failure says; its wait for transactions older than
+ * its start is said without -v too (they keep its trigger on the table meanwhile). */
 static void
 child_line(RepackChild *c, const char *line)
 {
@@ -195,6 +253,20 @@ child_line(RepackChild *c, const char *line)
 		return;
 	log_info("pg_repack: %s", text_escape(line).s);
 	snprintf(c->last, sizeof(c->last), "%s", line);
+	if (strncmp(line, "ERROR:", 6) == 0)
+		snprintf(c->error, sizeof(c->error), "%s", line);
+	else if (strncmp(line, "WARNING:", 8) == 0)
+		snprintf(c->warning, sizeof(c->warning), "%s", line);
+	if (strstr(line, "Another pg_repack command may be running"))
+		c->busy = true;
+	if (strstr(line, "Waiting for") && strstr(line, "transactions to finish") &&
+		now_s() - c->waiting_said >= REPACK_WAIT_WARN_S)
+	{
+		c->waiting_said = now_s();
+		log_warning("pg_repack is waiting for transactions older than its start to finish "
+					"(pg_stat_activity shows them): %s",
+					text_escape(line).s);
+	}
 }
 
 /* Reads until the child closes its output; a signal to ebb is passed on as SIGINT, on which
@@ -206,11 +278,16 @@ child_read(RepackChild *c)
 	char chunk[4096];
 	bool forwarded = false;
 
+	double start = now_s();
+
 	buf_init(&line);
 	for (;;)
 	{
 		struct pollfd p = {c->out, POLLIN, 0};
-		if (cancel_requested && !forwarded)
+		if (!forwarded && !cancel_requested && c->deadline_ms > 0 &&
+			(now_s() - start) * 1000 > (double) c->deadline_ms)
+			c->timed_out = true;
+		if ((cancel_requested || c->timed_out) && !forwarded)
 			forwarded = kill(c->pid, SIGINT) == 0 || true;
 		if (poll(&p, 1, 200) <= 0)
 			continue;
@@ -241,17 +318,34 @@ child_wait(RepackChild *c, EbbError *err)
 	while (waitpid(c->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error_set(err, EBB_ERR_IO, "could not wait for pg_repack: %s", strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !cancel_requested)
+	bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (exited_ok && !cancel_requested && !c->timed_out && !c->warning[0])
 		return true;
+	const char *said = c->error[0] ? c->error : c->warning[0] ? c->warning : c->last;
 	if (cancel_requested)
-		error_set(err, EBB_ERR_CANCELED, "pg_repack was canceled");
+		error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
+	else if (c->timed_out)
+		error_set(err, EBB_ERR_QUERY, "pg_repack did not finish within the statement timeout");
+	else if (c->busy)
+		error_set(err, EBB_ERR_BUSY, "another pg_repack is working on the table");
+	else if (exited_ok)
+		/* pg_repack exits 0 when it skips the table (a lock it could not get in time, its
+		 * trigger left by a run that was killed): nothing was rewritten. */
+		error_set(err, EBB_ERR_QUERY, "pg_repack did not repack the table");
 	else if (WIFEXITED(status))
 		error_set(err, EBB_ERR_QUERY, "pg_repack failed with exit status %d", WEXITSTATUS(status));
 	else
 		error_set(err, EBB_ERR_QUERY, "pg_repack was terminated by signal %d",
 				  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	if (c->last[0])
-		error_detail(err, "pg_repack said: %s", text_escape(c->last).s);
+	if (said[0])
+		error_detail(err, "pg_repack said: %s", text_escape(said).s);
+	if (strstr(said, "already has a trigger called \"repack_trigger\""))
+		error_hint(err, "A pg_repack that was killed left its trigger and log table; a superuser "
+						"removes them with DROP EXTENSION pg_repack CASCADE, then CREATE "
+						"EXTENSION pg_repack.");
+	else if (strstr(said, "timed out"))
+		error_hint(err, "The workload held a lock on the table longer than --lock-timeout; run "
+						"again in a quieter moment, or raise it.");
 	return false;
 }
 
@@ -269,9 +363,10 @@ online_run(PGconn *conn, const ReclaimOptions *o, const ReclaimTarget *t, Reclai
 																: 1));
 	char *table =
 		ebb_asprintf("%s=%s", t->relkind == 'p' ? "--parent-table" : "--table", t->quoted);
-	const char *argv[] = {program, "--no-kill-backend", wait, table, NULL};
+	const char *argv[] = {program, "--no-kill-backend", "--no-password", wait, table, NULL};
 	memcpy(c.argv, argv, sizeof(argv));
 	child_env(conn, &c.env);
+	c.deadline_ms = o->statement_timeout_ms;
 	bool ok = child_start(&c, &r->err);
 	if (ok)
 	{

@@ -242,6 +242,93 @@ class OnlineTest(ReclaimBase):
         self.assertEqual(self.size(), before)
 
 
+class OnlineReviewTest(ReclaimBase):
+    """What an outside review found: pg_repack exits 0 when it skips the table; a password
+    from the config file's dsn must reach it (it would wait at a prompt); a role that does not
+    own the table is told, not reported as done; --json stays JSON when a database lacks the
+    table."""
+
+    def hold_reader(self):
+        holder = subprocess.Popen(
+            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=PG.env(), text=True)
+        self.addCleanup(holder.kill)
+        holder.stdin.write("BEGIN; SELECT count(*) > 0 AS held FROM ev;\n")
+        holder.stdin.flush()
+        while 'held' not in holder.stdout.readline():
+            pass
+        return holder
+
+    def test_a_repack_that_gives_up_is_a_failure(self):
+        PG.psql('CREATE EXTENSION pg_repack', self.db)
+        self.archive()
+        before = self.size()
+        holder = self.hold_reader()
+        proc = self.reclaim('--online', '--lock-timeout', '1s', '--json')
+        self.assertEqual(proc.rc, 1, proc.stdout + proc.stderr)
+        e = json.loads(proc.stdout)
+        self.assertEqual((e['status'], e['error']), ('failed', 'pg_repack did not repack the table'))
+        self.assertIn('pg_repack said: WARNING: ', e['detail'])
+        self.assertIn('--lock-timeout', e['hint'])
+        holder.communicate('COMMIT;\n', timeout=60)
+        self.assertEqual(self.size(), before)
+        # Nothing of pg_repack's is left on the table: the next run does it.
+        self.assertEqual(PG.query("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'ev'::regclass",
+                                  self.db), [('0',)])
+        self.assertGreater(self.reclaim_json('--online')['bytes_freed'], before * 0.5)
+
+    def test_a_password_from_the_config_file_reaches_pg_repack(self):
+        role = 'pw_' + self.db
+        PG.psql("CREATE ROLE %s LOGIN SUPERUSER PASSWORD 'se cret'" % role)
+        hba = os.path.join(PG.datadir, 'pg_hba.conf')
+        with open(hba) as f:
+            old = f.read()
+
+        def restore_hba():
+            with open(hba, 'w') as f:
+                f.write(old)
+            PG.psql('SELECT pg_reload_conf()')
+        self.addCleanup(restore_hba)
+        with open(hba, 'w') as f:
+            f.write('local all %s scram-sha-256\nhost all %s 127.0.0.1/32 scram-sha-256\n%s'
+                    % (role, role, old))
+        PG.psql('SELECT pg_reload_conf()')
+        PG.psql('CREATE EXTENSION pg_repack; ALTER TABLE ev OWNER TO %s' % role, self.db)
+        self.archive()
+        conf = os.path.join(tempfile.mkdtemp(dir=harness._tmp_parent()), 'ebb.conf')
+        with open(conf, 'w') as f:
+            f.write("[defaults]\ndsn = host=127.0.0.1 port=%d user=%s password='se cret' "
+                    "dbname=%s\n" % (PG.port, role, self.db))
+        os.chmod(conf, 0o600)
+        before = self.size()
+        proc = harness.run_ebb(['reclaim', '--config', conf, '--table', TABLE, '--online',
+                                '-v', '-v'], env={}, timeout=120)
+        pu.assert_ok(self, proc)
+        self.assertNotIn('se cret', proc.stdout + proc.stderr)
+        self.assertLess(self.size(), before * 0.5)
+
+    def test_a_role_that_does_not_own_the_table(self):
+        role = 'arch_' + self.db
+        PG.psql('CREATE ROLE %s LOGIN; GRANT USAGE ON SCHEMA public TO %s;'
+                'GRANT SELECT, DELETE ON ev TO %s' % (role, role, role), self.db)
+        for mode in ([], ['--online']):
+            proc = self.reclaim(*mode, env={'PGUSER': role})
+            harness.assert_error(self, proc, 1, 'ebb: error: database "%s": public.ev: must be '
+                                 'the owner of table "public.ev" to reclaim its space' % self.db)
+
+    def test_json_under_all_databases(self):
+        other = pu.new_db(PG, 'rclother')
+        proc = harness.run_ebb(['reclaim', '--all-databases', '--include', self.db, '--include',
+                                other, '--table', TABLE, '--json'], env=PG.env())
+        pu.assert_ok(self, proc)
+        events = sorted((json.loads(line) for line in proc.stdout.splitlines()),
+                        key=lambda e: e['database'])
+        self.assertEqual([(e['database'], e['status'], e.get('reason')) for e in events],
+                         sorted([(self.db, 'ok', None),
+                                 (other, 'skipped', 'the table does not exist in this database')]))
+
+
 class AfterArchiveTest(ReclaimBase):
     ORDER = 'DESC'
 
