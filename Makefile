@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc)
 CMAKE_COMMON := -DEBB_WERROR=ON
 
 .PHONY: all setup setup-build setup-demo setup-check build build-asan build-types demo check \
-	unit bench bench-s3 bench-parquet bench-partition bench-restore format clean
+	unit bench bench-s3 bench-parquet bench-partition bench-restore bench-reclaim format clean
 
 all: build
 
@@ -76,6 +76,9 @@ bench-partition: build
 
 bench-restore: build
 	@bash bench/restore.sh
+
+bench-reclaim: build
+	@bash bench/reclaim.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')

@@ -23,9 +23,9 @@ static const CmdSpec commands[] = {
 	{CMD_PARTITION, "partition", "create the next partitions of a table range-partitioned by time",
 	 NULL, cmd_partition},
 	{CMD_DOCTOR, "doctor",
-	 "check what archiving a table needs (its time index, sound); --fix online",
-	 "check what archiving a table needs from the database: its time index, built and sound; "
-	 "--fix repairs online",
+	 "check what archiving a table needs: rights, time index, advice, bloat; --fix online",
+	 "check what archiving a table needs from the database: the role's rights, its time index "
+	 "(built and sound), index advice, bloat and autovacuum; --fix repairs online",
 	 cmd_doctor},
 	{CMD_RECLAIM, "reclaim",
 	 "give disk back after archiving: VACUUM, --online (pg_repack) or --full",
