@@ -27,7 +27,7 @@ bench_options "$repo/bench/out/reclaim" ""
 bench_fresh_out
 trap 'pg_throwaway_stop "$out/pg"' EXIT
 trap 'exit 130' INT TERM
-declare -A BYTES_BEFORE BYTES_AFTER SECONDS WAL PAUSED
+declare -A BYTES_BEFORE BYTES_AFTER RECLAIM_S WAL PAUSED
 
 load_before=$(bench_loadavg)
 bench_start
@@ -63,13 +63,13 @@ reclaim_run() { # name, reclaim options...
     shift
     archive_copy "bench_$name" "arch_$name"
     run_measured "$name" "$ebb" reclaim --database "bench_$name" --table analytics.events --json \
-        --statement-timeout 0 "$@"
+        --statement-timeout 2h "$@"
     line=$(grep '"event":"reclaim_table"' "$out/stdout.$name")
     grep -q '"status":"ok"' <<<"$line" ||
         { echo "bench: ($name) reclaim failed: $line" >&2; exit 1; }
     BYTES_BEFORE[$name]=$(json_field "$line" bytes_before)
     BYTES_AFTER[$name]=$(json_field "$line" bytes_after)
-    SECONDS[$name]=$(json_field "$line" seconds)
+    RECLAIM_S[$name]=$(json_field "$line" seconds)
 }
 
 echo "bench: (v) (f) (o) reclaim after archiving"
@@ -127,7 +127,7 @@ explain_runs r
             f) label="(f) --full: VACUUM FULL" ;;
             o) label="(o) --online: pg_repack" ;;
         esac
-        printf '| %s | %.1f | %.1f | %s | %s | %s | %s |\n' "$label" "${R_WALL[$k]}" "${SECONDS[$k]}" \
+        printf '| %s | %.1f | %.1f | %s | %s | %s | %s |\n' "$label" "${R_WALL[$k]}" "${RECLAIM_S[$k]}" \
             "$(mib "${BYTES_BEFORE[$k]}")" "$(mib "${BYTES_AFTER[$k]}")" \
             "$(mib $((BYTES_BEFORE[$k] - BYTES_AFTER[$k])))" \
             "$(pct $((BYTES_BEFORE[$k] - BYTES_AFTER[$k])) "${BYTES_BEFORE[$k]}")"

@@ -515,6 +515,7 @@ archive_partition_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 {
 	Pending *pending = NULL, p;
 	int n = 0;
+	uint64_t archived = 0; /* the partition before: archived (1) or not */
 	bool skip, ok = load_pending(t, &pending, &n, err);
 
 	for (int i = 0; ok && i < n && !cancel_requested; i++)
@@ -544,8 +545,12 @@ archive_partition_all(ArchiveTarget *t, const PartPlan *plan, EbbError *err)
 			ok = finish(t, &p, err);
 		}
 		else
-			ok = archive_leaf(t, leaf, &p, &skip, err) && (skip || finish(t, &p, err)) &&
-				 (skip || archive_throttle_wait(t, 1, err));
+		{
+			/* Back-pressure before each partition (none after the last). */
+			ok = archive_throttle_wait(t, archived, err) && archive_leaf(t, leaf, &p, &skip, err) &&
+				 (skip || finish(t, &p, err));
+			archived = skip ? 0 : 1;
+		}
 	}
 	free(pending);
 	if (ok && cancel_requested)

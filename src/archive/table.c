@@ -396,6 +396,7 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 	ArchivedObject obj;
 	bool done, oversize;
 	int64_t first = TIME_UNBOUNDED;
+	uint64_t last_rows = 0; /* the window before's */
 
 	archive_probe_init(t, &probe);
 	archive_planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
@@ -405,6 +406,12 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 		{
 			progress(t, 0, piece, true);
 			return done;
+		}
+		/* Back-pressure before each window (none after the last). */
+		if (!archive_throttle_wait(t, last_rows, err))
+		{
+			progress(t, 0, piece, true);
+			return false;
 		}
 		if (first == TIME_UNBOUNDED)
 			first = piece.start;
@@ -421,11 +428,7 @@ archive_all_pieces(ArchiveTarget *t, EbbError *err)
 		}
 		if (obj.rows > 0)
 			log_info("archived %" PRIu64 " rows to \"%s\"", obj.rows, obj.key);
-		if (!archive_throttle_wait(t, obj.rows, err))
-		{
-			progress(t, 0, piece, true);
-			return false;
-		}
+		last_rows = obj.rows;
 	}
 	return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 }

@@ -96,15 +96,15 @@ replica_lag(ArchiveTarget *t, int64_t *lag, EbbError *err)
 	bool null;
 
 	if (!query_int64(t,
-					 "SELECT count(*) FILTER (WHERE replay_lsn IS NULL AND state = 'streaming')"
-					 " FROM pg_catalog.pg_stat_replication",
+					 /* A role that may not read them sees state NULL too. */
+					 "SELECT count(*) FILTER (WHERE state IS NULL OR (replay_lsn IS NULL AND"
+					 " state = 'streaming')) FROM pg_catalog.pg_stat_replication",
 					 0, NULL, &hidden, &null, err))
 		return false;
 	if (hidden > 0)
 	{
 		error_set(err, EBB_ERR_QUERY,
-				  "could not read the replay position of %" PRId64
-				  " streaming standby%s for max-replica-lag",
+				  "could not read the replay position of %" PRId64 " standby%s for max-replica-lag",
 				  hidden, hidden == 1 ? "" : "s");
 		error_hint(err, "Grant the role pg_read_all_stats (or pg_monitor): pg_stat_replication "
 						"shows replay positions only to it and to superusers.");

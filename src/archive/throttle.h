@@ -10,8 +10,9 @@
  *   max_lock_waiters       after a window at whose end (before COMMIT) more than N sessions
  *                          waited on its locks, pause 1s, doubling to 30s while it goes on
  *   pause_between_windows  sleep after each window that archived rows
- * No pause holds a transaction open: each runs after a window's COMMIT, before the next
- * BEGIN (only the session's advisory lock on the table is held, as between any windows).
+ * No pause holds a transaction open: each runs before a window's BEGIN (after the COMMIT of
+ * the one before; none after the last window), with only the session's advisory lock on the
+ * table held, as between any windows.
  */
 #ifndef EBB_ARCHIVE_THROTTLE_H
 #define EBB_ARCHIVE_THROTTLE_H
@@ -27,8 +28,8 @@ bool archive_throttle_begin(ArchiveTarget *t, EbbError *err);
  * on its locks. A failure is the window's. */
 bool archive_throttle_measure(ArchiveTarget *t, EbbError *err);
 
-/* After a window (rows: what it archived): the pauses the policy asks for; false when the
- * server could not be asked or a signal came (err says which). */
+/* Before a window (rows: what the window before archived, 0 for the first): the pauses the
+ * policy asks for; false when the server could not be asked or a signal came. */
 bool archive_throttle_wait(ArchiveTarget *t, uint64_t rows, EbbError *err);
 
 #endif

@@ -148,11 +148,11 @@ policy_size(const PolicyLayers *l, OptId id, int64_t *out, EbbError *err)
 	copy.value = text;
 	bool ok = opt_get_size(id, &copy, &v, err);
 	free(text);
-	if (ok && (v == 0 || v > INT64_MAX))
+	if (ok && v > INT64_MAX)
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(slot->value).s,
 				  opt_origin(id, slot));
-		error_hint(err, "Use a size above zero, such as \"64MB\"; leave it unset for no limit.");
+		error_hint(err, "Use a size such as \"64MB\"; 0 for no limit.");
 		return false;
 	}
 	*out = (int64_t) v;
@@ -170,14 +170,19 @@ resolve_back_pressure(const PolicyLayers *l, Policy *p, EbbError *err)
 
 	if (!policy_size(l, OPT_MAX_REPLICA_LAG, &p->max_replica_lag, err) ||
 		!policy_size(l, OPT_MAX_WAL_RATE, &p->max_wal_rate, err) ||
-		(waiters && !opt_get_int(OPT_MAX_LOCK_WAITERS, waiters, 0, 100000, &n, err)))
+		(waiters && !opt_get_int(OPT_MAX_LOCK_WAITERS, waiters, -1, 100000, &n, err)))
 		return false;
 	p->max_lock_waiters = (int) n;
-	if (pause && (!time_parse_duration(pause->value, &us, &ignored) || us < 0))
+	/* "0", "0ms", "0s": no pause (a duration parser may refuse zero). */
+	size_t zeros = pause ? strspn(pause->value, "0") : 0;
+	bool zero =
+		zeros > 0 &&
+		pause->value[zeros + strspn(pause->value + zeros, "abcdefghijklmnopqrstuvwxyz")] == '\0';
+	if (pause && !zero && (!time_parse_duration(pause->value, &us, &ignored) || us < 0))
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(pause->value).s,
 				  opt_origin(OPT_PAUSE_BETWEEN_WINDOWS, pause));
-		error_hint(err, "Use a duration, such as \"500ms\" or \"2s\".");
+		error_hint(err, "Use a duration, such as \"500ms\" or \"2s\"; 0 for none.");
 		return false;
 	}
 	p->pause_between_ms = us / 1000;

@@ -107,7 +107,8 @@ static int64_t
 btree_bytes(const PgIndexes *ix, const TimeStats *ts, bool *measured)
 {
 	for (int i = 0; i < ix->n; i++)
-		if (ix->items[i].valid && ix->items[i].leads && strcmp(ix->items[i].method, "btree") == 0)
+		if (ix->items[i].valid && ix->items[i].leads && !ix->items[i].partitioned &&
+			strcmp(ix->items[i].method, "btree") == 0)
 			return (*measured = true), ix->items[i].bytes;
 	/* A leaf tuple of a timestamp (8), its heap pointer and header (16), its line pointer (4),
 	 * pages 90% full. */
@@ -152,7 +153,8 @@ brin_advice(const DoctorCheck *c, const PgIndexes *ix)
 	}
 	int64_t brin_bytes = brin_estimate(ts.heap_bytes),
 			btree = btree_bytes(ix, &ts, &measured_btree);
-	if (c->s->fix && c->s->brin && c->info->relkind != 'p')
+	bool partitioned = c->info->relkind == 'p';
+	if (c->s->fix && c->s->brin && !partitioned)
 	{
 		if (!brin_measure(c, &brin_bytes))
 			return false;
@@ -201,11 +203,13 @@ unused_advice(const DoctorCheck *c, const PgIndexes *ix)
 		if (!x->valid || x->unique || x->primary || x->leads || x->partitioned || x->scans > 0)
 			continue;
 		text_bytes(x->bytes, size, sizeof(size));
+		char since[96] = "the statistics began (never reset)";
+		if (reset.count && strcmp(reset.items[0], "never") != 0)
+			snprintf(since, sizeof(since), "the statistics were reset (%s)", reset.items[0]);
 		snprintf(msg, sizeof(msg),
-				 "index %s has not been scanned since the statistics were reset (%s): %s that "
-				 "every write maintains",
-				 pg_display_name(x->schema, x->name).s, reset.count ? reset.items[0] : "never",
-				 size);
+				 "index %s has not been scanned since %s: %s that every write "
+				 "maintains",
+				 pg_display_name(x->schema, x->name).s, since, size);
 		snprintf(fix, sizeof(fix), "DROP INDEX CONCURRENTLY %s", x->qualified);
 		snprintf(subject, sizeof(subject), "%s", pg_display_name(x->schema, x->name).s);
 		doctor_check_report(c, DOCTOR_NOTE, "unused_index", subject, fix, false, msg);
@@ -254,11 +258,14 @@ doctor_advice_plan(const DoctorCheck *c, const char *when)
 
 	if (c->p->keep_days < 0)
 		return true;
-	/* EXPLAIN DELETE needs the DELETE right; its absence is the rights check's finding. */
+	/* EXPLAIN DELETE ... WHERE needs the schema, DELETE and SELECT; their absence is the
+	 * rights check's finding. */
 	StrList may = {0};
 	if (!pg_query_strings(c->conn,
-						  "SELECT pg_catalog.has_table_privilege($1::pg_catalog.oid, 'DELETE')", 1,
-						  (const char *const[]){t->oid_text}, &may, &c->out->err))
+						  "SELECT pg_catalog.has_schema_privilege($2, 'USAGE') AND"
+						  " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'DELETE') AND"
+						  " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'SELECT')",
+						  2, (const char *const[]){t->oid_text, t->schema}, &may, &c->out->err))
 		return false;
 	bool allowed = may.count && strcmp(may.items[0], "t") == 0;
 	strlist_clear(&may);

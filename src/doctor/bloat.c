@@ -90,15 +90,46 @@ bloat_bytes(const DoctorCheck *c, int64_t *table, int64_t *wasted, bool *measure
 	return true;
 }
 
+/* The estimate needs the columns' widths: pg_stats rows for the table (or its partitions) that
+ * the role may see. */
+static bool
+has_stats(const DoctorCheck *c, bool *yes)
+{
+	StrList v = {0};
+	const char *params[] = {c->info->oid_text};
+
+	if (!pg_query_strings(
+			c->conn,
+			"SELECT count(*) > 0 FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c"
+			" ON c.relname = s.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
+			" c.relnamespace AND n.nspname = s.schemaname WHERE c.oid IN (SELECT relid"
+			" FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)"
+			" UNION SELECT $1::pg_catalog.oid)",
+			1, params, &v, &c->out->err))
+		return false;
+	*yes = v.count && strcmp(v.items[0], "t") == 0;
+	strlist_clear(&v);
+	return true;
+}
+
 static bool
 report_bloat(const DoctorCheck *c, const char *subject)
 {
 	int64_t table, wasted;
-	bool measured;
+	bool measured, stats;
 	char msg[700], t[32], w[32];
 
 	if (!bloat_bytes(c, &table, &wasted, &measured))
 		return false;
+	if (!measured && !has_stats(c, &stats))
+		return false;
+	if (!measured && !stats)
+	{
+		doctor_check_report(c, DOCTOR_NOTE, "bloat", subject, NULL, false,
+							"no statistics the role may read for the table: ANALYZE it (as its "
+							"owner) or CREATE EXTENSION pgstattuple for a bloat estimate");
+		return true;
+	}
 	double pct = table > 0 ? 100.0 * (double) wasted / (double) table : 0;
 	text_bytes(table, t, sizeof(t));
 	text_bytes(wasted, w, sizeof(w));
@@ -154,9 +185,9 @@ read_vacuum(const DoctorCheck *c, bool ledger, Vacuum *v)
 	if (!ledger)
 		return true;
 	if (!pg_query(c->conn,
-				  "SELECT avg(rows) FROM (SELECT rows FROM ebb.archive_run WHERE table_schema = $2"
-				  " AND table_name = $3 AND status = 'ok' ORDER BY started_at DESC LIMIT 10) r",
-				  3, params, &res, &c->out->err))
+				  "SELECT avg(rows) FROM (SELECT rows FROM ebb.archive_run WHERE table_schema = $1"
+				  " AND table_name = $2 AND status = 'ok' ORDER BY started_at DESC LIMIT 10) r",
+				  2, params + 1, &res, &c->out->err))
 		return false;
 	if (!PQgetisnull(res, 0, 0))
 		v->per_run = atof(PQgetvalue(res, 0, 0));
@@ -198,7 +229,16 @@ doctor_bloat(const DoctorCheck *c, bool ledger)
 	Vacuum v;
 
 	snprintf(subject, sizeof(subject), "%s", pg_display_name(c->info->schema, c->info->table).s);
-	if (!report_bloat(c, subject) || !read_vacuum(c, ledger, &v))
+	if (!report_bloat(c, subject))
+		return false;
+	if (c->info->relkind == 'p')
+	{
+		doctor_check_report(c, DOCTOR_NOTE, "autovacuum", subject, NULL, false,
+							"autovacuum vacuums the partitions, not the partitioned table: run "
+							"ebb doctor on a partition for its dead rows and thresholds");
+		return true;
+	}
+	if (!read_vacuum(c, ledger, &v))
 		return false;
 	report_vacuum(c, subject, &v);
 	return true;

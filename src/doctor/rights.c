@@ -10,7 +10,8 @@
 #include "pg/pg.h"
 
 /* One right: its test (a boolean SQL expression of $1 the table's oid, $2 its schema), what it
- * is for, and the GRANT (%1$s the table, %2$s the schema, %3$s the role, all quoted). */
+ * is for, and the GRANT (%1$s the table, %2$s the schema, %3$s the role, %4$s the database,
+ * all quoted). */
 typedef struct Right
 {
 	const char *check;
@@ -21,6 +22,9 @@ typedef struct Right
 } Right;
 
 static const Right table_rights[] = {
+	{"rights", "pg_catalog.has_schema_privilege($2, 'USAGE')", DOCTOR_PROBLEM,
+	 "the role may not use the table's schema: every job names the table in it",
+	 "GRANT USAGE ON SCHEMA %2$s TO %3$s"},
 	{"rights", "pg_catalog.has_table_privilege($1::pg_catalog.oid, 'SELECT')", DOCTOR_PROBLEM,
 	 "the role may not SELECT from the table: archive reads the rows it moves",
 	 "GRANT SELECT ON %1$s TO %3$s"},
@@ -31,14 +35,23 @@ static const Right table_rights[] = {
 	 "the role may not INSERT into the table: ebb restore into it needs that",
 	 "GRANT INSERT ON %1$s TO %3$s"},
 	{"rights",
-	 "CASE WHEN pg_catalog.to_regnamespace('ebb') IS NULL THEN"
-	 " pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') ELSE"
-	 " pg_catalog.has_schema_privilege('ebb', 'USAGE') AND (pg_catalog.to_regclass("
-	 "'ebb.archive_ledger') IS NULL OR pg_catalog.has_table_privilege('ebb.archive_ledger',"
-	 " 'SELECT, INSERT, UPDATE')) END",
+	 "pg_catalog.to_regnamespace('ebb') IS NOT NULL OR"
+	 " pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE')",
 	 DOCTOR_PROBLEM,
-	 "the role may not use ebb's own tables (schema ebb), nor create them: archive records each "
-	 "object there",
+	 "the role may not create ebb's own tables (schema ebb, made by the first archive run): "
+	 "archive records each object there",
+	 "GRANT CREATE ON DATABASE %4$s TO %3$s"},
+	/* Each of ebb's tables and sequences, one by one: has_table_privilege with a list of
+	 * rights is true when any one is held. */
+	{"rights",
+	 "pg_catalog.to_regnamespace('ebb') IS NULL OR (pg_catalog.has_schema_privilege('ebb',"
+	 " 'USAGE') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace ="
+	 " pg_catalog.to_regnamespace('ebb') AND ((c.relkind = 'r' AND NOT"
+	 " (pg_catalog.has_table_privilege(c.oid, 'SELECT') AND pg_catalog.has_table_privilege(c.oid,"
+	 " 'INSERT') AND pg_catalog.has_table_privilege(c.oid, 'UPDATE'))) OR (c.relkind = 'S' AND"
+	 " NOT pg_catalog.has_sequence_privilege(c.oid, 'USAGE')))))",
+	 DOCTOR_PROBLEM,
+	 "the role may not use ebb's own tables (schema ebb): archive records each object there",
 	 "GRANT USAGE ON SCHEMA ebb TO %3$s; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "
 	 "ebb TO %3$s; GRANT USAGE ON ALL SEQUENCES IN SCHEMA ebb TO %3$s"},
 };
@@ -48,13 +61,15 @@ static const Right partition_rights[] = {
 	 "the role may not CREATE in the table's schema: ebb partition and restore create partitions "
 	 "there",
 	 "GRANT CREATE ON SCHEMA %2$s TO %3$s"},
+	/* The parent and every partition: DETACH needs the parent, DROP each partition. */
 	{"rights",
-	 "pg_catalog.pg_has_role((SELECT relowner FROM pg_catalog.pg_class WHERE oid ="
-	 " $1::pg_catalog.oid), 'USAGE')",
+	 "(SELECT bool_and(pg_catalog.pg_has_role(c.relowner, 'USAGE')) FROM"
+	 " pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass) t JOIN"
+	 " pg_catalog.pg_class c ON c.oid = t.relid)",
 	 DOCTOR_PROBLEM,
-	 "the role does not own the partitioned table: archive detaches and drops archived "
-	 "partitions, which only the owner may",
-	 "ALTER TABLE %1$s OWNER TO %3$s"},
+	 "the role does not own the partitioned table and each of its partitions: archive detaches "
+	 "and drops archived partitions, which only their owner may",
+	 "ALTER TABLE %1$s OWNER TO %3$s (and each partition)"},
 };
 
 static const Right lag_right = {
@@ -68,7 +83,7 @@ static const Right lag_right = {
 
 typedef struct Names
 {
-	Buf table, schema, role;
+	Buf table, schema, role, database;
 	int missing; /* rights found missing */
 } Names;
 
@@ -94,9 +109,10 @@ check_right(const DoctorCheck *c, Names *n, const Right *r)
 	Buf grant;
 	buf_init(&grant);
 	/* The templates name their arguments by position; each is used at most as written. */
-	const char *args[] = {buf_cstr(&n->table), buf_cstr(&n->schema), buf_cstr(&n->role)};
+	const char *args[] = {buf_cstr(&n->table), buf_cstr(&n->schema), buf_cstr(&n->role),
+						  buf_cstr(&n->database)};
 	for (const char *p = r->grant; *p; p++)
-		if (p[0] == '%' && p[1] >= '1' && p[1] <= '3' && p[2] == '$' && p[3] == 's')
+		if (p[0] == '%' && p[1] >= '1' && p[1] <= '4' && p[2] == '$' && p[3] == 's')
 		{
 			buf_append_str(&grant, args[p[1] - '1']);
 			p += 3;
@@ -116,11 +132,14 @@ doctor_rights(const DoctorCheck *c)
 	StrList role = {0};
 	bool ok;
 
-	if (!pg_query_strings(c->conn, "SELECT current_user", 0, NULL, &role, &c->out->err))
+	if (!pg_query_strings(c->conn, "SELECT current_user UNION ALL SELECT current_database()", 0,
+						  NULL, &role, &c->out->err))
 		return false;
 	buf_init(&n.table);
 	buf_init(&n.schema);
 	buf_init(&n.role);
+	buf_init(&n.database);
+	pg_quote_ident(&n.database, role.items[1]);
 	pg_quote_qualified(&n.table, c->info->schema, c->info->table);
 	pg_quote_ident(&n.schema, c->info->schema);
 	pg_quote_ident(&n.role, role.items[0]);
@@ -146,5 +165,6 @@ doctor_rights(const DoctorCheck *c)
 	buf_free(&n.table);
 	buf_free(&n.schema);
 	buf_free(&n.role);
+	buf_free(&n.database);
 	return ok;
 }

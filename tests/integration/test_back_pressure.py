@@ -142,6 +142,29 @@ class ReplicaLagTest(BackPressureBase):
         self.assertGreater(s['paused_seconds'], 0)
         harness.assert_oracle(self, self.before, PG, self.db, TABLE)
 
+    def test_a_role_that_may_not_read_replay_positions_fails(self):
+        standby = Standby(PG)
+        self.addCleanup(standby.stop)
+        pu.wait_until(lambda: PG.query("SELECT count(*) FROM pg_stat_replication"
+                                       " WHERE state = 'streaming'")[0][0] == '1',
+                      'the standby streams')
+        role = 'arch_' + self.db
+        PG.psql('CREATE ROLE {0} LOGIN; GRANT ALL ON SCHEMA public TO {0};'
+                'GRANT ALL ON ev TO {0}; GRANT CREATE ON DATABASE {1} TO {0}'
+                .format(role, self.db), self.db)
+        proc = pu.archive(PG, self.db, self.dest, '--max-replica-lag', '1MiB', table=TABLE,
+                          time_column='ts', env={'PGUSER': role})
+        self.assertEqual(proc.rc, 1, proc.stdout + proc.stderr)
+        self.assertIn('could not read the replay position of 1 standby for max-replica-lag',
+                      proc.stderr)
+        self.assertIn('pg_read_all_stats', proc.stderr)
+        self.assertEqual(PG.query('SELECT count(*) FROM ev', self.db), [(str(ROWS),)])
+        PG.psql('GRANT pg_read_all_stats TO %s' % role)
+        proc = pu.archive(PG, self.db, self.dest, '--max-replica-lag', '1GiB', table=TABLE,
+                          time_column='ts', env={'PGUSER': role})
+        pu.assert_ok(self, proc)
+        harness.assert_oracle(self, self.before, PG, self.db, TABLE)
+
     def test_without_a_standby_nothing_waits(self):
         proc = self.start('--max-replica-lag', '1kB')
         rc, out, err = pu.finish(proc)
@@ -197,19 +220,20 @@ class LockWaitersTest(BackPressureBase):
 
 class PauseTest(BackPressureBase):
     def test_pause_between_windows_and_bad_values(self):
-        proc = self.start('--pause-between-windows', '20ms', '--window', '6h')
+        proc = self.start('--pause-between-windows', '200ms', '--window', '6h')
         rc, out, err = pu.finish(proc)
         self.assertEqual(rc, 0, err)
         s = self.summary(out)
-        # Each window of rows followed by its pause.
+        # A pause between each two windows of rows, none after the last.
         self.assertGreater(s['objects'], 4)
-        self.assertGreaterEqual(s['paused_seconds'], s['objects'] * 0.02)
+        self.assertGreaterEqual(s['paused_seconds'], (s['objects'] - 1) * 0.2)
+        self.assertLess(s['paused_seconds'], (s['objects'] - 0.5) * 0.2)
         harness.assert_oracle(self, self.before, PG, self.db, TABLE)
         for opt, value, first in (
                 ('--max-wal-rate', 'fast', 'invalid value "fast" for option --max-wal-rate'),
-                ('--max-replica-lag', '0', 'invalid value "0" for option --max-replica-lag'),
-                ('--max-lock-waiters', '-1',
-                 'invalid value "-1" for option --max-lock-waiters'),
+                ('--max-replica-lag', '-5MB', 'invalid value "-5MB" for option --max-replica-lag'),
+                ('--max-lock-waiters', '-2',
+                 'invalid value "-2" for option --max-lock-waiters'),
                 ('--pause-between-windows', 'soon',
                  'invalid value "soon" for option --pause-between-windows')):
             proc = pu.archive(PG, self.db, self.dest, opt, value, table=TABLE, time_column='ts')

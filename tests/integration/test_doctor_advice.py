@@ -97,8 +97,8 @@ class AppendOnlyTest(AdviceBase):
         unused = self.findings(proc, 'unused_index')
         self.assertEqual([u['subject'] for u in unused], ['public.ev_k'])  # not ev_pkey
         size = int(PG.query("SELECT pg_relation_size('ev_k')", self.db)[0][0])
-        self.assertIn('index public.ev_k has not been scanned since the statistics were reset '
-                      '(never): %d kB that every write maintains' % (size // 1024),
+        self.assertIn('index public.ev_k has not been scanned since the statistics began (never '
+                      'reset): %d kB that every write maintains' % (size // 1024),
                       unused[0]['message'])
         self.assertEqual(unused[0]['fix'], 'DROP INDEX CONCURRENTLY public.ev_k')
         # Once scanned, it is used.
@@ -167,8 +167,8 @@ class RightsTest(AdviceBase):
                         'archived', 'GRANT DELETE ON "public"."ev" TO "%s"' % self.role),
             ('note', 'the role may not INSERT into the table: ebb restore into it needs that',
              'GRANT INSERT ON "public"."ev" TO "%s"' % self.role),
-            ('problem', "the role may not use ebb's own tables (schema ebb), nor create them: "
-                        'archive records each object there',
+            ('problem', "the role may not use ebb's own tables (schema ebb): archive records "
+                        'each object there',
              'GRANT USAGE ON SCHEMA ebb TO "{0}"; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN'
              ' SCHEMA ebb TO "{0}"; GRANT USAGE ON ALL SEQUENCES IN SCHEMA ebb TO "{0}"'
              .format(self.role))])
@@ -178,6 +178,48 @@ class RightsTest(AdviceBase):
         proc = self.doctor(env=weak)
         self.assertEqual(self.rights(proc), [
             ('ok', "the role has the rights the table's jobs need", None)])
+
+    def test_schema_usage_ebb_tables_one_by_one_and_no_ebb_schema_yet(self):
+        PG.psql('CREATE SCHEMA "My.Sch"; ALTER TABLE ev SET SCHEMA "My.Sch";'
+                'CREATE INDEX ON "My.Sch".ev (ts);'
+                'CREATE ROLE {0} LOGIN; GRANT SELECT, INSERT, DELETE ON "My.Sch".ev TO {0}'
+                .format(self.role), self.db)
+        env = {'PGUSER': self.role}
+        # No schema ebb yet: the right to make it.
+        proc = harness.run_ebb(['doctor', '--table', '"My.Sch".ev', '--time-column', 'ts',
+                                '--json'], env=dict(PG.env(self.db), **env))
+        self.assertEqual(self.rights(proc), [
+            ('problem', "the role may not use the table's schema: every job names the table in "
+                        'it', 'GRANT USAGE ON SCHEMA "My.Sch" TO "%s"' % self.role),
+            ('problem', "the role may not create ebb's own tables (schema ebb, made by the first "
+                        'archive run): archive records each object there',
+             'GRANT CREATE ON DATABASE "%s" TO "%s"' % (self.db, self.role))])
+        for _, _, grant in self.rights(proc):
+            PG.psql(grant, self.db)
+        # ebb's tables made by an archive run; the role may only read them.
+        dest, _ = pu.make_dest(self)
+        pu.assert_ok(self, pu.archive(PG, self.db, dest, table='"My.Sch".ev', time_column='ts'))
+        PG.psql('GRANT USAGE ON SCHEMA ebb TO {0}; GRANT SELECT ON ALL TABLES IN SCHEMA ebb'
+                ' TO {0}'.format(self.role), self.db)
+        proc = harness.run_ebb(['doctor', '--table', '"My.Sch".ev', '--time-column', 'ts',
+                                '--json'], env=dict(PG.env(self.db), **env))
+        self.assertEqual([r[1] for r in self.rights(proc)],
+                         ["the role may not use ebb's own tables (schema ebb): archive records "
+                          'each object there'])
+        PG.psql(self.rights(proc)[0][2], self.db)
+        proc = harness.run_ebb(['doctor', '--table', '"My.Sch".ev', '--time-column', 'ts',
+                                '--json'], env=dict(PG.env(self.db), **env))
+        self.assertEqual(self.rights(proc), [
+            ('ok', "the role has the rights the table's jobs need", None)])
+        # The role archives (the proof that the rights suffice), and doctor reads its runs.
+        PG.psql('INSERT INTO "My.Sch".ev (ts, payload, k) SELECT now() - interval \'30 days\','
+                " 'old', 1 FROM generate_series(1, 10)", self.db)
+        proc = pu.archive(PG, self.db, dest, table='"My.Sch".ev', time_column='ts', env=env)
+        pu.assert_ok(self, proc)
+        proc = harness.run_ebb(['doctor', '--table', '"My.Sch".ev', '--time-column', 'ts',
+                                '--json'], env=PG.env(self.db))
+        [av] = self.findings(proc, 'autovacuum')
+        self.assertIn('archive deletes about', av['message'])
 
     def test_partitions_and_lag_checks(self):
         PG.psql("CREATE ROLE {0} LOGIN; CREATE TABLE pev (ts timestamptz NOT NULL)"
@@ -195,9 +237,10 @@ class RightsTest(AdviceBase):
         self.assertEqual(self.rights(proc), [
             ('note', "the role may not CREATE in the table's schema: ebb partition and restore "
                      'create partitions there', 'GRANT CREATE ON SCHEMA "public" TO "%s"' % self.role),
-            ('problem', 'the role does not own the partitioned table: archive detaches and drops'
-                        ' archived partitions, which only the owner may',
-             'ALTER TABLE "public"."pev" OWNER TO "%s"' % self.role),
+            ('problem', 'the role does not own the partitioned table and each of its partitions:'
+                        ' archive detaches and drops archived partitions, which only their owner'
+                        ' may', 'ALTER TABLE "public"."pev" OWNER TO "%s" (and each partition)'
+             % self.role),
             ('problem', 'the role may not read standbys\' replay positions: max_replica_lag needs'
                         ' pg_read_all_stats (or pg_monitor)',
              'GRANT pg_read_all_stats TO "%s"' % self.role)])
