@@ -96,7 +96,7 @@ explain_runs() { # name: 5 rolled-back DELETEs, the plan of the first, the media
         times+=("$(sed -n 's/^Execution Time: \([0-9.]*\) ms/\1/p' "$out/plan.$name.$i")")
     done
     PLAN_TIME[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
-    PLAN_NODE[$name]=$(sed -n 2p "$out/plan.$name.1" | sed 's/^ *-> *//; s/  (cost.*//')
+    PLAN_NODE[$name]=$(grep -m1 -- '->' "$out/plan.$name.1" | sed 's/^ *-> *//; s/  (cost.*//')
 }
 declare -A PLAN_TIME PLAN_NODE INDEX_SIZE
 btree=$($PSQL -d bench_ix -c "SELECT indexrelid::regclass FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = 'analytics.events'::regclass AND a.attname = 'triggered_at'")

@@ -163,17 +163,24 @@ brin_advice(const DoctorCheck *c, const PgIndexes *ix)
 	text_bytes(brin_bytes, brin, sizeof(brin));
 	text_bytes(btree, btree_s, sizeof(btree_s));
 	text_bytes(ts.heap_bytes, heap, sizeof(heap));
+	const char *how = measured_brin ? " (measured)"
+					  : c->s->brin && partitioned
+						  ? " (estimated: --brin measures a plain table only)"
+						  : " (estimated)";
 	snprintf(msg, sizeof(msg),
 			 "rows are stored in time order (correlation %.3f): a BRIN index on \"%s\" would "
-			 "serve archive's windows at %s%s instead of the btree's %s%s (table %s, %.1f x "
-			 "effective_cache_size)",
-			 ts.correlation, c->info->time_name, brin,
-			 measured_brin ? " (measured)" : " (estimated)", btree_s,
+			 "serve archive's windows at %s%s instead of the btree's %s%s (table %s, %.0f%% of "
+			 "effective_cache_size)%s",
+			 ts.correlation, c->info->time_name, brin, how, btree_s,
 			 measured_btree ? "" : " (estimated)", heap,
-			 ts.cache_bytes > 0 ? (double) ts.heap_bytes / (double) ts.cache_bytes : 0.0);
+			 ts.cache_bytes > 0 ? 100.0 * (double) ts.heap_bytes / (double) ts.cache_bytes : 0.0,
+			 partitioned ? "; a partitioned table's index cannot be built CONCURRENTLY: the "
+						   "statement below locks writes while it builds; or index each "
+						   "partition CONCURRENTLY and attach"
+						 : "");
 	Buf f;
 	buf_init(&f);
-	buf_append_str(&f, "CREATE INDEX CONCURRENTLY ON ");
+	buf_append_str(&f, partitioned ? "CREATE INDEX ON " : "CREATE INDEX CONCURRENTLY ON ");
 	pg_quote_qualified(&f, c->info->schema, c->info->table);
 	buf_append_str(&f, " USING brin (");
 	pg_quote_ident(&f, c->info->time_name);

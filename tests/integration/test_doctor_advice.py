@@ -82,6 +82,23 @@ class AppendOnlyTest(AdviceBase):
                                   " WHERE indrelid = 'ev'::regclass ORDER BY 1", self.db),
                          [('ev_k',), ('ev_pkey',), ('ev_ts_idx',)])
 
+    def test_a_partitioned_table_gets_a_statement_it_can_run(self):
+        PG.psql("CREATE TABLE pev (LIKE ev) PARTITION BY RANGE (ts);"
+                "CREATE TABLE pev_all PARTITION OF pev FOR VALUES FROM ('-infinity')"
+                " TO ('infinity'); INSERT INTO pev SELECT * FROM ev ORDER BY ts; ANALYZE pev",
+                self.db)
+        proc = harness.run_ebb(['doctor', '--table', 'public.pev', '--time-column', 'ts',
+                                '--json', '--fix', '--brin'], env=PG.env(self.db))
+        [advice] = self.findings(proc, 'index_advice')
+        self.assertIn('(estimated: --brin measures a plain table only)', advice['message'])
+        self.assertIn("a partitioned table's index cannot be built CONCURRENTLY",
+                      advice['message'])
+        self.assertEqual(advice['fix'], 'CREATE INDEX ON "public"."pev" USING brin ("ts")')
+        PG.psql(advice['fix'], self.db)  # it runs
+        [av] = self.findings(proc, 'autovacuum')
+        self.assertIn('autovacuum vacuums the partitions, not the partitioned table',
+                      av['message'])
+
     def test_the_window_plan_before_and_after_the_time_index(self):
         proc = self.doctor('--fix')
         pu.assert_ok(self, proc)
