@@ -190,8 +190,9 @@ brin_advice(const DoctorCheck *c, const PgIndexes *ix)
 	return true;
 }
 
-/* Not unique (a constraint needs it), not the time index (archive's), not a partitioned
- * table's (its scans are counted on the partitions' indexes). */
+/* Not unique and not a constraint's (the constraint needs it: an exclusion constraint's index
+ * is neither unique nor scanned), not the time index (archive's), not a partitioned table's
+ * (its scans are counted on the partitions' indexes). */
 static bool
 unused_advice(const DoctorCheck *c, const PgIndexes *ix)
 {
@@ -207,7 +208,8 @@ unused_advice(const DoctorCheck *c, const PgIndexes *ix)
 	{
 		const PgIndex *x = &ix->items[i];
 		char msg[900], size[32], fix[600], subject[600];
-		if (!x->valid || x->unique || x->primary || x->leads || x->partitioned || x->scans > 0)
+		if (!x->valid || x->unique || x->primary || x->constraint || x->leads || x->partitioned ||
+			x->scans > 0)
 			continue;
 		text_bytes(x->bytes, size, sizeof(size));
 		char since[96] = "the statistics began (never reset)";

@@ -22,7 +22,9 @@ static const char indexes_sql[] =
 	" EXISTS (SELECT 1 FROM pg_catalog.pg_index i2"
 	" JOIN pg_catalog.pg_class c2 ON c2.oid = i2.indexrelid WHERE i2.indrelid = i.indrelid"
 	" AND c2.relname = substring(c.relname FROM '^(.*)_cc(?:new|old)[0-9]*$')),"
-	" pg_catalog.quote_ident(c.relname)"
+	" pg_catalog.quote_ident(c.relname),"
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid"
+	" AND k.conrelid = i.indrelid)"
 	" FROM pg_catalog.pg_index i"
 	" JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
 	" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -58,6 +60,7 @@ read_index(const PGresult *res, int row, PgIndex *ix)
 	ix->building = is_true(res, row, 15);
 	ix->reindex_copy = is_true(res, row, 16);
 	ix->quoted_name = ebb_strdup(PQgetvalue(res, row, 17));
+	ix->constraint = is_true(res, row, 18);
 }
 
 bool

@@ -28,6 +28,7 @@ typedef struct PgIndex
 	bool reindex_copy; /* <name>_ccnew or _ccold of an index <name> of the table: REINDEX
 						* CONCURRENTLY's transient copy */
 	char *quoted_name; /* quote_ident(name), as pg_get_indexdef writes it */
+	bool constraint;   /* a constraint of the table uses it (exclusion, unique, primary key) */
 	int64_t bytes;
 	int64_t scans; /* pg_stat_user_indexes.idx_scan since the statistics were reset */
 } PgIndex;

@@ -110,6 +110,9 @@ class AppendOnlyTest(AdviceBase):
                                    r" / Index Scan using ev_ts_idx on ev ")
 
     def test_unused_indexes_are_named(self):
+        # An exclusion constraint's index is neither unique nor scanned: not advised away.
+        PG.psql('ALTER TABLE ev ADD COLUMN r int4range;'
+                'ALTER TABLE ev ADD CONSTRAINT ev_r_excl EXCLUDE USING gist (r WITH &&)', self.db)
         proc = self.doctor()
         unused = self.findings(proc, 'unused_index')
         self.assertEqual([u['subject'] for u in unused], ['public.ev_k'])  # not ev_pkey
