@@ -112,6 +112,25 @@ has_stats(const DoctorCheck *c, bool *yes)
 	return true;
 }
 
+/* A word a POSIX shell reads back as it is: single-quoted unless plain. */
+static void
+shell_word(Buf *out, const char *w)
+{
+	if (w[0] &&
+		strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(w))
+	{
+		buf_append_str(out, w);
+		return;
+	}
+	buf_append_char(out, '\'');
+	for (; *w; w++)
+		if (*w == '\'')
+			buf_append_str(out, "'\\''");
+		else
+			buf_append_char(out, *w);
+	buf_append_char(out, '\'');
+}
+
 static bool
 report_bloat(const DoctorCheck *c, const char *subject)
 {
@@ -141,7 +160,14 @@ report_bloat(const DoctorCheck *c, const char *subject)
 						"pgstattuple measures it",
 			 note ? ": ebb reclaim --online or --full gives it back" : "");
 	char fix[700];
-	snprintf(fix, sizeof(fix), "ebb reclaim --online --table %s", subject);
+	Buf cmd;
+	buf_init(&cmd);
+	buf_append_str(&cmd, "ebb reclaim --online --database ");
+	shell_word(&cmd, PQdb(c->conn));
+	buf_append_str(&cmd, " --table ");
+	shell_word(&cmd, subject);
+	snprintf(fix, sizeof(fix), "%s", buf_cstr(&cmd));
+	buf_free(&cmd);
 	doctor_check_report(c, note ? DOCTOR_NOTE : DOCTOR_OK, "bloat", subject, note ? fix : NULL,
 						false, msg);
 	return true;

@@ -137,7 +137,8 @@ class AppendOnlyTest(AdviceBase):
         self.assertRegex(bloat['message'], r'^\d+ MB of the table\'s \d+ MB \((\d+)%\) is free or '
                                            r'dead space \(estimated from the catalog; ')
         self.assertGreaterEqual(int(bloat['message'].split('(')[1].split('%')[0]), 50)
-        self.assertEqual(bloat['fix'], 'ebb reclaim --online --table public.ev')
+        self.assertEqual(bloat['fix'], 'ebb reclaim --online --database %s --table public.ev'
+                         % self.db)
         [av] = self.findings(proc, 'autovacuum')
         self.assertEqual(av['severity'], 'note')
         self.assertIn('autovacuum is off for the table (150000 dead rows; last vacuum never)',
