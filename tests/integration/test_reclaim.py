@@ -211,7 +211,8 @@ class OnlineTest(ReclaimBase):
         self.assertGreater(len(lat), 10)
         print('\nworst workload latency during pg_repack: %.1f ms (%d transactions)'
               % (max(lat) / 1000.0, len(lat)), file=sys.stderr)
-        self.assertLess(max(lat) / 1000.0, 5000)
+        # No write waited longer than pg_repack's lock timeout (2 s), with a second's slack.
+        self.assertLess(max(lat) / 1000.0, 3000)
 
     def test_what_pg_repack_needs_is_reported(self):
         before = self.size()
