@@ -169,7 +169,8 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 		snprintf(held, sizeof(held), ", %" PRIu64 " skipped (their partitions still hold the rows)",
 				 c->held);
 	if (c->partitions)
-		snprintf(made, sizeof(made), "; %" PRIu64 " partitions created", c->partitions);
+		snprintf(made, sizeof(made), "; %" PRIu64 " partitions %s", c->partitions,
+				 pc->s->dry_run ? "would be created" : "created");
 	if (c->superseded)
 		snprintf(held + strlen(held), sizeof(held) - strlen(held),
 				 ", %" PRIu64 " superseded (archived again later)", c->superseded);
@@ -194,6 +195,7 @@ print_summary(const PrintContext *pc, const RestoreOutcome *o)
 	json_kv_int(&b, "restored_before", (int64_t) c->done_before);
 	json_kv_int(&b, "failed", (int64_t) c->failed);
 	json_kv_int(&b, "partitions_not_removed", (int64_t) c->held);
+	/* In a dry run: those it would create. */
 	json_kv_int(&b, "partitions_created", (int64_t) c->partitions);
 	json_kv_int(&b, "superseded", (int64_t) c->superseded);
 	buf_append_str(&b, "}\n");

@@ -154,9 +154,24 @@ create_one(PGconn *conn, const RestorePartitions *rp, const char *name, const ch
 	return false;
 }
 
+/* A dry run's partition: said and counted once (planned holds the names said). */
+static void
+plan_one(const RestorePartitions *rp, StrList *planned, const char *name, const char *lo,
+		 const char *hi, int *created)
+{
+	char qualified[600];
+
+	snprintf(qualified, sizeof(qualified), "%s.%s", rp->schema, name);
+	if (strlist_contains(planned, qualified))
+		return;
+	strlist_add(planned, qualified);
+	log_info("would create partition %s for [%s, %s)", pg_message_name(rp->schema, name).s, lo, hi);
+	++*created;
+}
+
 bool
 restore_partitions_make(PGconn *conn, const RestorePartitions *rp, const RestoreLoadResult *lr,
-						int *created, EbbError *err)
+						StrList *planned, int *created, EbbError *err)
 {
 	PGresult *res;
 	PgPartTree tree = {0};
@@ -171,7 +186,12 @@ restore_partitions_make(PGconn *conn, const RestorePartitions *rp, const Restore
 	{
 		int64_t lo = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 		int64_t hi = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-		if (!overlapped(&tree, rp->parent.oid, lo, hi))
+		if (overlapped(&tree, rp->parent.oid, lo, hi))
+			continue;
+		if (planned)
+			plan_one(rp, planned, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+					 PQgetvalue(res, i, 2), created);
+		else
 			ok = create_one(conn, rp, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
 							PQgetvalue(res, i, 2), err) &&
 				 ++*created;

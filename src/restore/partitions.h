@@ -36,9 +36,11 @@ bool restore_partitions_prepare(PGconn *conn, const RestoreTarget *target, const
 								RestorePartitions *out, EbbError *err);
 /* After the object's rows are staged (lr): creates the partitions of the intervals that hold
  * staged rows and that no partition overlaps. A range another partition covers in part is
- * left alone (the insert then says which row has no partition). *created counts them. */
+ * left alone (the insert then says which row has no partition). *created counts them. A dry
+ * run passes planned: nothing is created; each partition not in planned yet is added, said
+ * and counted. */
 bool restore_partitions_make(PGconn *conn, const RestorePartitions *rp, const RestoreLoadResult *lr,
-							 int *created, EbbError *err);
+							 StrList *planned, int *created, EbbError *err);
 void restore_partitions_free(RestorePartitions *rp);
 
 #endif

@@ -13,6 +13,7 @@
 #include "catalog/table_lock.h"
 #include "common/cancel.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "common/testpoint.h"
 #include "pg/ident.h"
 #include "pg/pg.h"
@@ -32,6 +33,7 @@ typedef struct Restore
 	const char *run_id;
 	RestoreTarget target;
 	RestorePartitions parts; /* the partitions its rows may need */
+	StrList would_create;    /* dry run: the partitions it would create (schema.name) */
 	Store store;
 	char *store_url; /* the open store's, or NULL */
 	RestoreReportFn report;
@@ -230,15 +232,30 @@ recreate_exec(Restore *r, const CatalogLedgerEntry *e, const char *schema, const
  * the target, is partitioned and has no DEFAULT partition (which would take the rows), and no
  * relation has the partition's name, the partition is made again as the ledger recorded it
  * (name and bound), in the transaction that loads it, after the rows are staged (the parent's
- * ACCESS EXCLUSIVE lock is then held for the insert only). Not in a dry run.
+ * ACCESS EXCLUSIVE lock is then held for the insert only). A dry run names it, once.
  */
+/* A dry run's partition: said and counted once per run. */
+static void
+would_create(Restore *r, const char *schema, const char *name, const char *bound, int *created)
+{
+	char qualified[600];
+
+	snprintf(qualified, sizeof(qualified), "%s.%s", schema, name);
+	if (strlist_contains(&r->would_create, qualified))
+		return;
+	strlist_add(&r->would_create, qualified);
+	log_info("would create partition %s again, as archived: %s", pg_message_name(schema, name).s,
+			 bound);
+	++*created;
+}
+
 static bool
 recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbError *err)
 {
 	char oid[16];
 	PGresult *res;
 
-	if (r->s->into || r->s->dry_run || r->s->create_partitions < 0 || r->target.relkind != 'p' ||
+	if (r->s->into || r->s->create_partitions < 0 || r->target.relkind != 'p' ||
 		strcmp(e->partition_state, "dropped") != 0 || !e->partition_name[0] ||
 		!e->partition_bound[0] || !strchr(e->partition_name, '.'))
 		return true;
@@ -260,7 +277,9 @@ recreate_partition(Restore *r, const CatalogLedgerEntry *e, int *created, EbbErr
 	{
 		bool skip = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		PQclear(res);
-		if (!skip)
+		if (!skip && r->s->dry_run)
+			would_create(r, schema, name, e->partition_bound, created);
+		else if (!skip)
 			ok = recreate_exec(r, e, schema, name, created, err);
 	}
 	free(schema);
@@ -294,7 +313,8 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 			  restore_load(r->conn, &r->target, &r->s->ignore_columns, path, e->format,
 						   e->compression, &lr, err) &&
 			  recreate_partition(r, e, &created, err) &&
-			  (r->s->dry_run || restore_partitions_make(r->conn, &r->parts, &lr, &created, err));
+			  restore_partitions_make(r->conn, &r->parts, &lr,
+									  r->s->dry_run ? &r->would_create : NULL, &created, err);
 	if (ok && lr.rows != e->rows)
 	{
 		error_set(err, EBB_ERR_VERIFY,
@@ -319,11 +339,10 @@ load_object(Restore *r, const CatalogLedgerEntry *e, const char *path, RestoreOb
 		EbbError ignored;
 		pg_exec(r->conn, "ROLLBACK", &ignored);
 	}
+	if (ok)
+		r->counts->partitions += (uint64_t) created; /* a dry run's: would be created */
 	if (ok && !r->s->dry_run)
-	{
-		r->counts->partitions += (uint64_t) created;
 		testpoint_reached("restore-committed");
-	}
 	return ok;
 }
 
@@ -682,6 +701,7 @@ done:
 	if (out->status == RESTORE_FAILED && out->err.code == EBB_OK)
 		out->status = RESTORE_SKIPPED;
 	restore_partitions_free(&r.parts);
+	strlist_clear(&r.would_create);
 	restore_target_free(&r.target);
 	if (r.store_url)
 	{

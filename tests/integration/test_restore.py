@@ -425,11 +425,15 @@ class PartitionedTest(unittest.TestCase):
         self.assertGreaterEqual(len(dropped), 4)
         for name, _ in dropped:
             self.assertEqual(PG.query("SELECT to_regclass('%s')" % name, db), [(None,)])
-        # A dry run makes no partition (and takes no lock on the parent).
-        pu.assert_ok(self, harness.run_ebb(['restore', '--table', 'public.pev', '--dry-run'],
-                                           env=PG.env(db)))
-        for name, _ in dropped:
+        # A dry run makes no partition (and takes no lock on the parent): it names each once.
+        proc = harness.run_ebb(['restore', '--table', 'public.pev', '--dry-run', '-v'],
+                               env=PG.env(db))
+        pu.assert_ok(self, proc)
+        for name, bound in dropped:
             self.assertEqual(PG.query("SELECT to_regclass('%s')" % name, db), [(None,)])
+            self.assertEqual(proc.stderr.count('would create partition "%s" again, as archived:'
+                                               ' %s' % (name, bound)), 1, proc.stderr)
+        self.assertIn('; %d partitions would be created\n' % len(dropped), proc.stdout)
         proc = harness.run_ebb(['restore', '--table', 'public.pev', '-v'], env=PG.env(db))
         pu.assert_ok(self, proc)
         self.assertEqual(harness.table_rows_csv(PG, db, 'public.pev'), before)

@@ -100,11 +100,19 @@ class CreatedTest(PartitionsBase):
             self.partition_of_day('pe', back)
         self.move_back('pe', old)
         had = {name for name, _ in self.partitions('pe')}
+        # A dry run names the partitions (each once: several objects share a day), makes none.
+        dry = self.restore('pe', '-v', '--dry-run')
+        pu.assert_ok(self, dry)
+        self.assertEqual({name for name, _ in self.partitions('pe')}, had)
         proc = self.restore('pe', '-v')
         pu.assert_ok(self, proc)
         self.assertEqual(self.rows('pe'), before)
         made = {name: bound for name, bound in self.partitions('pe') if name not in had}
         self.assertIn('; %d partitions created\n' % len(made), proc.stdout)
+        self.assertIn('; %d partitions would be created\n' % len(made), dry.stdout)
+        for name in made:
+            self.assertEqual(dry.stderr.count('would create partition "public.%s" for [' % name),
+                             1, dry.stderr)
         days = self.archived_days()
         self.assertEqual(sorted(made), sorted('pe_p' + d for d in days if 'pe_p' + d not in had))
         for name, bound in made.items():
