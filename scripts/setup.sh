@@ -122,6 +122,24 @@ for p in "${fitting[@]}"; do
     install_fitting "$p"
 done
 
+# --- TimescaleDB, built from vendor/ ----------------------------------------------
+# Debian does not package it: vendor/ carries the Apache-licensed source of 2.28.3 (the newest
+# release for PostgreSQL 15) and the script that builds and installs it into Debian's
+# PostgreSQL 15 (about 40 s; it pins postgresql-server-dev-15 to the installed server). Once
+# per machine: skipped when that version is installed.
+if [ "$purpose" = check ] || [ "$purpose" = bench ]; then
+    if [ ! -f /usr/share/postgresql/15/extension/timescaledb--2.28.3.sql ] ||
+        [ ! -f /usr/lib/postgresql/15/lib/timescaledb-2.28.3.so ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "setup: error: TimescaleDB 2.28.3 is not installed; run this script as root" >&2
+            exit 1
+        fi
+        echo "setup: building TimescaleDB 2.28.3 from vendor/"
+        # (its cmake asks git for a version and says "fatal: not a git repository": harmless)
+        bash "$(cd "$(dirname "$0")/.." && pwd)/vendor/build-timescaledb.sh"
+    fi
+fi
+
 # Building ebb and the demo end here: node and npm serve the tests only.
 if [ "$purpose" = build ] || [ "$purpose" = demo ]; then
     exit 0

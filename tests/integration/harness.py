@@ -225,8 +225,10 @@ class Cluster:
     """A throwaway PostgreSQL 15 server on 127.0.0.1:<free port> and a unix
     socket in its temp dir; superuser `postgres`, trust auth."""
 
-    def __init__(self, timezone='UTC', start=True):
+    def __init__(self, timezone='UTC', start=True, preload=None):
         self.timezone = timezone
+        self.preload = preload  # shared_preload_libraries, e.g. 'timescaledb'
+
         self.bindir = _bindir()
         self.base = self.datadir = self.sockdir = self.port = None
         if start:
@@ -269,6 +271,10 @@ class Cluster:
     def _write_conf(self):
         conf = "port = %d\nunix_socket_directories = %s\nTimeZone = %s\n" % (
             self.port, quote_literal(self.sockdir), quote_literal(self.timezone))
+        if self.preload:
+            conf += "shared_preload_libraries = %s\ntimescaledb.telemetry_level = off\n" % (
+                quote_literal(self.preload)) if self.preload == 'timescaledb' else (
+                "shared_preload_libraries = %s\n" % quote_literal(self.preload))
         path = os.path.join(self.datadir, 'ebb_cluster.conf')
         with open(path, 'w') as f:
             f.write(conf)
