@@ -5,36 +5,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/cancel.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "common/text.h"
+#include "common/time.h"
 
 #define REPLICA_POLL_MS  1000
 #define WAL_PAUSE_CAP_MS (60 * 1000)
 #define WAITER_BASE_MS   1000
 #define WAITER_CAP_MS    (30 * 1000)
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 /* Sleeps ms, counted as paused; false when a signal came. */
 static bool
 pause_ms(ArchiveTarget *t, int64_t ms, EbbError *err)
 {
-	double start = now_s();
+	double start = time_monotonic_s();
 
 	for (int64_t left = ms; left > 0 && !cancel_requested; left -= 100)
 		retry_sleep_ms(left < 100 ? left : 100);
-	t->throttle.paused_us += (int64_t) ((now_s() - start) * 1e6);
+	t->throttle.paused_us += (int64_t) ((time_monotonic_s() - start) * 1e6);
 	if (cancel_requested)
 		return error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
 	return true;
@@ -65,7 +56,7 @@ archive_throttle_begin(ArchiveTarget *t, EbbError *err)
 		return false;
 	snprintf(t->throttle.start_lsn, sizeof(t->throttle.start_lsn), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	t->throttle.start_s = now_s();
+	t->throttle.start_s = time_monotonic_s();
 	t->throttle.wal_started = true;
 	return true;
 }
@@ -157,7 +148,7 @@ wait_for_wal_rate(ArchiveTarget *t, EbbError *err)
 					 1, params, &bytes, &null, err))
 		return false;
 	double due = (double) bytes / (double) t->policy->max_wal_rate;
-	double ahead = due - (now_s() - t->throttle.start_s);
+	double ahead = due - (time_monotonic_s() - t->throttle.start_s);
 	if (ahead <= 0)
 		return true;
 	int64_t ms = (int64_t) (ahead * 1000) + 1;

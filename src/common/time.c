@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* Days from 1970-01-01 to y-m-d, Howard Hinnant's algorithm (exact for all int years). */
 static int64_t
@@ -188,4 +189,13 @@ time_format_duration(int64_t us, char *out, size_t outlen)
 		snprintf(out, outlen, "%" PRId64 "min", us / USECS_PER_MINUTE);
 	else
 		snprintf(out, outlen, "%" PRId64 "s", us / USECS_PER_SEC);
+}
+
+double
+time_monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }

@@ -46,4 +46,7 @@ void time_format_duration(int64_t us, char *out, size_t outlen);
 /* Floor of ts to a multiple of width (width > 0), correct for negative timestamps. */
 int64_t time_floor(int64_t ts, int64_t width);
 
+/* Seconds on the monotonic clock, for durations (never a time of day). */
+double time_monotonic_s(void);
+
 #endif

@@ -269,15 +269,13 @@ doctor_advice_plan(const DoctorCheck *c, const char *when)
 		return true;
 	/* EXPLAIN DELETE ... WHERE needs the schema, DELETE and SELECT; their absence is the
 	 * rights check's finding. */
-	StrList may = {0};
-	if (!pg_query_strings(c->conn,
-						  "SELECT pg_catalog.has_schema_privilege($2, 'USAGE') AND"
-						  " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'DELETE') AND"
-						  " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'SELECT')",
-						  2, (const char *const[]){t->oid_text, t->schema}, &may, &c->out->err))
+	bool allowed;
+	if (!pg_query_bool(c->conn,
+					   "SELECT pg_catalog.has_schema_privilege($2, 'USAGE') AND"
+					   " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'DELETE') AND"
+					   " pg_catalog.has_table_privilege($1::pg_catalog.oid, 'SELECT')",
+					   2, (const char *const[]){t->oid_text, t->schema}, &allowed, &c->out->err))
 		return false;
-	bool allowed = may.count && strcmp(may.items[0], "t") == 0;
-	strlist_clear(&may);
 	if (!allowed)
 		return true;
 	snprintf(keep, sizeof(keep), "%d days", c->p->keep_days);

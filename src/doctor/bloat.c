@@ -95,21 +95,16 @@ bloat_bytes(const DoctorCheck *c, int64_t *table, int64_t *wasted, bool *measure
 static bool
 has_stats(const DoctorCheck *c, bool *yes)
 {
-	StrList v = {0};
 	const char *params[] = {c->info->oid_text};
 
-	if (!pg_query_strings(
-			c->conn,
-			"SELECT count(*) > 0 FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c"
-			" ON c.relname = s.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
-			" c.relnamespace AND n.nspname = s.schemaname WHERE c.oid IN (SELECT relid"
-			" FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)"
-			" UNION SELECT $1::pg_catalog.oid)",
-			1, params, &v, &c->out->err))
-		return false;
-	*yes = v.count && strcmp(v.items[0], "t") == 0;
-	strlist_clear(&v);
-	return true;
+	return pg_query_bool(
+		c->conn,
+		"SELECT count(*) > 0 FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c"
+		" ON c.relname = s.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
+		" c.relnamespace AND n.nspname = s.schemaname WHERE c.oid IN (SELECT relid"
+		" FROM pg_catalog.pg_partition_tree($1::pg_catalog.oid::pg_catalog.regclass)"
+		" UNION SELECT $1::pg_catalog.oid)",
+		1, params, yes, &c->out->err);
 }
 
 /* A word a POSIX shell reads back as it is: single-quoted unless plain. */

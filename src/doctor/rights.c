@@ -94,15 +94,13 @@ check_right(const DoctorCheck *c, Names *n, const Right *r)
 	/* Both parameters bound whether the test uses them or not. */
 	char *sql =
 		ebb_asprintf("SELECT %s FROM (SELECT $1::pg_catalog.oid, $2::pg_catalog.text) p", r->test);
-	StrList v = {0};
 	char subject[600];
+	bool granted;
 
-	bool ok = pg_query_strings(c->conn, sql, 2, params, &v, &c->out->err);
+	bool ok = pg_query_bool(c->conn, sql, 2, params, &granted, &c->out->err);
 	free(sql);
 	if (!ok)
 		return false;
-	bool granted = v.count && strcmp(v.items[0], "t") == 0;
-	strlist_clear(&v);
 	if (granted)
 		return true;
 	n->missing++;

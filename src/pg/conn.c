@@ -292,6 +292,19 @@ pg_query_strings(PGconn *conn, const char *sql, int nparams, const char *const *
 }
 
 bool
+pg_query_bool(PGconn *conn, const char *sql, int nparams, const char *const *params, bool *out,
+			  EbbError *err)
+{
+	PGresult *res;
+
+	if (!pg_query(conn, sql, nparams, params, &res, err))
+		return false;
+	*out = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+bool
 pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err)
 {
 	PGresult *res = PQprepare(conn, name, sql, nparams, NULL);

@@ -96,27 +96,21 @@ static bool
 read_hypertable(PGconn *conn, const char *oid, bool *yes, EbbError *err)
 {
 	const char *params[] = {oid};
-	StrList v = {0};
+	bool installed;
 
 	*yes = false;
-	if (!pg_query_strings(conn,
-						  "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb'", 0,
-						  NULL, &v, err))
+	if (!pg_query_bool(conn,
+					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension"
+					   " WHERE extname = 'timescaledb')",
+					   0, NULL, &installed, err))
 		return false;
-	bool installed = v.count > 0;
-	strlist_clear(&v);
-	if (!installed)
-		return true;
-	if (!pg_query_strings(conn,
-						  "SELECT 1 FROM timescaledb_information.hypertables h JOIN"
-						  " pg_catalog.pg_class c ON c.relname = h.hypertable_name JOIN"
-						  " pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname ="
-						  " h.hypertable_schema WHERE c.oid = $1::pg_catalog.oid",
-						  1, params, &v, err))
-		return false;
-	*yes = v.count > 0;
-	strlist_clear(&v);
-	return true;
+	return !installed ||
+		   pg_query_bool(conn,
+						 "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables h JOIN"
+						 " pg_catalog.pg_class c ON c.relname = h.hypertable_name JOIN"
+						 " pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname ="
+						 " h.hypertable_schema WHERE c.oid = $1::pg_catalog.oid)",
+						 1, params, yes, err);
 }
 
 bool

@@ -42,6 +42,9 @@ bool pg_query(PGconn *conn, const char *sql, int nparams, const char *const *par
 /* The same, the first column of every row added to out. */
 bool pg_query_strings(PGconn *conn, const char *sql, int nparams, const char *const *params,
 					  StrList *out, EbbError *err);
+/* The first column of the first row as a boolean: true only for a row whose value is true. */
+bool pg_query_bool(PGconn *conn, const char *sql, int nparams, const char *const *params, bool *out,
+				   EbbError *err);
 /* A statement prepared once and run many times (no parse and plan per window). */
 bool pg_prepare(PGconn *conn, const char *name, const char *sql, int nparams, EbbError *err);
 bool pg_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params,

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/buf.h"
 #include "common/text.h"
+#include "common/time.h"
 #include "pg/catalog.h"
 #include "pg/pg.h"
 #include "reclaim/method.h"
@@ -72,13 +72,12 @@ target_read(PGconn *conn, const char *schema, const char *table, ReclaimTarget *
 	const char *params[] = {schema, table};
 	PGresult *res;
 
-	if (!pg_query(
-			conn,
-			"SELECT c.oid, c.relkind, pg_catalog.pg_has_role(c.relowner, 'USAGE')"
-			" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-			" ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2"
-			" AND c.relkind IN ('r', 'p', 'm')",
-			2, params, &res, err))
+	if (!pg_query(conn,
+				  "SELECT c.oid, c.relkind, pg_catalog.pg_has_role(c.relowner, 'USAGE')"
+				  " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+				  " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2"
+				  " AND c.relkind IN ('r', 'p', 'm')",
+				  2, params, &res, err))
 		return false;
 	if (PQntuples(res) == 0)
 	{
@@ -107,15 +106,6 @@ target_read(PGconn *conn, const char *schema, const char *table, ReclaimTarget *
 	return true;
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 bool
 reclaim_table(PGconn *conn, const ReclaimOptions *o, const char *schema, const char *table,
 			  ReclaimResult *r)
@@ -134,9 +124,9 @@ reclaim_table(PGconn *conn, const ReclaimOptions *o, const char *schema, const c
 		 total_bytes(conn, &t, &r->bytes_before, &r->err) && m->ready(conn, o, &t, r);
 	if (ok && !r->skipped)
 	{
-		double start = now_seconds();
+		double start = time_monotonic_s();
 		ok = m->run(conn, o, &t, r);
-		r->seconds = now_seconds() - start;
+		r->seconds = time_monotonic_s() - start;
 	}
 	/* After a failure too: a method that gave up may have freed something, or nothing. */
 	if (PQstatus(conn) == CONNECTION_OK && r->bytes_before > 0)

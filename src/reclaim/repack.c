@@ -18,13 +18,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/cancel.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "common/time.h"
 #include "pg/pg.h"
 
 #define REPACK_MAX_ARGS 8
@@ -49,14 +49,13 @@ typedef struct RepackChild
 static bool
 extension_ready(PGconn *conn, ReclaimResult *r)
 {
-	StrList v = {0};
+	bool present;
 
-	if (!pg_query_strings(
-			conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_repack'", 0,
-			NULL, &v, &r->err))
+	if (!pg_query_bool(conn,
+					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension"
+					   " WHERE extname = 'pg_repack')",
+					   0, NULL, &present, &r->err))
 		return false;
-	bool present = v.count > 0;
-	strlist_clear(&v);
 	if (present)
 		return true;
 	error_set(&r->err, EBB_ERR_QUERY, "extension pg_repack is not installed");
@@ -74,7 +73,6 @@ static bool
 key_ready(PGconn *conn, const ReclaimTarget *t, ReclaimResult *r)
 {
 	const char *params[] = {t->oid_text};
-	StrList v = {0};
 
 	if (t->relkind == 'm')
 	{
@@ -88,17 +86,15 @@ key_ready(PGconn *conn, const ReclaimTarget *t, ReclaimResult *r)
 	if (t->relkind == 'p')
 		return true;
 
-	if (!pg_query_strings(
-			conn,
-			"SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = $1::pg_catalog.oid"
-			" AND i.indisunique AND i.indisvalid AND i.indpred IS NULL"
-			" AND i.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM"
-			" pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid"
-			" AND a.attnum = ANY (i.indkey) AND NOT a.attnotnull)",
-			1, params, &v, &r->err))
+	bool keyed;
+	if (!pg_query_bool(conn,
+					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE"
+					   " i.indrelid = $1::pg_catalog.oid AND i.indisunique AND i.indisvalid AND"
+					   " i.indpred IS NULL AND i.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM"
+					   " pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid"
+					   " AND a.attnum = ANY (i.indkey) AND NOT a.attnotnull))",
+					   1, params, &keyed, &r->err))
 		return false;
-	bool keyed = v.count > 0;
-	strlist_clear(&v);
 	if (keyed)
 		return true;
 	error_set(&r->err, EBB_ERR_QUERY,
@@ -156,14 +152,12 @@ find_program(PGconn *conn, const char *given, char *out, size_t outlen, EbbError
 static bool
 superuser_ready(PGconn *conn, ReclaimResult *r)
 {
-	StrList v = {0};
+	bool super;
 
-	if (!pg_query_strings(conn,
-						  "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
-						  0, NULL, &v, &r->err))
+	if (!pg_query_bool(conn,
+					   "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", 0,
+					   NULL, &super, &r->err))
 		return false;
-	bool super = v.count && strcmp(v.items[0], "t") == 0;
-	strlist_clear(&v);
 	if (super)
 		return true;
 	error_set(&r->err, EBB_ERR_QUERY, "pg_repack needs a superuser");
@@ -235,15 +229,6 @@ child_start(RepackChild *c, EbbError *err)
 }
 
 /* A line of pg_repack's: logged (-v shows it), and kept when it says something. */
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 /* Its ERROR and WARNING lines are what the failure says; its wait for transactions older than
  * its start is said without -v too (they keep its trigger on the table meanwhile). */
 static void
@@ -260,9 +245,9 @@ child_line(RepackChild *c, const char *line)
 	if (strstr(line, "Another pg_repack command may be running"))
 		c->busy = true;
 	if (strstr(line, "Waiting for") && strstr(line, "transactions to finish") &&
-		now_s() - c->waiting_said >= REPACK_WAIT_WARN_S)
+		time_monotonic_s() - c->waiting_said >= REPACK_WAIT_WARN_S)
 	{
-		c->waiting_said = now_s();
+		c->waiting_said = time_monotonic_s();
 		log_warning("pg_repack is waiting for transactions older than its start to finish "
 					"(pg_stat_activity shows them): %s",
 					text_escape(line).s);
@@ -278,14 +263,14 @@ child_read(RepackChild *c)
 	char chunk[4096];
 	bool forwarded = false;
 
-	double start = now_s();
+	double start = time_monotonic_s();
 
 	buf_init(&line);
 	for (;;)
 	{
 		struct pollfd p = {c->out, POLLIN, 0};
 		if (!forwarded && !cancel_requested && c->deadline_ms > 0 &&
-			(now_s() - start) * 1000 > (double) c->deadline_ms)
+			(time_monotonic_s() - start) * 1000 > (double) c->deadline_ms)
 			c->timed_out = true;
 		if ((cancel_requested || c->timed_out) && !forwarded)
 			forwarded = kill(c->pid, SIGINT) == 0 || true;

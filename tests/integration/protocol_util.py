@@ -119,6 +119,21 @@ def kill_if_running(proc):
         proc.communicate()
 
 
+def hold_transaction(testcase, pg, db, statements):
+    """A psql session inside a transaction that ran `statements` (which hold their locks),
+    until it is sent COMMIT; killed at the test's end. Synchronised on psql's output."""
+    holder = subprocess.Popen(
+        [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', pg.dsn(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=pg.env(), text=True)
+    testcase.addCleanup(holder.kill)
+    holder.stdin.write("BEGIN; %s; SELECT 'held';\n" % statements)
+    holder.stdin.flush()
+    while 'held' not in holder.stdout.readline():
+        pass
+    return holder
+
+
 # --- waiting on conditions ----------------------------------------------------
 
 def wait_until(condition, what, deadline_s=60, step_s=0.01):

@@ -64,16 +64,7 @@ class DoctorBase(unittest.TestCase):
     def hold_writer(self):
         """A psql session in a transaction that inserted into ev, until it is sent COMMIT: a
         concurrent index build waits for it."""
-        holder = subprocess.Popen(
-            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=PG.env(), text=True)
-        self.addCleanup(holder.kill)
-        holder.stdin.write("BEGIN; INSERT INTO ev (ts) VALUES (now()); SELECT 'held';\n")
-        holder.stdin.flush()
-        while 'held' not in holder.stdout.readline():
-            pass
-        return holder
+        return pu.hold_transaction(self, PG, self.db, 'INSERT INTO ev (ts) VALUES (now())')
 
 
 class MissingIndexTest(DoctorBase):

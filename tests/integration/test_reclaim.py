@@ -18,7 +18,6 @@ autovacuum off on the table so that nothing else changes its size):
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -150,15 +149,7 @@ class FullTest(ReclaimBase):
     def test_a_reader_makes_it_give_up_at_the_lock_timeout(self):
         self.archive()
         before = self.size()
-        holder = subprocess.Popen(
-            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=PG.env(), text=True)
-        self.addCleanup(holder.kill)
-        holder.stdin.write("BEGIN; SELECT count(*) > 0 AS held FROM ev;\n")
-        holder.stdin.flush()
-        while 'held' not in holder.stdout.readline():
-            pass
+        holder = pu.hold_transaction(self, PG, self.db, 'SELECT count(*) FROM ev')
         proc = self.reclaim('--full', '--lock-timeout', '200ms', *self.window(-30, 30))
         self.assertEqual(proc.rc, 1, proc.stdout + proc.stderr)
         self.assertIn('ebb: error: database "%s": public.ev: ' % self.db, proc.stderr)
@@ -250,16 +241,7 @@ class OnlineReviewTest(ReclaimBase):
     table."""
 
     def hold_reader(self):
-        holder = subprocess.Popen(
-            [os.path.join(harness._bindir(), 'psql'), '-X', '-q', '-d', PG.dsn(self.db)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=PG.env(), text=True)
-        self.addCleanup(holder.kill)
-        holder.stdin.write("BEGIN; SELECT count(*) > 0 AS held FROM ev;\n")
-        holder.stdin.flush()
-        while 'held' not in holder.stdout.readline():
-            pass
-        return holder
+        return pu.hold_transaction(self, PG, self.db, 'SELECT count(*) FROM ev')
 
     def test_a_repack_that_gives_up_is_a_failure(self):
         PG.psql('CREATE EXTENSION pg_repack', self.db)
