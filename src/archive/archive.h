@@ -42,7 +42,8 @@ typedef struct ArchiveDryPartition
 	const char *bound;         /* pg_get_expr(relpartbound) */
 	int64_t lower, upper;      /* its time range */
 	int64_t rows;
-	int64_t bytes; /* pg_total_relation_size */
+	int64_t bytes; /* pg_total_relation_size (a chunk: chunks_detailed_size) */
+	bool chunk;    /* a TimescaleDB chunk: bound is its time slice */
 } ArchiveDryPartition;
 
 typedef struct ArchiveProgress

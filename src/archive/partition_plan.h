@@ -28,6 +28,7 @@ typedef struct PartLeaf
 	bool parent_has_default;
 	bool detach_pending;
 	bool pinned;   /* referenced by a foreign key or read by a view: never detached whole */
+	bool compressed; /* a compressed TimescaleDB chunk (chunk_plan.h) */
 	int64_t bytes; /* pg_total_relation_size */
 	double est_rows;
 } PartLeaf;

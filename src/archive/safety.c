@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/text.h"
 #include "pg/dependents.h"
 #include "pg/pg.h"
 #include "pg/ident.h"
@@ -26,17 +27,43 @@ more_items(const PgDependentList *l, bool with_action, Buf *out)
 		buf_append_char(out, '.');
 }
 
-/* A hypertable's rows live in its chunks: archiving it row by row through ONLY would take
- * none, and a chunk archived as a table of its own escapes TimescaleDB's bookkeeping. */
+/* A hypertable is archived through it (chunks whole, then rows): a child that is not one of
+ * its chunks would be read and deleted with it, and TimescaleDB's retention job would drop
+ * chunks before ebb archives them. */
 static bool
-refuse_hypertable(const Policy *p, EbbError *err)
+check_hypertable(PGconn *conn, const Policy *p, const PgHypertable *ht, EbbError *err)
 {
-	error_set(err, EBB_ERR_CONFIG, "table %s is a TimescaleDB hypertable",
+	char *jobs;
+
+	if (ht->stray_children)
+	{
+		error_set(err, EBB_ERR_CONFIG,
+				  "hypertable %s has inheritance children that are not its "
+				  "chunks",
+				  pg_message_name(p->schema, p->table).s);
+		error_detail(err,
+					 "Children: %s. Their rows would be read and deleted through the "
+					 "hypertable.",
+					 ht->stray_children);
+		error_hint(err, "Detach them (ALTER TABLE ... NO INHERIT) or archive them on their own.");
+		return false;
+	}
+	if (!pg_hypertable_retention_jobs(conn, p->schema, p->table, &jobs, err))
+		return false;
+	if (!jobs)
+		return true;
+	error_set(err, EBB_ERR_CONFIG, "hypertable %s has a TimescaleDB retention policy",
 			  pg_message_name(p->schema, p->table).s);
-	error_detail(err, "Its rows are in its chunks; ebb does not archive hypertables yet (chunk "
-					  "by chunk, then drop_chunks, is planned).");
-	error_hint(err, "Do not archive its chunks as tables of their own: TimescaleDB's catalog "
-					"would still list them. Keep the hypertable out of ebb's policies for now.");
+	error_detail(err, "Retention %s drops chunks whether or not ebb archived them.", jobs);
+	Buf rel;
+	buf_init(&rel);
+	pg_quote_qualified(&rel, p->schema, p->table);
+	error_hint(err,
+			   "Remove it (SELECT remove_retention_policy('%s');): ebb archives and then "
+			   "drops the expired chunks itself.",
+			   text_escape(buf_cstr(&rel)).s);
+	buf_free(&rel);
+	free(jobs);
 	return false;
 }
 
@@ -139,15 +166,16 @@ refuse_foreign(const Policy *p, const PgDependentList *foreign, EbbError *err)
 }
 
 bool
-archive_check_dependents(PGconn *conn, const PgTableInfo *info, const Policy *policy, EbbError *err)
+archive_check_dependents(PGconn *conn, const PgTableInfo *info, const Policy *policy,
+						 const PgHypertable *ht, EbbError *err)
 {
 	PgTableDependents d;
 
 	if (!pg_dependents(conn, info->oid, &d, err))
 		return false;
 	bool ok =
-		(!d.hypertable || refuse_hypertable(policy, err)) &&
-		(d.children.count == 0 || refuse_children(policy, &d.children, err)) &&
+		(!ht->is || check_hypertable(conn, policy, ht, err)) &&
+		(ht->is || d.children.count == 0 || refuse_children(policy, &d.children, err)) &&
 		(d.foreign_partitions.count == 0 || refuse_foreign(policy, &d.foreign_partitions, err)) &&
 		refuse_cascades(policy, &d.foreign_keys, err) &&
 		(d.rules.count == 0 || refuse_rules(policy, &d.rules, err)) &&

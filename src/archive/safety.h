@@ -16,10 +16,12 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "pg/catalog.h"
+#include "pg/hypertable.h"
 
 /* Fails with EBB_ERR_CONFIG (naming the dependent, with a hint) when the table is unsafe. */
+/* ht: TimescaleDB's description of the table (ht->is false for a plain table). */
 bool archive_check_dependents(PGconn *conn, const PgTableInfo *info, const Policy *policy,
-							  EbbError *err);
+							  const PgHypertable *ht, EbbError *err);
 
 /* Adds the hint for a window that failed on a foreign key violation (SQLSTATE 23503). */
 void archive_fk_hint(EbbError *err);

@@ -57,6 +57,18 @@ archive_sql_rollback(ArchiveTarget *t)
 }
 
 void
+archive_sql_time_us(const ArchiveTarget *t, const char *expr, Buf *out)
+{
+	if (!t->info.time_integer)
+	{
+		pg_epoch_us_sql(expr, out);
+		return;
+	}
+	buf_printf(out, "pg_catalog.floor((%s)::pg_catalog.numeric * %lld / 1000)::int8", expr,
+			   (long long) t->policy->time_unit_ns);
+}
+
+void
 archive_sql_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
 {
 	char text[64];

@@ -26,6 +26,9 @@ void archive_sql_statement_name(const char *prefix, char *out, size_t outlen);
 void archive_sql_deallocate(ArchiveTarget *t);
 /* ROLLBACK when the session is in a transaction (best effort). */
 void archive_sql_rollback(ArchiveTarget *t);
+/* SQL turning expr, a value of the time column, into int8 microseconds since the epoch (an
+ * integer time dimension's through --time-unit, rounded down). */
+void archive_sql_time_us(const ArchiveTarget *t, const char *expr, Buf *out);
 /* Formats a time as the SQL literal for the column's type. */
 void archive_sql_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 /* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "archive/archive.h"
+#include "archive/chunk.h"
+#include "archive/chunk_plan.h"
 #include "archive/ledger.h"
 #include "archive/manifest.h"
 #include "archive/object.h"
@@ -134,6 +136,34 @@ count_null_times(ArchiveTarget *t, EbbError *err)
 	return ok;
 }
 
+/* A hypertable is aged by its time dimension (the chunks' slices are of it); an integer one
+ * needs --time-unit, which means nothing for other columns. */
+static bool
+check_time_dimension(const ArchiveTarget *t, EbbError *err)
+{
+	const Policy *p = t->policy;
+
+	if (t->hypertable.is && strcmp(t->hypertable.time_column, p->time_column) != 0)
+	{
+		error_set(err, EBB_ERR_CONFIG, "column \"%s\" is not the time dimension of hypertable %s",
+				  p->time_column, pg_message_name(p->schema, p->table).s);
+		error_detail(err, "Its chunks are sliced by column \"%s\".", t->hypertable.time_column);
+		error_hint(err, "Pass --time-column %s.", t->hypertable.time_column);
+		return false;
+	}
+	if (p->time_unit_ns && !t->info.time_integer)
+	{
+		error_set(err, EBB_ERR_USAGE,
+				  "option --time-unit applies only to an integer time "
+				  "dimension of a hypertable");
+		error_detail(err, "Column \"%s\" of table %s is of type timestamp%s.", p->time_column,
+					 pg_message_name(p->schema, p->table).s,
+					 t->info.time_is_tz ? " with time zone" : "");
+		return false;
+	}
+	return true;
+}
+
 /*
  * The table's shape and its checks, bracketed by two fingerprints (safety.h): equal, nothing
  * changed while ebb looked, and each later transaction compares its own with them.
@@ -148,9 +178,11 @@ load_checked(ArchiveTarget *t, EbbError *err)
 
 	if (!pg_table_oid(t->conn, p->schema, p->table, &exists, &oid, err) ||
 		(exists && !archive_digest(t->conn, t->table_rel, oid, true, before, err)) ||
-		!pg_table_info(t->conn, p->schema, p->table, p->time_column, &t->info, err) ||
-		!archive_check_session(t->conn, err) ||
-		!archive_check_dependents(t->conn, &t->info, p, err) ||
+		(exists && !pg_hypertable_read(t->conn, oid, p->schema, p->table, &t->hypertable, err)) ||
+		!pg_table_info_integer(t->conn, p->schema, p->table, p->time_column,
+							   t->hypertable.is && t->hypertable.integer, &t->info, err) ||
+		!check_time_dimension(t, err) || !archive_check_session(t->conn, err) ||
+		!archive_check_dependents(t->conn, &t->info, p, &t->hypertable, err) ||
 		!archive_digest(t->conn, t->table_rel, oid, false, t->cols_digest, err) ||
 		!archive_digest(t->conn, t->table_rel, oid, true, after, err))
 		return false;
@@ -178,8 +210,10 @@ target_prepare(ArchiveTarget *t, EbbError *err)
 	buf_init(&b);
 	pg_quote_qualified(&b, p->schema, p->table);
 	t->qualified = ebb_strdup(buf_cstr(&b));
-	t->from =
-		t->info.relkind == 'p' ? ebb_strdup(t->qualified) : ebb_asprintf("ONLY %s", t->qualified);
+	/* A hypertable's rows are its chunks': read and deleted through it (TimescaleDB routes
+	 * DELETE ... RETURNING to the chunks). */
+	t->from = t->info.relkind == 'p' || t->hypertable.is ? ebb_strdup(t->qualified)
+														 : ebb_asprintf("ONLY %s", t->qualified);
 	buf_reset(&b);
 	pg_quote_ident(&b, p->time_column);
 	t->time_col = ebb_strdup(buf_cstr(&b));
@@ -203,6 +237,7 @@ target_free(ArchiveTarget *t)
 	if (t->conn)
 		archive_sql_deallocate(t);
 	pg_table_info_free(&t->info);
+	pg_hypertable_free(&t->hypertable);
 	store_close(&t->store);
 	free(t->qualified);
 	free(t->table_rel);
@@ -287,18 +322,42 @@ report_dry_partition(const ArchiveTarget *t, const PartLeaf *leaf, int64_t rows)
 							 .lower = leaf->lower,
 							 .upper = leaf->upper,
 							 .rows = rows,
-							 .bytes = leaf->bytes};
+							 .bytes = leaf->bytes,
+							 .chunk = t->hypertable.is};
 	t->report->dry_partition(t->report->arg, &p);
+}
+
+/* The plan of what is archived whole: a hypertable's chunks, a partitioned table's leaves,
+ * nothing for a plain table. */
+static bool
+load_plan(ArchiveTarget *t, PartPlan *plan, EbbError *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (t->hypertable.is)
+	{
+		ChunkTable table = {t->policy->schema, t->policy->table, &t->hypertable, t->info.time_is_tz,
+							t->policy->time_unit_ns};
+		return archive_chunk_plan(t->conn, &table, plan, err);
+	}
+	if (t->info.relkind != 'p')
+		return true;
+	PartTable table = archive_partition_table_of(t);
+	return archive_partition_plan(t->conn, &table, plan, err);
+}
+
+/* The old rows left after the whole relations: none of an integer time dimension, whose
+ * windows ebb does not make (only whole chunks). */
+static bool
+rows_by_rows(const ArchiveTarget *t)
+{
+	return !t->policy->whole_partitions_only && !t->info.time_integer;
 }
 
 /* The expired partitions of a dry run: listed, counted; *plan keeps them for the row plan. */
 static bool
 dry_run_partitions(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 {
-	if (t->info.relkind != 'p')
-		return true;
-	PartTable table = archive_partition_table_of(t);
-	if (!archive_partition_plan(t->conn, &table, plan, err))
+	if (!load_plan(t, plan, err))
 		return false;
 	for (int i = 0; i < plan->n; i++)
 	{
@@ -345,6 +404,11 @@ dry_run(ArchiveTarget *t, EbbError *err)
 
 	if (!dry_run_partitions(t, &plan, err))
 		return false;
+	if (!rows_by_rows(t) && (t->hypertable.is || t->info.relkind != 'p'))
+	{
+		archive_partition_plan_free(&plan);
+		return true;
+	}
 	archive_probe_init(t, &probe);
 	archive_planner_init(&pl, &probe, t->policy->window_us, t->cutoff, t->policy->max_rows_per_txn);
 	while (archive_planner_next(&pl, &done, &piece, &window, &oversize, err))
@@ -441,14 +505,18 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 {
 	PartPlan plan;
 
-	if (t->info.relkind != 'p')
+	if (t->info.relkind != 'p' && !t->hypertable.is)
 		return archive_all_pieces(t, err);
-	PartTable table = archive_partition_table_of(t);
-	if (!archive_partition_plan(t->conn, &table, &plan, err))
+	if (!load_plan(t, &plan, err))
 		return false;
-	bool ok = archive_partition_all(t, &plan, err);
-	if (ok && !t->policy->whole_partitions_only)
+	bool ok =
+		t->hypertable.is ? archive_chunk_all(t, &plan, err) : archive_partition_all(t, &plan, err);
+	if (ok && rows_by_rows(t))
 		ok = archive_all_pieces(t, err);
+	else if (ok && t->info.time_integer && !t->policy->whole_partitions_only)
+		log_info("hypertable %s: the rows of an integer time dimension are archived a whole "
+				 "chunk at a time only",
+				 pg_message_name(t->policy->schema, t->policy->table).s);
 	/* Only the DEFAULT's leaves (a sub-partitioned DEFAULT has several), one at a time. */
 	for (int i = 0; ok && t->policy->whole_partitions_only && i < plan.n; i++)
 	{

@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "encode/encoder.h"
 #include "pg/catalog.h"
+#include "pg/hypertable.h"
 #include "pg/pg.h"
 #include "store/store.h"
 
@@ -107,6 +108,7 @@ typedef struct ArchiveTarget
 	StrList supersedes;
 	StrList pending_supersedes;
 	ArchiveThrottle throttle;
+	PgHypertable hypertable; /* TimescaleDB's description, when the table is a hypertable */
 } ArchiveTarget;
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and

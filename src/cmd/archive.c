@@ -145,7 +145,10 @@ print_dry_partition(void *arg, const ArchiveDryPartition *p)
 {
 	const ArchiveCmd *a = arg;
 	char s[64], e[64];
-	const char *action = p->policy->keep_detached ? "archive, detach, keep" : "archive, drop";
+	const char *action = p->chunk                   ? "archive, drop_chunks"
+						 : p->policy->keep_detached ? "archive, detach, keep"
+													: "archive, drop";
+	const char *kind = p->chunk ? "chunk" : "partition";
 
 	time_format_sql(p->lower, p->time_is_tz, s, sizeof(s));
 	time_format_sql(p->upper, p->time_is_tz, e, sizeof(e));
@@ -154,12 +157,12 @@ print_dry_partition(void *arg, const ArchiveDryPartition *p)
 		Buf b;
 		buf_init(&b);
 		buf_append_char(&b, '{');
-		json_kv_str(&b, "event", "dry_run_partition");
+		json_kv_str(&b, "event", p->chunk ? "dry_run_chunk" : "dry_run_partition");
 		json_kv_str(&b, "database", p->dbname);
 		json_kv_str(&b, "schema", p->policy->schema);
 		json_kv_str(&b, "table", p->policy->table);
-		json_kv_str(&b, "partition_schema", p->schema);
-		json_kv_str(&b, "partition", p->name);
+		json_kv_str(&b, p->chunk ? "chunk_schema" : "partition_schema", p->schema);
+		json_kv_str(&b, kind, p->name);
 		json_kv_str(&b, "bound", p->bound);
 		json_kv_int(&b, "rows", p->rows);
 		json_kv_int(&b, "bytes", p->bytes);
@@ -169,8 +172,8 @@ print_dry_partition(void *arg, const ArchiveDryPartition *p)
 		buf_free(&b);
 		return;
 	}
-	printf("%s\t%s\tpartition %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
-		   text_escape(p->dbname).s, pg_display_name(p->policy->schema, p->policy->table).s,
+	printf("%s\t%s\t%s %s\t[%s, %s)\t%" PRId64 " rows\t%" PRId64 " bytes\t%s\n",
+		   text_escape(p->dbname).s, pg_display_name(p->policy->schema, p->policy->table).s, kind,
 		   pg_display_name(p->schema, p->name).s, s, e, p->rows, p->bytes, action);
 }
 

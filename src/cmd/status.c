@@ -15,6 +15,8 @@
 #include "common/text.h"
 #include "cmd/commands.h"
 #include "archive/partition.h"
+#include "archive/chunk_plan.h"
+#include "pg/hypertable.h"
 #include "archive/safety.h"
 #include "catalog/catalog.h"
 #include "catalog/ledger.h"
@@ -79,16 +81,21 @@ report_free(TableReport *r)
 
 /* The partitions as the next archive run plans them (archive/archive_partition_plan.c). */
 static bool
-fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, EbbError *err)
+fetch_partitions(PGconn *conn, PgTableInfo *info, const PgHypertable *ht, TableReport *r,
+				 bool ledger, EbbError *err)
 {
 	PartTable table = {info->oid, r->policy->schema, r->policy->table, r->time_column,
 					   info->time_is_tz};
+	ChunkTable chunks = {r->policy->schema, r->policy->table, ht, info->time_is_tz,
+						 r->policy->time_unit_ns};
 	int64_t cutoff = r->cutoff.set ? r->cutoff.us : TIME_NEG_INFINITY;
 	PartPlan plan;
 
-	if (info->relkind != 'p')
+	if (info->relkind != 'p' && !ht->is)
 		return true;
-	if (!archive_partition_plan(conn, &table, &plan, err))
+	r->hypertable = ht->is;
+	if (ht->is ? !archive_chunk_plan(conn, &chunks, &plan, err)
+			   : !archive_partition_plan(conn, &table, &plan, err))
 	{
 		/* Partitioned by something else: archive refuses it; status still reports the rest. */
 		if (err->code != EBB_ERR_CONFIG)
@@ -117,9 +124,11 @@ fetch_partitions(PGconn *conn, PgTableInfo *info, TableReport *r, bool ledger, E
  * zero); summed over the leaf partitions of a partitioned table, whose parent holds no rows.
  */
 static bool
-fetch_estimate(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *err)
+fetch_estimate(PGconn *conn, const PgTableInfo *info, const PgHypertable *ht, TableReport *r,
+			   EbbError *err)
 {
-	const char *params[1] = {info->oid_text};
+	/* a hypertable's rows are in its chunks, its inheritance children */
+	const char *params[2] = {info->oid_text, ht->is ? "t" : "f"};
 	PGresult *res;
 
 	if (!pg_query(
@@ -130,12 +139,31 @@ fetch_estimate(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *
 			" ELSE greatest(c.reltuples, 0)::int8 END), 0)::int8"
 			" FROM pg_catalog.pg_class c"
 			" WHERE (c.oid = $1::oid AND c.relkind <> 'p') OR c.oid IN (SELECT relid"
-			" FROM pg_catalog.pg_partition_tree($1::oid::regclass) WHERE isleaf)",
-			1, params, &res, err))
+			" FROM pg_catalog.pg_partition_tree($1::oid::regclass) WHERE isleaf)"
+			" OR ($2 AND c.oid IN (SELECT inhrelid FROM pg_catalog.pg_inherits"
+			" WHERE inhparent = $1::oid))",
+			2, params, &res, err))
 		return false;
 	r->estimated_rows = get_int64(res, 0, 0);
 	PQclear(res);
 	return true;
+}
+
+/* The time column as a time: an integer one through --time-unit (without one, its values
+ * are shown as seconds; archive refuses the table until it is given). */
+static void
+time_column_sql(const PgTableInfo *info, const TableReport *r, Buf *out)
+{
+	if (!info->time_integer)
+	{
+		pg_quote_ident(out, r->time_column);
+		return;
+	}
+	buf_append_str(out, "pg_catalog.to_timestamp((");
+	pg_quote_ident(out, r->time_column);
+	buf_printf(out, ")::pg_catalog.numeric / %lld)",
+			   (long long) (1000000000 /
+							(r->policy->time_unit_ns ? r->policy->time_unit_ns : 1000000000)));
 }
 
 /*
@@ -143,7 +171,8 @@ fetch_estimate(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *
  * clock exactly as archive computes it, and the rows older than the cutoff, in one snapshot.
  */
 static bool
-fetch_times(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *err)
+fetch_times(PGconn *conn, const PgTableInfo *info, const PgHypertable *ht, TableReport *r,
+			EbbError *err)
 {
 	char days[16];
 	const char *params[1] = {days};
@@ -154,17 +183,17 @@ fetch_times(PGconn *conn, const PgTableInfo *info, TableReport *r, EbbError *err
 	buf_init(&tbl);
 	buf_init(&col);
 	buf_init(&sql);
-	/* ONLY, as archive reads: never an inheritance child's rows */
-	if (info->relkind != 'p')
+	/* ONLY, as archive reads: never an inheritance child's rows (a hypertable's are its) */
+	if (info->relkind != 'p' && !ht->is)
 		buf_append_str(&tbl, "ONLY ");
 	pg_quote_qualified(&tbl, info->schema, info->table);
-	pg_quote_ident(&col, r->time_column);
+	time_column_sql(info, r, &col);
 	const char *t = buf_cstr(&tbl), *c = buf_cstr(&col);
 	buf_printf(&sql,
 			   "SELECT " EPOCH_US("o.v") ", " EPOCH_US("n.v") ", " EPOCH_US(
 				   "c.cutoff") ","
-							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s < c.cutoff),"
-							   " (SELECT pg_catalog.count(*) FROM %s t WHERE t.%s IS NULL)"
+							   " (SELECT pg_catalog.count(*) FROM %s t WHERE %s < c.cutoff),"
+							   " (SELECT pg_catalog.count(*) FROM %s t WHERE %s IS NULL)"
 							   " FROM (SELECT CASE WHEN $1::int4 >= 0 THEN %s"
 							   " - pg_catalog.make_interval(days => $1::int4) END AS cutoff) c,"
 							   " (SELECT pg_catalog.min(%s) AS v FROM %s) o, (SELECT "
@@ -286,33 +315,42 @@ fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *er
 {
 	const Policy *p = r->policy;
 	PgTableInfo info;
+	PgHypertable ht = {0};
+	uint32_t oid;
+	bool exists;
 
-	if (!resolve_time_column(conn, cat, r, err))
+	if (!resolve_time_column(conn, cat, r, err) ||
+		!pg_table_oid(conn, p->schema, p->table, &exists, &oid, err) ||
+		(exists && !pg_hypertable_read(conn, oid, p->schema, p->table, &ht, err)))
 		return false;
-	if (!pg_table_info(conn, p->schema, p->table, r->time_column, &info, err))
+	if (!pg_table_info_integer(conn, p->schema, p->table, r->time_column, ht.is && ht.integer,
+							   &info, err))
 	{
 		pg_table_info_free(&info);
+		pg_hypertable_free(&ht);
 		return false;
 	}
 	r->tz = info.time_is_tz;
 	EbbError refusal;
 	error_init(&refusal);
-	if (!archive_check_dependents(conn, &info, p, &refusal))
+	if (!archive_check_dependents(conn, &info, p, &ht, &refusal))
 	{
 		if (refusal.code != EBB_ERR_CONFIG) /* the catalog could not be read */
 		{
 			*err = refusal;
 			pg_table_info_free(&info);
+			pg_hypertable_free(&ht);
 			return false;
 		}
 		r->refusal = ebb_strdup(refusal.message);
 	}
-	bool ok = fetch_estimate(conn, &info, r, err) && fetch_times(conn, &info, r, err) &&
+	bool ok = fetch_estimate(conn, &info, &ht, r, err) && fetch_times(conn, &info, &ht, r, err) &&
 			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
 			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&
-			  fetch_partitions(conn, &info, r, cat->ledger, err) &&
+			  fetch_partitions(conn, &info, &ht, r, cat->ledger, err) &&
 			  fetch_restored(conn, cat, r, err);
 	pg_table_info_free(&info);
+	pg_hypertable_free(&ht);
 	return ok;
 }
 

@@ -62,8 +62,9 @@ typedef struct TableReport
 	bool windows_utc;                               /* the ledger's windows are UTC */
 	Stamp first_archived, last_archived;            /* first window start, last window end */
 	LastRun run;
-	bool partitioned;
-	int partitions;           /* leaf partitions */
+	bool partitioned;         /* or a hypertable */
+	bool hypertable;          /* the partitions are TimescaleDB chunks */
+	int partitions;           /* leaf partitions (chunks) */
 	PartitionReport *expired; /* those the next run archives and drops */
 	int nexpired;
 	int64_t partitions_unremoved; /* archived by a run that could not drop them yet */

@@ -56,6 +56,7 @@ json_partitions(Buf *b, const TableReport *r)
 		json_kv_raw(b, "partitions", "null");
 		return;
 	}
+	json_kv_raw(b, "hypertable", r->hypertable ? "true" : "false");
 	json_kv_int(b, "partitions", r->partitions);
 	json_kv_int(b, "partitions_unremoved", r->partitions_unremoved);
 	json_kv_raw(b, "expired_partitions", "[");
@@ -240,9 +241,14 @@ print_text_partitions(const TableReport *r)
 
 	if (!r->partitioned)
 		return;
-	printf("  partitions:       %d (%d wholly before the cutoff: the next run archives and "
-		   "drops them)\n",
-		   r->partitions, r->nexpired);
+	if (r->hypertable)
+		printf("  chunks:           %d (%d of slices wholly before the cutoff: the next run "
+			   "archives them and drops them with drop_chunks)\n",
+			   r->partitions, r->nexpired);
+	else
+		printf("  partitions:       %d (%d wholly before the cutoff: the next run archives and "
+			   "drops them)\n",
+			   r->partitions, r->nexpired);
 	for (int i = 0; i < r->nexpired; i++)
 	{
 		const PartitionReport *e = &r->expired[i];
@@ -251,8 +257,8 @@ print_text_partitions(const TableReport *r)
 			   stamp_text((Stamp){true, e->upper}, r->tz, b, ""), e->estimated_rows, e->bytes);
 	}
 	if (r->partitions_unremoved > 0)
-		printf("  archived partitions not yet dropped: %" PRId64 " (the next run finishes them)\n",
-			   r->partitions_unremoved);
+		printf("  archived %s not yet dropped: %" PRId64 " (the next run finishes them)\n",
+			   r->hypertable ? "chunks" : "partitions", r->partitions_unremoved);
 }
 
 void

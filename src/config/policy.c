@@ -94,6 +94,33 @@ resolve_names(const PolicyLayers *l, Policy *p, EbbError *err)
 	return true;
 }
 
+/* s, ms, us or ns: how many nanoseconds one unit of an integer time dimension is. */
+static bool
+resolve_time_unit(const PolicyLayers *l, Policy *p, EbbError *err)
+{
+	static const struct
+	{
+		const char *name;
+		int64_t ns;
+	} units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
+	const OptSlot *slot = policy_slot(l, OPT_TIME_UNIT);
+	const char *text = opt_get_string(OPT_TIME_UNIT, slot);
+
+	p->time_unit_ns = 0;
+	if (!text)
+		return true;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(text, units[i].name) == 0)
+			p->time_unit_ns = units[i].ns;
+	if (p->time_unit_ns)
+		return true;
+	error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(text).s,
+			  opt_origin(OPT_TIME_UNIT, slot));
+	error_hint(err, "Use s, ms, us or ns: the unit of the integer time column since the Unix "
+					"epoch.");
+	return false;
+}
+
 static bool
 resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 {
@@ -111,6 +138,8 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 		!opt_get_int(OPT_DETACH_RETRIES, policy_slot(l, OPT_DETACH_RETRIES), 0, 1000, &n, err))
 		return false;
 	p->detach_retries = (int) n;
+	if (!resolve_time_unit(l, p, err))
+		return false;
 	if (!time_parse_duration(text, &us, &ignored) || us < 1000)
 	{
 		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s", text_escape(text).s,

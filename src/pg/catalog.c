@@ -134,7 +134,7 @@ check_time_index(PGconn *conn, PgTableInfo *info, EbbError *err)
 }
 
 static bool
-find_time_column(PgTableInfo *info, const char *time_column, EbbError *err)
+find_time_column(PgTableInfo *info, const char *time_column, bool allow_integer, EbbError *err)
 {
 	const char *type_name = NULL;
 
@@ -154,7 +154,11 @@ find_time_column(PgTableInfo *info, const char *time_column, EbbError *err)
 	if (!type_name)
 		return error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table %s does not exist",
 						 time_column, pg_message_name(info->schema, info->table).s);
-	if (info->time_type != PG_OID_TIMESTAMP && info->time_type != PG_OID_TIMESTAMPTZ)
+	info->time_integer =
+		allow_integer && (info->time_type == PG_OID_INT2 || info->time_type == PG_OID_INT4 ||
+						  info->time_type == PG_OID_INT8);
+	if (info->time_type != PG_OID_TIMESTAMP && info->time_type != PG_OID_TIMESTAMPTZ &&
+		!info->time_integer)
 	{
 		error_set(err, EBB_ERR_CONFIG, "column \"%s\" of table %s is not a timestamp column",
 				  time_column, pg_message_name(info->schema, info->table).s);
@@ -163,13 +167,20 @@ find_time_column(PgTableInfo *info, const char *time_column, EbbError *err)
 		return false;
 	}
 	info->time_name = ebb_strdup(time_column);
-	info->time_is_tz = info->time_type == PG_OID_TIMESTAMPTZ;
+	info->time_is_tz = info->time_type != PG_OID_TIMESTAMP; /* integers count UTC time */
 	return true;
 }
 
 bool
 pg_table_info(PGconn *conn, const char *schema, const char *table, const char *time_column,
 			  PgTableInfo *out, EbbError *err)
+{
+	return pg_table_info_integer(conn, schema, table, time_column, false, out, err);
+}
+
+bool
+pg_table_info_integer(PGconn *conn, const char *schema, const char *table, const char *time_column,
+					  bool allow_integer, PgTableInfo *out, EbbError *err)
 {
 	bool found;
 
@@ -187,7 +198,7 @@ pg_table_info(PGconn *conn, const char *schema, const char *table, const char *t
 		error_hint(err, "ebb archives rows of ordinary and partitioned tables only.");
 		return false;
 	}
-	if (!load_columns(conn, out, err) || !find_time_column(out, time_column, err) ||
+	if (!load_columns(conn, out, err) || !find_time_column(out, time_column, allow_integer, err) ||
 		!check_time_index(conn, out, err))
 		return false;
 	estimate_row_bytes(conn, out);

@@ -14,6 +14,9 @@
 
 #define PG_OID_TIMESTAMP   1114
 #define PG_OID_TIMESTAMPTZ 1184
+#define PG_OID_INT2        21
+#define PG_OID_INT4        23
+#define PG_OID_INT8        20
 
 /* A stored generated column: left out of archive objects (its value follows from the others,
  * and COPY FROM without a column list expects it absent); the manifest records it. */
@@ -36,8 +39,9 @@ typedef struct PgTableInfo
 	GeneratedColumn *generated;
 	int ngenerated;
 	char *time_name;      /* the time column */
-	uint32_t time_type;   /* its type: PG_OID_TIMESTAMP or PG_OID_TIMESTAMPTZ */
-	bool time_is_tz;      /* timestamptz (windows in UTC) vs timestamp (naive) */
+	uint32_t time_type;   /* its type: PG_OID_TIMESTAMP or PG_OID_TIMESTAMPTZ (or an integer) */
+	bool time_is_tz;      /* timestamptz (windows in UTC) vs timestamp (naive); integers: true */
+	bool time_integer;    /* smallint, integer or bigint (pg_table_info_integer only) */
 	bool time_indexed;    /* a valid, non-partial btree index leads with the time column */
 	double est_rows;      /* reltuples */
 	double est_row_bytes; /* table size / reltuples, for --dry-run estimates */
@@ -47,6 +51,10 @@ typedef struct PgTableInfo
  * timestamp; the message names the table ("schema.table") and column. */
 bool pg_table_info(PGconn *conn, const char *schema, const char *table, const char *time_column,
 				   PgTableInfo *out, EbbError *err);
+/* The same, accepting an integer time column too (a hypertable's integer time dimension). */
+bool pg_table_info_integer(PGconn *conn, const char *schema, const char *table,
+						   const char *time_column, bool allow_integer, PgTableInfo *out,
+						   EbbError *err);
 void pg_table_info_free(PgTableInfo *info);
 
 /* True when the table exists (used to skip databases without it under --all-databases). */

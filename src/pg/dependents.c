@@ -90,29 +90,6 @@ read_list(PGconn *conn, const char *sql, const char *oid, PgDependentList *out, 
 	return true;
 }
 
-/* From TimescaleDB's own catalog (its view), when the extension is in the database; never
- * from the children's names. */
-static bool
-read_hypertable(PGconn *conn, const char *oid, bool *yes, EbbError *err)
-{
-	const char *params[] = {oid};
-	bool installed;
-
-	*yes = false;
-	if (!pg_query_bool(conn,
-					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension"
-					   " WHERE extname = 'timescaledb')",
-					   0, NULL, &installed, err))
-		return false;
-	return !installed ||
-		   pg_query_bool(conn,
-						 "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables h JOIN"
-						 " pg_catalog.pg_class c ON c.relname = h.hypertable_name JOIN"
-						 " pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname ="
-						 " h.hypertable_schema WHERE c.oid = $1::pg_catalog.oid)",
-						 1, params, yes, err);
-}
-
 bool
 pg_dependents(PGconn *conn, uint32_t oid, PgTableDependents *out, EbbError *err)
 {
@@ -124,8 +101,7 @@ pg_dependents(PGconn *conn, uint32_t oid, PgTableDependents *out, EbbError *err)
 		read_list(conn, trigger_sql, text, &out->triggers, err) &&
 		read_list(conn, rule_sql, text, &out->rules, err) &&
 		read_list(conn, children_sql, text, &out->children, err) &&
-		read_list(conn, foreign_sql, text, &out->foreign_partitions, err) &&
-		read_hypertable(conn, text, &out->hypertable, err))
+		read_list(conn, foreign_sql, text, &out->foreign_partitions, err))
 		return true;
 	error_prefix(err, "could not read what depends on the table: ");
 	return false;

@@ -42,7 +42,6 @@ typedef struct PgTableDependents
 	PgDependentList rules;              /* enabled rules ON DELETE */
 	PgDependentList children;           /* inheritance children that are not partitions */
 	PgDependentList foreign_partitions; /* foreign tables in its partition tree */
-	bool hypertable;                    /* a TimescaleDB hypertable (its chunks are the children) */
 } PgTableDependents;
 
 bool pg_dependents(PGconn *conn, uint32_t oid, PgTableDependents *out, EbbError *err);

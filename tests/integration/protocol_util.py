@@ -166,8 +166,10 @@ def wait_stopped(proc):
 
 
 def other_backends(pg, db):
+    # client sessions only: TimescaleDB's scheduler is a background worker in each database
     return int(pg.query("SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-                        " AND pid <> pg_backend_pid()" % harness.quote_literal(db))[0][0])
+                        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                        % harness.quote_literal(db))[0][0])
 
 
 def wait_backends_gone(pg, db):
