@@ -274,7 +274,7 @@ class RefusalTest(HypertableBase):
             self.assertIn("""remove_retention_policy('"public"."ev"')""", proc.stderr)
             self.assertEqual(chunks(self.db), all_chunks)
             self.assertEqual(harness.table_rows_csv(PG, self.db, TABLE), self.before)
-            self.assertEqual(pu.files_under(self.root), [])
+            self.assertEqual(pu.files_under(self.root), set())
 
     def test_wrong_time_column(self):
         self.daily()
