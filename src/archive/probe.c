@@ -21,7 +21,7 @@ typedef enum ProbeKind
 static void
 probe_sql(const ArchiveTarget *t, ProbeKind kind, int64_t from, Buf *sql)
 {
-	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
+	const char *type = archive_sql_time_type(t);
 	Buf expr;
 
 	buf_init(&expr);
@@ -30,9 +30,11 @@ probe_sql(const ArchiveTarget *t, ProbeKind kind, int64_t from, Buf *sql)
 	else
 		buf_append_str(&expr, t->time_col);
 	buf_append_str(sql, "SELECT ");
-	pg_epoch_us_sql(buf_cstr(&expr), sql);
+	archive_sql_time_us(t, buf_cstr(&expr), sql);
 	buf_printf(sql, " FROM %s WHERE ", t->from);
 	if (from == TIME_UNBOUNDED)
+		buf_append_str(sql, "$1::text IS NOT NULL AND ");
+	else if (from == TIME_AFTER_NEG_INFINITY && t->info.time_integer)
 		buf_append_str(sql, "$1::text IS NOT NULL AND ");
 	else if (from == TIME_AFTER_NEG_INFINITY)
 		buf_printf(sql, "%s > '-infinity'::pg_catalog.%s AND $1::text IS NOT NULL AND ",

@@ -68,20 +68,43 @@ archive_sql_time_us(const ArchiveTarget *t, const char *expr, Buf *out)
 			   (long long) t->policy->time_unit_ns);
 }
 
+/* The first value of an integer time column at or after `us`: a window [a, b) of microseconds
+ * holds exactly the values from f(a) up to f(b), so that adjacent windows share none, and a
+ * value v is in [a, b) exactly when its microseconds, rounded down, are. */
+static int64_t
+integer_at(int64_t us, int64_t unit_ns)
+{
+	if (unit_ns == 1)
+		return us > INT64_MAX / 1000 ? INT64_MAX : us < INT64_MIN / 1000 ? INT64_MIN : us * 1000;
+	int64_t per = unit_ns / 1000, q = us / per;
+	return us % per > 0 ? q + 1 : q;
+}
+
 void
 archive_sql_time_literal(const ArchiveTarget *t, int64_t us, Buf *out)
 {
 	char text[64];
 
+	if (t->info.time_integer)
+	{
+		buf_printf(out, "%lld", (long long) integer_at(us, t->policy->time_unit_ns));
+		return;
+	}
 	time_format_sql(us, t->info.time_is_tz, text, sizeof(text));
 	buf_append_str(out, text);
+}
+
+const char *
+archive_sql_time_type(const ArchiveTarget *t)
+{
+	return t->info.time_integer ? "int8" : t->info.time_is_tz ? "timestamptz" : "timestamp";
 }
 
 void
 archive_sql_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out)
 {
 	Buf lo, hi;
-	const char *type = t->info.time_is_tz ? "timestamptz" : "timestamp";
+	const char *type = archive_sql_time_type(t);
 
 	if (range_is_neg_infinity(piece))
 	{

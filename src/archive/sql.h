@@ -29,7 +29,10 @@ void archive_sql_rollback(ArchiveTarget *t);
 /* SQL turning expr, a value of the time column, into int8 microseconds since the epoch (an
  * integer time dimension's through --time-unit, rounded down). */
 void archive_sql_time_us(const ArchiveTarget *t, const char *expr, Buf *out);
-/* Formats a time as the SQL literal for the column's type. */
+/* The time column's type for casts: timestamptz, timestamp, or int8 (an integer dimension). */
+const char *archive_sql_time_type(const ArchiveTarget *t);
+/* Formats a time as the SQL literal for the column's type (an integer column: the first
+ * value at or after it). */
 void archive_sql_time_literal(const ArchiveTarget *t, int64_t us, Buf *out);
 /* The WHERE condition selecting a piece's rows (time literals are ebb's own integers). */
 void archive_sql_range_condition(const ArchiveTarget *t, TimeRange piece, Buf *out);

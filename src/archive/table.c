@@ -345,12 +345,11 @@ load_plan(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 	return archive_partition_plan(t->conn, &table, plan, err);
 }
 
-/* The old rows left after the whole relations: none of an integer time dimension, whose
- * windows ebb does not make (only whole chunks). */
+/* The old rows left after the whole relations go by the row protocol. */
 static bool
 rows_by_rows(const ArchiveTarget *t)
 {
-	return !t->policy->whole_partitions_only && !t->info.time_integer;
+	return !t->policy->whole_partitions_only;
 }
 
 /* The expired partitions of a dry run: listed, counted; *plan keeps them for the row plan. */
@@ -513,10 +512,7 @@ archive_table_rows(ArchiveTarget *t, EbbError *err)
 		t->hypertable.is ? archive_chunk_all(t, &plan, err) : archive_partition_all(t, &plan, err);
 	if (ok && rows_by_rows(t))
 		ok = archive_all_pieces(t, err);
-	else if (ok && t->info.time_integer && !t->policy->whole_partitions_only)
-		log_info("hypertable %s: the rows of an integer time dimension are archived a whole "
-				 "chunk at a time only",
-				 pg_message_name(t->policy->schema, t->policy->table).s);
+
 	/* Only the DEFAULT's leaves (a sub-partitioned DEFAULT has several), one at a time. */
 	for (int i = 0; ok && t->policy->whole_partitions_only && i < plan.n; i++)
 	{

@@ -167,6 +167,13 @@ class IntegerTimeTest(HypertableBase):
             self.assertLessEqual(int(all_chunks[name][1]), cutoff_ms)
         for name, (lo, hi) in left.items():
             self.assertGreater(int(hi), cutoff_ms - 1000)  # only slices not wholly expired stay
+        # the current chunk's old rows went by the row protocol, in integer windows
+        self.assertEqual(pu.count_rows(PG, self.db, 't < %d' % (cutoff_ms - 1000),
+                                       'public.iv'), 0)
+        self.assertGreater(pu.count_rows(PG, self.db, 'true', 'public.iv'), 40)
+        rowwise = PG.query("SELECT count(*) FROM ebb.archive_ledger WHERE partition_name IS NULL"
+                           " AND table_name = 'iv'", self.db)
+        self.assertNotEqual(rowwise, [('0',)])
         # --time-unit on a timestamp column is a usage error
         PG.psql(DAILY.format(space=''), self.db)
         proc = self.archive('--time-unit', 's')
