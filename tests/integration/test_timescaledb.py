@@ -283,6 +283,26 @@ class RefusalTest(HypertableBase):
             self.assertEqual(harness.table_rows_csv(PG, self.db, TABLE), self.before)
             self.assertEqual(pu.files_under(self.root), set())
 
+    def test_a_compressed_chunk_is_refused_before_it_is_touched(self):
+        """The Apache build cannot compress: the chunk's compressed bit is set in
+        TimescaleDB's catalog, as compress_chunk sets it, to reach the refusal. The
+        slices before it are archived and dropped; it and everything after stay."""
+        self.daily()
+        first = sorted(self.gone, key=lambda c: chunks(self.db)[c][0])
+        victim = first[3]
+        PG.psql("UPDATE _timescaledb_catalog.chunk SET status = status | 1"
+                " WHERE table_name = %s" % harness.quote_literal(victim), self.db)
+        proc = self.archive()
+        harness.assert_error(self, proc, 2, 'ebb: error: database "%s": chunk'
+                             ' _timescaledb_internal.%s of hypertable "public.ev" is compressed'
+                             % (self.db, victim))
+        self.assertIn('decompress_chunk', proc.stderr)
+        left = set(chunks(self.db))
+        self.assertEqual(left & set(first[:3]), set())
+        self.assertTrue(set(first[3:]) <= left)
+        self.assertNotIn('_timescaledb_internal.' + victim, {r[0] for r in chunk_ledger(self.db)})
+        harness.assert_oracle(self, self.before, PG, self.db, TABLE)
+
     def test_wrong_time_column(self):
         self.daily()
         PG.psql('ALTER TABLE ev ADD COLUMN other timestamptz', self.db)
