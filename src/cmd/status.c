@@ -344,10 +344,22 @@ fetch_report(PGconn *conn, const CatalogState *cat, TableReport *r, EbbError *er
 		}
 		r->refusal = ebb_strdup(refusal.message);
 	}
-	bool ok = fetch_estimate(conn, &info, &ht, r, err) && fetch_times(conn, &info, &ht, r, err) &&
+	/* An integer dimension without --time-unit has no times ebb could show (archive refuses
+	 * the table, and says why) */
+	bool timeless = info.time_integer && !p->time_unit_ns;
+	if (info.time_integer)
+		r->integer_type = ht.time_type[0] == 's'   ? "smallint"
+						  : ht.time_type[0] == 'i' ? "integer"
+												   : "bigint";
+	if (timeless && !r->refusal)
+		r->refusal = ebb_asprintf("hypertable %s has an integer time dimension and no "
+								  "--time-unit",
+								  pg_message_name(p->schema, p->table).s);
+	bool ok = fetch_estimate(conn, &info, &ht, r, err) &&
+			  (timeless || fetch_times(conn, &info, &ht, r, err)) &&
 			  (!cat->ledger || fetch_ledger(conn, r, err)) &&
 			  (!cat->runs || fetch_last_run(conn, &info, cat->version, r, err)) &&
-			  fetch_partitions(conn, &info, &ht, r, cat->ledger, err) &&
+			  (timeless || fetch_partitions(conn, &info, &ht, r, cat->ledger, err)) &&
 			  fetch_restored(conn, cat, r, err);
 	pg_table_info_free(&info);
 	pg_hypertable_free(&ht);

@@ -45,6 +45,7 @@ typedef struct TableReport
 	char *time_column; /* the policy's, or the ledger's when it gives none */
 	bool time_column_from_ledger;
 	bool tz; /* timestamptz column: its times are UTC */
+	const char *integer_type; /* an integer time dimension's type (its times UTC), or NULL */
 	int64_t estimated_rows;
 	Stamp oldest, newest;
 	Stamp cutoff;             /* unset with keep-days -1 */

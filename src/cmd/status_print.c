@@ -271,8 +271,11 @@ cmd_status_print_text(const TableReport *r, bool *first)
 	*first = false;
 	printf("%s: %s\n", text_escape(r->db).s,
 		   pg_display_name(r->policy->schema, r->policy->table).s);
-	printf("  time column:      %s (%s%s)\n", r->time_column,
-		   r->tz ? "timestamp with time zone" : "timestamp",
+	printf("  time column:      %s (%s%s%s)\n", r->time_column,
+		   r->integer_type ? r->integer_type
+		   : r->tz         ? "timestamp with time zone"
+						   : "timestamp",
+		   r->integer_type ? ", the hypertable's integer time dimension" : "",
 		   r->time_column_from_ledger ? ", from the ledger" : "");
 	printf("  estimated rows:   %" PRId64 "\n", r->estimated_rows);
 	printf("  oldest:           %s\n", stamp_text(r->oldest, r->tz, a, "none (no rows)"));

@@ -154,6 +154,15 @@ class IntegerTimeTest(HypertableBase):
         harness.assert_error(self, proc, 2, 'ebb: error: database "%s": hypertable "public.iv"'
                              ' has an integer time dimension and no --time-unit' % self.db)
         self.assertEqual(chunks(self.db, 'iv'), all_chunks)
+        st = harness.run_ebb(['status', '--table', 'public.iv', '--time-column', 't'],
+                             env=PG.env(self.db))
+        self.assertIn('refused:          hypertable "public.iv" has an integer time dimension'
+                      ' and no --time-unit', st.stdout)
+        st = harness.run_ebb(['status', '--table', 'public.iv', '--time-column', 't',
+                              '--time-unit', 'ms'], env=PG.env(self.db))
+        self.assertIn('t (bigint, the hypertable\'s integer time dimension)', st.stdout)
+        self.assertRegex(st.stdout, r'chunks: +%d \(\d+ of slices wholly before the cutoff'
+                         % len(all_chunks))
         proc = pu.archive(PG, self.db, self.dest, '--time-unit', 'ms', table='public.iv',
                           time_column='t')
         pu.assert_ok(self, proc)
