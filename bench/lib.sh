@@ -1,12 +1,16 @@
 # shellcheck shell=bash
-# Sourced by every benchmark here (archive.sh, parquet.sh, partition.sh, restore.sh, s3.sh):
+# Sourced by every benchmark here (archive.sh, chunks.sh, parquet.sh, partition.sh, reclaim.sh,
+# restore.sh, s3.sh):
 # what they do the same way.
 #   bench_options DIR ONLY  the BENCH_* settings: rows, days, out (default DIR), dest_dir, only
 #                     (default ONLY), repeat and ebb
 #   bench_fresh_out   an empty $out (and $dest_dir); ebb copied into it (sets ebb, ebb_version)
 #   bench_start       a throwaway PostgreSQL in $out/pg (the caller's EXIT trap stops it)
+#   bench_start_preload LIBS [LINE...]  the same, restarted with shared_preload_libraries = LIBS
+#                     and the postgresql.conf LINEs given (TimescaleDB needs the preload)
 #   bench_generate    bench_tpl: $rows generated rows over $days days (sets gen_s, table_size, avg_row)
 #   fresh_db NAME     drop every other bench_* copy, then NAME as a copy of bench_tpl
+#   fresh_db_from NAME TPL  the same from the template database TPL (every bench_tpl* is kept)
 #   bench_text_size   rows older than the cutoff and their size in PostgreSQL's text form
 #                     (sets expected, text_bytes, mb)
 #   run_measured NAME CMD...  wall, client CPU and peak RSS (/usr/bin/time), server CPU
@@ -49,6 +53,20 @@ bench_start() {
     pg_usable_dir "$out/pg" || { echo "bench: $out is not reachable by the postgres user" >&2; exit 1; }
     pg_throwaway_start "$out/pg"
     postmaster=$(head -1 "$out/pg/data/postmaster.pid")
+}
+
+# tests/fixtures/pg.sh writes a fixed postgresql.conf; a library that must be preloaded is
+# added after initdb and takes a restart (the postmaster's pid changes).
+bench_start_preload() { # shared_preload_libraries, then postgresql.conf lines
+    local libs=$1
+    shift
+    bench_start
+    { echo "shared_preload_libraries = '$libs'"; printf '%s\n' "$@"; } >>"$out/pg/data/postgresql.conf"
+    (cd "$out/pg" && pg_as_owner "$PG_BINDIR/pg_ctl" -D "$out/pg/data" -l "$out/pg/server.log" \
+        -w restart >/dev/null) || { cat "$out/pg/server.log" >&2; return 1; }
+    postmaster=$(head -1 "$out/pg/data/postmaster.pid")
+    [ "$($PSQL -c 'SHOW shared_preload_libraries')" = "$libs" ] ||
+        { echo "bench: shared_preload_libraries is not '$libs' after the restart" >&2; return 1; }
 }
 
 # CPU ticks of the whole server: the postmaster and its live children, plus the exited children
@@ -95,6 +113,15 @@ fresh_db() {
         $PSQL -c "DROP DATABASE IF EXISTS $old"
     done
     $PSQL -c "CREATE DATABASE $1 TEMPLATE bench_tpl STRATEGY FILE_COPY"
+    $PSQL -c "CHECKPOINT"
+}
+
+fresh_db_from() { # name, template
+    local old
+    for old in $($PSQL -c "SELECT datname FROM pg_database WHERE datname LIKE 'bench\_%' AND datname NOT LIKE 'bench\_tpl%'"); do
+        $PSQL -c "DROP DATABASE IF EXISTS $old"
+    done
+    $PSQL -c "CREATE DATABASE $1 TEMPLATE $2 STRATEGY FILE_COPY"
     $PSQL -c "CHECKPOINT"
 }
 

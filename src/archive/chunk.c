@@ -237,6 +237,12 @@ finish_slice(ArchiveTarget *t, Slice *s, EbbError *err)
 				return false;
 			continue;
 		}
+		/* A chunk dropped (by someone else) between the look and the LOCK: look again */
+		if (strcmp(sqlstate, "42P01") == 0 && attempt < t->policy->detach_retries)
+		{
+			attempt++;
+			continue;
+		}
 		if (strcmp(sqlstate, "55P03") != 0 || attempt >= t->policy->detach_retries)
 		{
 			const PgChunkState *b = slice_bounds(s);
