@@ -11,7 +11,8 @@ JOBS ?= $(shell nproc)
 CMAKE_COMMON := -DEBB_WERROR=ON
 
 .PHONY: all setup setup-build setup-demo setup-check build build-asan build-types demo check \
-	unit bench bench-s3 bench-parquet bench-partition bench-restore bench-reclaim format clean
+	unit bench bench-s3 bench-parquet bench-partition bench-chunks bench-restore bench-reclaim \
+	format clean
 
 all: build
 
@@ -73,6 +74,9 @@ bench-parquet: build
 
 bench-partition: build
 	@bash bench/partition.sh
+
+bench-chunks: build
+	@bash bench/chunks.sh
 
 bench-restore: build
 	@bash bench/restore.sh

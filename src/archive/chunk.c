@@ -71,7 +71,8 @@ check_prints(ArchiveTarget *t, const Slice *s, int *changed, EbbError *err)
 		const ArchivePending *p = &s->items[i];
 		if (!s->now[i].found)
 			continue;
-		if (!archive_whole_fingerprint(t, s->now[i].qualified, print, sizeof(print), err))
+		if (!archive_whole_fingerprint(t, s->now[i].qualified, p->via_parent, p->window, print,
+									   sizeof(print), err))
 			return false;
 		if (strtoull(print, NULL, 10) != p->rows ||
 			(p->fingerprint[0] && strcmp(print, p->fingerprint) != 0))
@@ -280,13 +281,19 @@ slice_add(Slice *s, const ArchivePending *p)
 
 /* Compressed chunks keep their rows in TimescaleDB's internal storage, which ebb never reads. */
 static bool
-refuse_compressed(const ArchiveTarget *t, const PartLeaf *leaf, EbbError *err)
+refuse_compressed(const ArchiveTarget *t, const PartLeaf *leaf, bool shared, EbbError *err)
 {
 	error_set(err, EBB_ERR_CONFIG, "chunk %s of hypertable %s is compressed",
 			  pg_display_name(leaf->schema, leaf->name).s,
 			  pg_message_name(t->policy->schema, t->policy->table).s);
-	error_detail(err, "Its rows are in TimescaleDB's compressed storage, which ebb does not "
-					  "read; nothing was archived or dropped from it.");
+	if (shared)
+		error_detail(err, "Its rows are in TimescaleDB's compressed storage and its slice has "
+						  "other chunks (space partitions): ebb reads a compressed chunk only "
+						  "through the hypertable, by its slice, which would read theirs too.");
+	else
+		error_detail(err, "Its rows are in TimescaleDB's compressed storage; ebb reads them only "
+						  "through the hypertable with --allow-compressed-chunks (untested "
+						  "against real compression). Nothing was archived or dropped from it.");
 	error_hint(err, "Decompress it first: SELECT decompress_chunk('%s');", leaf->qualified);
 	return false;
 }
@@ -326,8 +333,8 @@ run_slice(ArchiveTarget *t, const PartPlan *plan, int first, int end, ArchivePen
 		}
 		if (!expired)
 			continue;
-		if (leaf->compressed)
-			ok = refuse_compressed(t, leaf, err);
+		if (leaf->compressed && (!t->policy->allow_compressed_chunks || end - first > 1))
+			ok = refuse_compressed(t, leaf, end - first > 1, err);
 		else if ((ok = archive_throttle_wait(t, *last_rows, err) &&
 					   archive_whole_leaf(t, leaf, &p, &skip, err)) &&
 				 !skip)

@@ -155,7 +155,8 @@ remove_detached(ArchiveTarget *t, ArchivePending *p, const PartState *st, bool *
 	buf_printf(&sql, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", st->qualified);
 	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err);
 	char print[160];
-	ok = ok && archive_whole_fingerprint(t, st->qualified, print, sizeof(print), err);
+	ok = ok &&
+		 archive_whole_fingerprint(t, st->qualified, false, p->window, print, sizeof(print), err);
 	count = ok ? strtoll(print, NULL, 10) : 0;
 	if (ok && ((uint64_t) count != p->rows || (p->fingerprint[0] && strcmp(print, p->fingerprint))))
 	{

@@ -32,26 +32,52 @@
  * no object, and makes the partition archived again too.
  */
 bool
-archive_whole_fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen,
-						  EbbError *err)
+archive_whole_fingerprint(ArchiveTarget *t, const char *qualified, bool via_parent, TimeRange slice,
+						  char *out, size_t outlen, EbbError *err)
 {
 	PGresult *res;
 	Buf sql;
 
 	buf_init(&sql);
-	buf_printf(&sql,
-			   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum(pg_catalog.hashtextextended("
-			   "r.ctid::text || r.xmin::text, 0)::numeric), 0) FROM ONLY %s r",
-			   qualified);
+	if (via_parent)
+	{
+		/* A compressed chunk's rows are not row versions of the chunk: their text is hashed
+		 * (an UPDATE that leaves the count changes the sum too). */
+		buf_append_str(&sql, "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum("
+							 "pg_catalog.hashtextextended(r::text, 0)::numeric), 0) FROM "
+							 "(SELECT * FROM ");
+		archive_whole_source(t, qualified, true, slice, &sql);
+		buf_append_str(&sql, ") r");
+	}
+	else
+		buf_printf(&sql,
+				   "SELECT pg_catalog.count(*), coalesce(pg_catalog.sum("
+				   "pg_catalog.hashtextextended(r.ctid::text || r.xmin::text, 0)::numeric), 0)"
+				   " FROM ONLY %s r",
+				   qualified);
 	bool ok = pg_query(t->conn, buf_cstr(&sql), 0, NULL, &res, err);
 	buf_free(&sql);
 	if (!ok)
 		return false;
 	char cols[ARCHIVE_DIGEST_LEN];
 	ok = archive_digest(t->conn, qualified, 0, false, cols, err);
-	snprintf(out, outlen, "%s:%s:%s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), cols);
+	snprintf(out, outlen, "%s:%s:%s%s", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), cols,
+			 via_parent ? WHOLE_VIA_PARENT : "");
 	PQclear(res);
 	return ok;
+}
+
+void
+archive_whole_source(const ArchiveTarget *t, const char *qualified, bool via_parent,
+					 TimeRange slice, Buf *out)
+{
+	if (!via_parent)
+	{
+		buf_printf(out, "ONLY %s", qualified);
+		return;
+	}
+	buf_printf(out, "%s WHERE ", t->table_rel);
+	archive_sql_range_condition(t, slice, out);
 }
 
 /* Full jitter over an exponential backoff from 100 ms, capped at 5 s (common/retry.h). */
@@ -83,6 +109,16 @@ archive_whole_remove_unlisted(ArchiveTarget *t, const char *key)
 	buf_free(&manifest);
 }
 
+static void
+copy_sql(const ArchiveTarget *t, const char *qualified, bool via_parent, TimeRange slice, Buf *sql)
+{
+	buf_append_str(sql, "COPY (SELECT ");
+	archive_sql_column_list(&t->info.shape, sql);
+	buf_append_str(sql, " FROM ");
+	archive_whole_source(t, qualified, via_parent, slice, sql);
+	buf_printf(sql, ") TO STDOUT%s", t->info.shape.binary ? " (FORMAT binary)" : "");
+}
+
 /* The rows written into a partition after T1 (late rows) are in the detached table too: it is
  * archived again, whole, as a new object that replaces the first in the ledger. */
 bool
@@ -105,13 +141,11 @@ archive_whole_again(ArchiveTarget *t, ArchivePending *p, const char *qualified, 
 	bool ok =
 		pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
 		archive_check_unchanged(t->conn, "", qualified, 0, false, t->cols_digest, t->policy, err) &&
-		archive_whole_fingerprint(t, qualified, print, sizeof(print), err) &&
+		archive_whole_fingerprint(t, qualified, p->via_parent, p->window, print, sizeof(print),
+								  err) &&
 		catalog_ledger_delete(t->conn, p->key, err);
 	buf_reset(&sql);
-	buf_append_str(&sql, "COPY (SELECT ");
-	archive_sql_column_list(&t->info.shape, &sql);
-	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", qualified,
-			   t->info.shape.binary ? " (FORMAT binary)" : "");
+	copy_sql(t, qualified, p->via_parent, p->window, &sql);
 	if (ok)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
@@ -159,7 +193,9 @@ newest_row(ArchiveTarget *t, const PartLeaf *leaf, int64_t *newest, bool *empty,
 	buf_printf(&expr, "pg_catalog.max(%s)", t->time_col);
 	buf_append_str(&sql, "SELECT ");
 	archive_sql_time_us(t, buf_cstr(&expr), &sql);
-	buf_printf(&sql, " FROM ONLY %s", leaf->qualified);
+	buf_append_str(&sql, " FROM ");
+	archive_whole_source(t, leaf->qualified, leaf->compressed,
+						 (TimeRange){leaf->lower, leaf->upper}, &sql);
 	bool ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 0, NULL, newest, empty, err);
 	buf_free(&sql);
 	buf_free(&expr);
@@ -194,12 +230,12 @@ archive_whole_leaf(ArchiveTarget *t, const PartLeaf *leaf, ArchivePending *p, bo
 	buf_printf(&sql, "LOCK TABLE %s IN SHARE MODE", leaf->qualified);
 	/* its columns must be the ones the object is written with (a column added to the parent
 	 * after the run's checks is added to the partition too) */
-	bool ok =
-		pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
-		archive_check_unchanged(t->conn, "", leaf->qualified, 0, false, t->cols_digest, t->policy,
-								err) &&
-		newest_row(t, leaf, &newest, &empty, err) &&
-		archive_whole_fingerprint(t, leaf->qualified, p->fingerprint, sizeof(p->fingerprint), err);
+	bool ok = pg_exec(t->conn, "BEGIN", err) && pg_exec(t->conn, buf_cstr(&sql), err) &&
+			  archive_check_unchanged(t->conn, "", leaf->qualified, 0, false, t->cols_digest,
+									  t->policy, err) &&
+			  newest_row(t, leaf, &newest, &empty, err) &&
+			  archive_whole_fingerprint(t, leaf->qualified, leaf->compressed, r, p->fingerprint,
+										sizeof(p->fingerprint), err);
 	obj.partition_fingerprint = p->fingerprint;
 	if (ok && !empty && newest >= t->cutoff)
 	{
@@ -211,10 +247,7 @@ archive_whole_leaf(ArchiveTarget *t, const PartLeaf *leaf, ArchivePending *p, bo
 		*skip = true;
 	}
 	buf_reset(&sql);
-	buf_append_str(&sql, "COPY (SELECT ");
-	archive_sql_column_list(&t->info.shape, &sql);
-	buf_printf(&sql, " FROM ONLY %s) TO STDOUT%s", leaf->qualified,
-			   t->info.shape.binary ? " (FORMAT binary)" : "");
+	copy_sql(t, leaf->qualified, leaf->compressed, r, &sql);
 	if (ok && !*skip)
 		ok = archive_in_transaction(t, buf_cstr(&sql), &obj, err);
 	else
@@ -228,6 +261,7 @@ archive_whole_leaf(ArchiveTarget *t, const PartLeaf *leaf, ArchivePending *p, bo
 	p->bytes = obj.bytes;
 	p->this_run = obj.rows > 0;
 	p->window = r;
+	p->via_parent = leaf->compressed;
 	snprintf(p->key, sizeof(p->key), "%s", obj.rows ? obj.key : "");
 	snprintf(p->bound, sizeof(p->bound), "%s", leaf->bound);
 	if (obj.rows)
@@ -260,6 +294,8 @@ archive_whole_load_pending(ArchiveTarget *t, ArchivePending **out, int *n, EbbEr
 		snprintf(p->name, sizeof(p->name), "%s", e->partition_name);
 		snprintf(p->bound, sizeof(p->bound), "%s", e->partition_bound);
 		snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", e->partition_fingerprint);
+		size_t len = strlen(p->fingerprint), tail = strlen(WHOLE_VIA_PARENT);
+		p->via_parent = len > tail && strcmp(p->fingerprint + len - tail, WHOLE_VIA_PARENT) == 0;
 		p->window.start = e->window_start;
 		p->window.end = e->window_end;
 	}

@@ -30,11 +30,22 @@ typedef struct ArchivePending
 	char bound[512];
 	char fingerprint[160]; /* "" when the ledger has none (then the row count alone decides) */
 	TimeRange window;
+	bool via_parent; /* a compressed chunk, read through the hypertable in its slice */
 } ArchivePending;
 
-/* "rows:hash sum:columns" of the relation's row versions (see whole.c). */
-bool archive_whole_fingerprint(ArchiveTarget *t, const char *qualified, char *out, size_t outlen,
-							   EbbError *err);
+/* The end of a fingerprint taken through the hypertable (the ledger keeps it: a resumed run
+ * fingerprints the chunk the same way). */
+#define WHOLE_VIA_PARENT ":via-hypertable"
+
+/* "rows:hash sum:columns" of the relation's row versions (see whole.c); via_parent: of the
+ * rows' text, read through the hypertable in slice. */
+bool archive_whole_fingerprint(ArchiveTarget *t, const char *qualified, bool via_parent,
+							   TimeRange slice, char *out, size_t outlen, EbbError *err);
+/* What the relation's rows are read from: "ONLY <qualified>"; via_parent (a compressed chunk,
+ * whose rows are in TimescaleDB's compressed storage, decompressed by TimescaleDB when read
+ * through the hypertable): "<hypertable> WHERE <slice>". */
+void archive_whole_source(const ArchiveTarget *t, const char *qualified, bool via_parent,
+						  TimeRange slice, Buf *out);
 /* T1 of leaf; *skip when it holds a row at or after the cutoff (nothing stored then). p is
  * filled for the removal. */
 bool archive_whole_leaf(ArchiveTarget *t, const PartLeaf *leaf, ArchivePending *p, bool *skip,

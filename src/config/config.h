@@ -106,6 +106,7 @@ typedef struct Policy
 	char *retention_schema; /* NULL: detached partitions stay in their schema */
 	int64_t detach_timeout_ms;
 	int detach_retries;
+	bool allow_compressed_chunks;
 	int64_t time_unit_ns; /* --time-unit: nanoseconds per unit; 0 when not given */
 	char *after_archive; /* none, vacuum, online or full */
 	/* Back-pressure (src/archive/throttle.c), between windows; 0 (-1 for waiters): off. */

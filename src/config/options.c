@@ -66,6 +66,8 @@ const OptionDef option_table[OPT_COUNT] = {
 	 "lock_timeout of each DETACH attempt, and of each drop of archived chunks"},
 	{OPT_DETACH_RETRIES, "detach-retries", 0, OPT_KIND_INT, CMD_ARCHIVE, W_POLICY, "Partitions", "N", "10",
 	 "DETACH (or chunk drop) attempts after a lock timeout, with backoff, before the run reports failure"},
+	{OPT_ALLOW_COMPRESSED_CHUNKS, "allow-compressed-chunks", 0, OPT_KIND_BOOL, CMD_ARCHIVE, W_POLICY, "TimescaleDB", NULL, NULL,
+	 "archive compressed chunks too, read through the hypertable by their slice (untested against real compression)"},
 	{OPT_TIME_UNIT, "time-unit", 0, OPT_KIND_STRING, CMD_ARCHIVE | CMD_STATUS, W_POLICY, "TimescaleDB", "UNIT", NULL,
 	 "an integer time dimension counts s, ms, us or ns since the Unix epoch (hypertables only)"},
 	{OPT_MAX_REPLICA_LAG, "max-replica-lag", 0, OPT_KIND_STRING, CMD_ARCHIVE, W_POLICY, "Back-pressure", "SIZE", NULL,

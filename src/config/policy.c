@@ -138,7 +138,9 @@ resolve_partitions(const PolicyLayers *l, Policy *p, EbbError *err)
 		!opt_get_int(OPT_DETACH_RETRIES, policy_slot(l, OPT_DETACH_RETRIES), 0, 1000, &n, err))
 		return false;
 	p->detach_retries = (int) n;
-	if (!resolve_time_unit(l, p, err))
+	if (!opt_get_bool(OPT_ALLOW_COMPRESSED_CHUNKS, policy_slot(l, OPT_ALLOW_COMPRESSED_CHUNKS),
+					  &p->allow_compressed_chunks, err) ||
+		!resolve_time_unit(l, p, err))
 		return false;
 	if (!time_parse_duration(text, &us, &ignored) || us < 1000)
 	{

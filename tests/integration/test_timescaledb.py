@@ -311,6 +311,38 @@ class RefusalTest(HypertableBase):
         self.assertTrue(set(first[3:]) <= left)
         self.assertNotIn('_timescaledb_internal.' + victim, {r[0] for r in chunk_ledger(self.db)})
         harness.assert_oracle(self, self.before, PG, self.db, TABLE)
+        # --allow-compressed-chunks reads it through the hypertable, by its slice (here the
+        # rows are in the chunk's heap, where TimescaleDB finds them for such a read; real
+        # decompression is not in the Apache build), and drops it like any other
+        first_run = harness.archived_rows(PG, self.db, TABLE)
+        proc = pu.start_ebb(PG, self.db, self.dest, '--allow-compressed-chunks', table=TABLE,
+                            time_column='ts', env={'EBB_TEST_STOP_AT': 'partition-archived'})
+        self.addCleanup(pu.kill_if_running, proc)
+        pu.wait_stopped(proc)
+        (fp,), = PG.query("SELECT partition_fingerprint FROM ebb.archive_ledger"
+                          " WHERE partition_state = 'archived'", self.db)
+        self.assertTrue(fp.endswith(':via-hypertable'), fp)
+        # an UPDATE between the copy and the drop keeps the row count: the text hash sees it
+        PG.psql("UPDATE ev SET payload = 'changed' WHERE ts = (SELECT min(ts) FROM ev)", self.db)
+        self.before = harness.table_rows_csv(PG, self.db, TABLE) + first_run
+        proc.send_signal(18)  # SIGCONT
+        rc, out, err = pu.finish(proc)
+        self.assertEqual(rc, 0, err)
+        self.assertIn('changed after it was archived', err)
+        self.converged()  # the oracle: the changed row is in the replacing object
+
+    def test_a_compressed_chunk_of_a_shared_slice_is_refused_even_when_allowed(self):
+        self.daily(space=True)
+        victim = sorted(self.gone)[0]
+        PG.psql("UPDATE _timescaledb_catalog.chunk SET status = status | 1"
+                " WHERE table_name = %s" % harness.quote_literal(victim), self.db)
+        proc = self.archive('--allow-compressed-chunks')
+        self.assertEqual(proc.rc, 2, proc.stderr)
+        self.assertIn('its slice has other chunks (space partitions)', proc.stderr)
+        self.assertIn(victim, chunks(self.db))
+        harness.assert_oracle(self, self.before, PG, self.db, TABLE,
+                              archived=sum(self.before.values()) -
+                              pu.count_rows(PG, self.db, 'true', TABLE))
 
     def test_wrong_time_column(self):
         self.daily()
