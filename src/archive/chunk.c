@@ -115,11 +115,24 @@ slice_bounds(const Slice *s)
 	return NULL;
 }
 
-static void
-slice_call(const ArchiveTarget *t, const char *fn, Buf *sql)
+/* The slice's start is TimescaleDB's lowest value (the bottom slice of an open dimension): it
+ * may not fit the column's type (-2^63 in a smallint), and no slice is below it anyway. */
+static bool
+open_below(const char *lower)
 {
-	buf_printf(sql, "%s.%s($1::pg_catalog.regclass, older_than => $3::%s, newer_than => $2::%s)",
-			   t->hypertable.ext_schema, fn, t->hypertable.time_type, t->hypertable.time_type);
+	return strcmp(lower, "-9223372036854775808") == 0 || strcmp(lower, "-infinity") == 0;
+}
+
+/* fn(hypertable $1, older_than $2[, newer_than $3]); *nparams: 2 when the slice is open below. */
+static void
+slice_call(const ArchiveTarget *t, const char *fn, const char *lower, int *nparams, Buf *sql)
+{
+	buf_printf(sql, "%s.%s($1::pg_catalog.regclass, older_than => $2::%s", t->hypertable.ext_schema,
+			   fn, t->hypertable.time_type);
+	*nparams = open_below(lower) ? 2 : 3;
+	if (*nparams == 3)
+		buf_printf(sql, ", newer_than => $3::%s", t->hypertable.time_type);
+	buf_append_char(sql, ')');
 }
 
 /*
@@ -137,16 +150,17 @@ drop_slice(ArchiveTarget *t, const Slice *s, int found, EbbError *err)
 
 	if (!b)
 		return true; /* none left to drop */
-	const char *params[] = {t->table_rel, b->lower, b->upper};
+	const char *params[] = {t->table_rel, b->upper, b->lower};
+	int nparams;
 
 	buf_init(&sql);
 	buf_init(&ours);
 	oid_array(s, &ours);
 	buf_append_str(&sql, "SELECT coalesce(pg_catalog.array_agg(c::pg_catalog.oid ORDER BY"
 						 " c::pg_catalog.oid), '{}')::pg_catalog.text FROM ");
-	slice_call(t, "show_chunks", &sql);
+	slice_call(t, "show_chunks", b->lower, &nparams, &sql);
 	buf_append_str(&sql, " c");
-	bool ok = pg_query_strings(t->conn, buf_cstr(&sql), 3, params, &names, err);
+	bool ok = pg_query_strings(t->conn, buf_cstr(&sql), nparams, params, &names, err);
 	buf_reset(&sql);
 	bool exact = ok && names.count == 1 && strcmp(names.items[0], buf_cstr(&ours)) == 0;
 	strlist_clear(&names);
@@ -155,8 +169,9 @@ drop_slice(ArchiveTarget *t, const Slice *s, int found, EbbError *err)
 		int64_t dropped;
 		bool isnull;
 		buf_append_str(&sql, "SELECT pg_catalog.count(*) FROM ");
-		slice_call(t, "drop_chunks", &sql);
-		ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), 3, params, &dropped, &isnull, err);
+		slice_call(t, "drop_chunks", b->lower, &nparams, &sql);
+		ok = archive_sql_query_int64(t->conn, buf_cstr(&sql), nparams, params, &dropped, &isnull,
+									 err);
 		if (ok && dropped != found)
 			ok = error_set(err, EBB_ERR_QUERY,
 						   "drop_chunks dropped %" PRId64 " chunks of %s, not the %d archived",
@@ -218,12 +233,26 @@ fail:
 	return false;
 }
 
+/* Writes into an expired chunk that never stop: each copy is outdated before its drop. */
+static bool
+keeps_changing(const ArchiveTarget *t, const Slice *s, int changed, EbbError *err)
+{
+	error_set(err, EBB_ERR_QUERY, "chunk %s kept changing after it was archived",
+			  s->now[changed].name);
+	error_detail(err,
+				 "It was archived again %d times in this run; every copy was outdated "
+				 "before the drop. It stays, archived; nothing was lost.",
+				 t->policy->detach_retries + 1);
+	error_hint(err, "Find what still writes rows older than the cutoff into it.");
+	return false;
+}
+
 /* T2, from wherever the slice stands, until its chunks are dropped or the locks did not come. */
 static bool
 finish_slice(ArchiveTarget *t, Slice *s, EbbError *err)
 {
 	char sqlstate[6];
-	int changed;
+	int changed, agains = 0;
 
 	for (int attempt = 0;;)
 	{
@@ -231,6 +260,8 @@ finish_slice(ArchiveTarget *t, Slice *s, EbbError *err)
 		{
 			if (changed < 0)
 				return true;
+			if (agains++ > t->policy->detach_retries)
+				return keeps_changing(t, s, changed, err);
 			log_warning("chunk %s changed after it was archived (%" PRIu64 " rows were); "
 						"archiving it again",
 						s->now[changed].name, s->items[changed].rows);
@@ -286,7 +317,11 @@ refuse_compressed(const ArchiveTarget *t, const PartLeaf *leaf, bool shared, Ebb
 	error_set(err, EBB_ERR_CONFIG, "chunk %s of hypertable %s is compressed",
 			  pg_display_name(leaf->schema, leaf->name).s,
 			  pg_message_name(t->policy->schema, t->policy->table).s);
-	if (shared)
+	if (t->info.time_integer && t->policy->time_unit_ns < 1000)
+		error_detail(err, "Its rows are in TimescaleDB's compressed storage; ebb reads a "
+						  "compressed chunk only through the hypertable by its slice in whole "
+						  "microseconds, which in nanoseconds may take in a neighbour's rows.");
+	else if (shared)
 		error_detail(err, "Its rows are in TimescaleDB's compressed storage and its slice has "
 						  "other chunks (space partitions): ebb reads a compressed chunk only "
 						  "through the hypertable, by its slice, which would read theirs too.");
@@ -333,7 +368,8 @@ run_slice(ArchiveTarget *t, const PartPlan *plan, int first, int end, ArchivePen
 		}
 		if (!expired)
 			continue;
-		if (leaf->compressed && (!t->policy->allow_compressed_chunks || end - first > 1))
+		if (leaf->compressed && (!t->policy->allow_compressed_chunks || end - first > 1 ||
+								 (t->info.time_integer && t->policy->time_unit_ns < 1000)))
 			ok = refuse_compressed(t, leaf, end - first > 1, err);
 		else if ((ok = archive_throttle_wait(t, *last_rows, err) &&
 					   archive_whole_leaf(t, leaf, &p, &skip, err)) &&

@@ -333,6 +333,19 @@ static bool
 load_plan(ArchiveTarget *t, PartPlan *plan, EbbError *err)
 {
 	memset(plan, 0, sizeof(*plan));
+	if (t->hypertable.is && t->hypertable.referenced_by)
+	{
+		/* drop_chunks would fail on it (or, with CASCADE, drop the foreign key): its rows
+		 * go row by row, each DELETE checked by the foreign key, as a referenced
+		 * partition's do */
+		log_warning("hypertable %s is referenced by foreign key %s: its chunks are not dropped "
+					"whole; its old rows are archived %s",
+					pg_message_name(t->policy->schema, t->policy->table).s,
+					t->hypertable.referenced_by,
+					t->policy->whole_partitions_only ? "only without --whole-partitions-only"
+													 : "row by row");
+		return true;
+	}
 	if (t->hypertable.is)
 	{
 		ChunkTable table = {t->policy->schema, t->policy->table, &t->hypertable, t->info.time_is_tz,

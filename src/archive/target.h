@@ -109,12 +109,16 @@ typedef struct ArchiveTarget
 	StrList pending_supersedes;
 	ArchiveThrottle throttle;
 	PgHypertable hypertable; /* TimescaleDB's description, when the table is a hypertable */
+	int agains; /* whole relations archived again in this run (whole.c: their keys) */
 } ArchiveTarget;
 
 /* Test hooks: EBB_TEST_CRASH_AT=stage[:n] kills the process with SIGKILL, and
  * EBB_TEST_STOP_AT=stage[:n] stops it with SIGSTOP, the n-th (default first) time it reaches
- * that stage, so that crash and concurrency tests need no timing. Stages: locked (table lock
- * taken), copy (after each row), object-written, before-commit, after-commit. Only a test
+ * that stage, so that crash and concurrency tests need no timing (a comma-separated list
+ * names several). Stages: locked (table lock taken), copy (after each row), object-written,
+ * before-commit, after-commit; whole relations: partition-archived (T1 committed),
+ * partition-detached, chunk-locked (a slice's chunks locked for the drop), archived-again
+ * (a replacing object committed). Only a test
  * build (cmake -DEBB_TEST_HOOKS=ON, make build-asan) has them; elsewhere a hook compiles to
  * nothing, as PostgreSQL's injection points do, and the environment is never read. */
 #define archive_crash_point(stage) testpoint_reached(stage)

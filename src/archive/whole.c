@@ -128,8 +128,10 @@ archive_whole_again(ArchiveTarget *t, ArchivePending *p, const char *qualified, 
 	char name[300], old[1024];
 	Buf sql;
 
-	snprintf(name, sizeof(name), "%s-again",
-			 strchr(p->name, '.') ? strchr(p->name, '.') + 1 : p->name);
+	/* A key of its own each time: an again of an again in the same run must neither overwrite
+	 * the object it replaces nor remove it as the one replaced */
+	snprintf(name, sizeof(name), "%s-again%d",
+			 strchr(p->name, '.') ? strchr(p->name, '.') + 1 : p->name, ++t->agains);
 	archive_object_init(t, p->window, p->window, name, &obj);
 	obj.partition_oid = p->oid;
 	obj.partition_name = p->name;
@@ -159,6 +161,8 @@ archive_whole_again(ArchiveTarget *t, ArchivePending *p, const char *qualified, 
 		 * holds the rows as they were; nothing is left to lose. */
 		log_warning("%s %s was emptied after it was archived", archive_whole_kind(t), qualified);
 		p->rows = 0;
+		/* what the empty relation's fingerprint is now: the removal's check then holds */
+		snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", print);
 		return true;
 	}
 	snprintf(old, sizeof(old), "%s", p->key);
@@ -174,10 +178,11 @@ archive_whole_again(ArchiveTarget *t, ArchivePending *p, const char *qualified, 
 	p->rows = obj.rows;
 	p->bytes = obj.bytes;
 	p->this_run = true;
+	archive_crash_point("archived-again");
 	archive_manifest_flush(t);
 	/* The first object is in no ledger row now: remove it and its manifest (an empty
 	 * partition had none). */
-	if (old[0])
+	if (old[0] && strcmp(old, p->key) != 0)
 		archive_whole_remove_unlisted(t, old);
 	return true;
 }

@@ -8,15 +8,21 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Does the spec "stage[:n]" name this stage, reached for the n-th time (default first)? */
+/* Does the spec "stage[:n][,stage[:n]...]" name this stage, reached for the n-th time
+ * (default first)? */
 static bool
 testpoint_hit(const char *spec, const char *stage, int hits)
 {
 	size_t n = strlen(stage);
 
-	if (!spec || strncmp(spec, stage, n) != 0 || (spec[n] != '\0' && spec[n] != ':'))
-		return false;
-	return hits == (spec[n] == ':' ? atoi(spec + n + 1) : 1);
+	for (; spec && *spec; spec = strchr(spec, ',') ? strchr(spec, ',') + 1 : NULL)
+	{
+		if (strncmp(spec, stage, n) != 0 || (spec[n] != '\0' && spec[n] != ':' && spec[n] != ','))
+			continue;
+		if (hits == (spec[n] == ':' ? atoi(spec + n + 1) : 1))
+			return true;
+	}
+	return false;
 }
 
 void

@@ -30,6 +30,9 @@ static const char hypertable_sql[] =
 	" WHERE c.hypertable_schema = h.hypertable_schema AND c.hypertable_name = h.hypertable_name"
 	" AND pg_catalog.to_regclass(pg_catalog.format('%I.%I', c.chunk_schema, c.chunk_name))"
 	" = i.inhrelid)),"
+	" (SELECT pg_catalog.format('\"%s\" on %s', k.conname, k.conrelid::pg_catalog.regclass)"
+	" FROM pg_catalog.pg_constraint k WHERE k.contype = 'f' AND k.confrelid = $3::pg_catalog.oid"
+	" ORDER BY k.conname LIMIT 1),"
 	" (SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
 	" JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb')"
 	" FROM timescaledb_information.hypertables h"
@@ -66,7 +69,8 @@ pg_hypertable_read(PGconn *conn, uint32_t oid, const char *schema, const char *t
 		out->dimensions = atoi(PQgetvalue(res, 0, 3));
 		out->compression = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 		out->stray_children = nullable(res, 0, 5);
-		out->ext_schema = ebb_strdup(PQgetvalue(res, 0, 6));
+		out->referenced_by = nullable(res, 0, 6);
+		out->ext_schema = ebb_strdup(PQgetvalue(res, 0, 7));
 	}
 	PQclear(res);
 	return true;
@@ -79,6 +83,7 @@ pg_hypertable_free(PgHypertable *ht)
 	free(ht->time_type);
 	free(ht->stray_children);
 	free(ht->ext_schema);
+	free(ht->referenced_by);
 	memset(ht, 0, sizeof(*ht));
 }
 

@@ -25,6 +25,7 @@ typedef struct PgHypertable
 	bool compression;     /* compression is enabled on it */
 	char *ext_schema;     /* TimescaleDB's functions' schema, quoted (show_chunks, drop_chunks) */
 	char *stray_children; /* inheritance children that are not its chunks, ", "-joined, or NULL */
+	char *referenced_by; /* a foreign key that references it ("name on table"), or NULL */
 } PgHypertable;
 
 /* Is relation `oid` (schema.table) a hypertable? Needs no TimescaleDB in the database. */

@@ -191,6 +191,27 @@ class IntegerTimeTest(HypertableBase):
                              % self.db)
 
 
+class IntegerBottomSliceTest(HypertableBase):
+    def test_the_open_bottom_slice_of_an_int4_dimension(self):
+        """A row at the integer's minimum lands in a slice that TimescaleDB starts at
+        -2^63, which no int4 holds: it is archived and dropped like any other."""
+        PG.psql("""CREATE EXTENSION IF NOT EXISTS timescaledb;
+            CREATE TABLE iv (t int NOT NULL, v int);
+            SELECT create_hypertable('iv', 't', chunk_time_interval => 86400);
+            INSERT INTO iv VALUES (-2147483648, 0);
+            INSERT INTO iv SELECT extract(epoch FROM now())::int - g * 3600, g
+              FROM generate_series(0, 24 * 6) g;""", self.db)
+        before = harness.table_rows_csv(PG, self.db, 'public.iv')
+        proc = pu.archive(PG, self.db, self.dest, '--time-unit', 's', table='public.iv',
+                          time_column='t')
+        pu.assert_ok(self, proc)
+        harness.assert_oracle(self, before, PG, self.db, 'public.iv')
+        self.assertEqual(pu.count_rows(PG, self.db, 't < 0', 'public.iv'), 0)
+        self.assertIn(('public.iv', 'dropped'), [(r[0], r[1]) for r in PG.query(
+            "SELECT table_schema || '.' || table_name, partition_state FROM ebb.archive_ledger"
+            " WHERE window_start < '1970-01-01'", self.db)])
+
+
 class LateRowsTest(HypertableBase):
     def test_late_rows_between_archive_and_drop_are_archived_again(self):
         self.daily()
@@ -213,6 +234,59 @@ class LateRowsTest(HypertableBase):
         late = PG.query("SELECT count(*) FROM ebb.archive_ledger WHERE partition_name = %s"
                         % harness.quote_literal(name), self.db)
         self.assertEqual(late, [('1',)])  # the replacing object, the first one withdrawn
+
+
+class ChangedBeforeDropTest(HypertableBase):
+    def late_row(self, chunk_name, what):
+        lo, _ = chunks(self.db)[chunk_name]
+        PG.psql("INSERT INTO ev VALUES (%s::timestamptz + interval '7 seconds', 3, %s)"
+                % (harness.quote_literal(lo), harness.quote_literal(what)), self.db)
+
+    def test_changed_again_after_its_replacement(self):
+        """Rows keep coming after each copy: every replacing object has a key of its own
+        (none overwritten, none removed as the one it replaced), the last one holds them."""
+        self.daily()
+        proc = pu.start_ebb(PG, self.db, self.dest, table=TABLE, time_column='ts',
+                            env={'EBB_TEST_STOP_AT': 'partition-archived,archived-again'})
+        self.addCleanup(pu.kill_if_running, proc)
+        for what in ('late 1', 'late 2'):
+            pu.wait_stopped(proc)
+            (name,), = PG.query("SELECT partition_name FROM ebb.archive_ledger"
+                                " WHERE partition_state = 'archived'", self.db)
+            self.late_row(name.split('.', 1)[1], what)
+            # nothing is dropped yet: the table holds every row, the late ones too
+            self.before = harness.table_rows_csv(PG, self.db, TABLE)
+            proc.send_signal(18)  # SIGCONT
+        rc, out, err = pu.finish(proc)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err.count('changed after it was archived'), 2, err)
+        self.converged()
+        (key,), = PG.query("SELECT object_key FROM ebb.archive_ledger WHERE partition_name = %s"
+                           % harness.quote_literal(name), self.db)
+        self.assertRegex(key, r'-again2\.csv\.zst$')
+        self.assertEqual(len([k for k in pu.files_under(self.root)
+                              if name.split('.', 1)[1] in k and 'manifest' not in k]), 1)
+        late = [r for r in harness.archived_rows(PG, self.db, TABLE) if r[2].startswith('late')]
+        self.assertEqual(sorted(r[2] for r in late), ['late 1', 'late 2'])
+
+    def test_a_chunk_emptied_before_the_drop(self):
+        self.daily()
+        proc = pu.start_ebb(PG, self.db, self.dest, table=TABLE, time_column='ts',
+                            env={'EBB_TEST_STOP_AT': 'partition-archived'})
+        self.addCleanup(pu.kill_if_running, proc)
+        pu.wait_stopped(proc)
+        (name,), = PG.query("SELECT partition_name FROM ebb.archive_ledger", self.db)
+        PG.psql('DELETE FROM %s' % name, self.db)
+        proc.send_signal(18)
+        rc, out, err = pu.finish(proc)
+        self.assertEqual(rc, 0, err)
+        self.assertIn('was emptied after it was archived', err)
+        self.assertNotIn(name.split('.', 1)[1], chunks(self.db))
+        # the object holds the rows as they were archived; the table lost what the DELETE
+        # took, nothing else
+        left = harness.table_rows_csv(PG, self.db, TABLE)
+        got = harness.archived_rows(PG, self.db, TABLE)
+        self.assertEqual(left + got, self.before)
 
 
 class CrashTest(HypertableBase):
@@ -343,6 +417,28 @@ class RefusalTest(HypertableBase):
         harness.assert_oracle(self, self.before, PG, self.db, TABLE,
                               archived=sum(self.before.values()) -
                               pu.count_rows(PG, self.db, 'true', TABLE))
+
+    def test_a_hypertable_referenced_by_a_foreign_key(self):
+        """drop_chunks would fail on a referenced chunk (or drop the foreign key with
+        CASCADE): the rows go row by row, each DELETE checked by the foreign key; a window
+        whose rows are still referenced fails, deleting nothing."""
+        PG.psql("""CREATE EXTENSION IF NOT EXISTS timescaledb;
+            CREATE TABLE ev (ts timestamptz NOT NULL, id int NOT NULL, PRIMARY KEY (id, ts));
+            SELECT create_hypertable('ev', 'ts', chunk_time_interval => interval '1 day');
+            INSERT INTO ev SELECT now() - g * interval '1 hour', g FROM generate_series(0, 144) g;
+            CREATE TABLE ref (id int, ts timestamptz, FOREIGN KEY (id, ts) REFERENCES ev);
+            INSERT INTO ref SELECT id, ts FROM ev WHERE id = 100;""", self.db)
+        before = harness.table_rows_csv(PG, self.db, TABLE)
+        all_chunks = chunks(self.db)
+        proc = self.archive()
+        self.assertEqual(proc.rc, 1, proc.stderr)
+        self.assertIn('ebb: warning: hypertable "public.ev" is referenced by foreign key'
+                      ' "ref_id_ts_fkey" on public.ref: its chunks are not dropped whole',
+                      proc.stderr)
+        self.assertIn('is still referenced from table "ref"', proc.stderr)
+        self.assertEqual(chunks(self.db), all_chunks)
+        harness.assert_oracle(self, before, PG, self.db, TABLE)
+        self.assertEqual(pu.count_rows(PG, self.db, 'id = 100', TABLE), 1)
 
     def test_wrong_time_column(self):
         self.daily()
