@@ -116,3 +116,40 @@ store_xml_each(const char *body, size_t len, const char *item, const char *key, 
 	xmlFreeDoc(doc);
 	return ok;
 }
+
+/* A direct child named name, else the first descendant of that name. */
+static xmlNodePtr
+field(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr n = child(parent, name);
+
+	return n ? n : find(parent ? parent->children : NULL, name);
+}
+
+bool
+store_xml_each_under(const char *body, size_t len, const char *parent, const char *item,
+					 const char *key, const char *a, const char *b, StoreXmlItemFn fn, void *arg,
+					 EbbError *err)
+{
+	xmlDocPtr doc = parse(body, len);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNodePtr under = root ? find(root, parent) : NULL;
+	bool ok = true;
+
+	if (!root)
+		return error_set(err, EBB_ERR_IO, "could not parse the server's reply");
+	for (xmlNodePtr n = under ? under->children : NULL; ok && n; n = n->next)
+	{
+		if (!is_element(n, item))
+			continue;
+		char *k = text_of(child(n, key));
+		char *va = a ? text_of(field(n, a)) : NULL;
+		char *vb = b ? text_of(field(n, b)) : NULL;
+		ok = fn(arg, k ? k : "", va ? va : "", vb ? vb : "", err);
+		free(k);
+		free(va);
+		free(vb);
+	}
+	xmlFreeDoc(doc);
+	return ok;
+}

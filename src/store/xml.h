@@ -23,5 +23,11 @@ typedef bool (*StoreXmlItemFn)(void *arg, const char *key, const char *a, const 
 /* For each <item> element under the root, the texts of its children `key`, `a` and `b`. */
 bool store_xml_each(const char *body, size_t len, const char *item, const char *key, const char *a,
 					const char *b, StoreXmlItemFn fn, void *arg, EbbError *err);
+/* The same for the <item> elements of the first element named `parent` (Azure's
+ * EnumerationResults/Blobs/Blob), where `a` and `b` may be deeper (Blob/Properties/...). No
+ * `parent` element: no items. */
+bool store_xml_each_under(const char *body, size_t len, const char *parent, const char *item,
+						  const char *key, const char *a, const char *b, StoreXmlItemFn fn,
+						  void *arg, EbbError *err);
 
 #endif
