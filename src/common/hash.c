@@ -148,7 +148,7 @@ hash_base64_decode(const char *in, unsigned char *out, size_t *out_len)
 	for (size_t i = 0; i < n; i++)
 		if (!((in[i] >= 'A' && in[i] <= 'Z') || (in[i] >= 'a' && in[i] <= 'z') ||
 			  (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '/' ||
-			  (in[i] == '=' && i >= n - 2)))
+			  (in[i] == '=' && i >= n - 2 && (i == n - 1 || in[i + 1] == '='))))
 			return false;
 	int got = EVP_DecodeBlock(out, (const unsigned char *) in, (int) n);
 	if (got < 0)

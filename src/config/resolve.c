@@ -53,23 +53,28 @@ global_string(OptId id, const OptLayer *cli, const Config *cfg)
 	return dup_or_null(opt_get_string(id, global_slot(id, cli, cfg)));
 }
 
-/* The az-* options; Azure's limits: blocks of up to 4000 MiB (64 KiB here at least, so that an
- * object is not thousands of requests). */
+/* The az-* options. Retries and timeouts not given are those of --s3-retries, --s3-timeout
+ * and --s3-stall-timeout (resolved first): one setting for both stores unless told apart.
+ * Azure's limits: blocks of up to 4000 MiB (64 KiB here at least, so that an object is not
+ * thousands of requests). */
 static bool
 resolve_azure_options(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
 {
-	long long v;
+	long long v = o->s3_retries;
 	const OptSlot *block = global_slot(OPT_AZ_BLOCK_SIZE, cli, cfg);
+	const OptSlot *retries = global_slot(OPT_AZ_RETRIES, cli, cfg);
+	const OptSlot *timeout = global_slot(OPT_AZ_TIMEOUT, cli, cfg);
+	const OptSlot *stall = global_slot(OPT_AZ_STALL_TIMEOUT, cli, cfg);
 
 	o->az_account = global_string(OPT_AZ_ACCOUNT, cli, cfg);
 	o->az_endpoint = global_string(OPT_AZ_ENDPOINT, cli, cfg);
 	o->az_ca_file = global_string(OPT_AZ_CA_FILE, cli, cfg);
+	o->az_timeout_ms = o->s3_timeout_ms;
+	o->az_stall_timeout_ms = o->s3_stall_timeout_ms;
 	if (!opt_get_size(OPT_AZ_BLOCK_SIZE, block, &o->az_block_size, err) ||
-		!opt_get_int(OPT_AZ_RETRIES, global_slot(OPT_AZ_RETRIES, cli, cfg), 0, 100, &v, err) ||
-		!duration_ms(OPT_AZ_TIMEOUT, global_slot(OPT_AZ_TIMEOUT, cli, cfg), &o->az_timeout_ms,
-					 err) ||
-		!duration_ms(OPT_AZ_STALL_TIMEOUT, global_slot(OPT_AZ_STALL_TIMEOUT, cli, cfg),
-					 &o->az_stall_timeout_ms, err) ||
+		(retries && !opt_get_int(OPT_AZ_RETRIES, retries, 0, 100, &v, err)) ||
+		(timeout && !duration_ms(OPT_AZ_TIMEOUT, timeout, &o->az_timeout_ms, err)) ||
+		(stall && !duration_ms(OPT_AZ_STALL_TIMEOUT, stall, &o->az_stall_timeout_ms, err)) ||
 		!opt_get_bool(OPT_AZ_INSECURE, global_slot(OPT_AZ_INSECURE, cli, cfg), &o->az_insecure,
 					  err))
 		return false;
