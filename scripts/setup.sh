@@ -146,10 +146,10 @@ if [ "$purpose" = build ] || [ "$purpose" = demo ]; then
 fi
 
 # --- npm packages --------------------------------------------------------------
-# The tests' independent parts (s3rver, the AWS SDK's client and SigV4 signer, the Parquet
-# readers DuckDB and hyparquet), pinned by tests/node/package-lock.json. Node and npm are
-# checked by command, not by Debian package name: a node from elsewhere (with its own npm)
-# is as good.
+# The tests' independent parts (s3rver, Azurite, the AWS SDK's client and SigV4 signer, the
+# Azure SDK's blob client, the Parquet readers DuckDB and hyparquet), pinned by
+# tests/node/package-lock.json. Node and npm are checked by command, not by Debian package
+# name: a node from elsewhere (with its own npm) is as good.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "setup: error: node and npm are missing; run this script as root" >&2

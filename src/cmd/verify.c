@@ -333,9 +333,12 @@ format_idle_timeout(const Settings *s, char *out, size_t outlen)
 	char idle[32], s3[32];
 
 	time_format_duration(s->idle_timeout_ms * 1000, idle, sizeof(idle));
-	time_format_duration(s->store.s3_timeout_ms * 1000, s3, sizeof(s3));
+	bool az = s->store.az_timeout_ms > s->store.s3_timeout_ms;
+	time_format_duration((az ? s->store.az_timeout_ms : s->store.s3_timeout_ms) * 1000, s3,
+						 sizeof(s3));
 	if (s->idle_timeout_derived)
-		snprintf(out, outlen, "%s, which is 3 x --s3-timeout %s plus 1min", idle, s3);
+		snprintf(out, outlen, "%s, which is 3 x --%s-timeout %s plus 1min", idle, az ? "az" : "s3",
+				 s3);
 	else
 		snprintf(out, outlen, "%s", idle);
 }

@@ -1,8 +1,10 @@
 #include "common/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 sha256_init(Sha256 *h)
@@ -119,4 +121,39 @@ md5_free(Md5 *h)
 	if (h->ctx)
 		EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
+}
+
+void
+hash_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+				 unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), key, (int) key_len, data, len, out, &n);
+}
+
+void
+hash_base64_encode(const void *data, size_t len, char *out)
+{
+	EVP_EncodeBlock((unsigned char *) out, data, (int) len);
+}
+
+bool
+hash_base64_decode(const char *in, unsigned char *out, size_t *out_len)
+{
+	size_t n = strlen(in);
+
+	if (n == 0 || n % 4 != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((in[i] >= 'A' && in[i] <= 'Z') || (in[i] >= 'a' && in[i] <= 'z') ||
+			  (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '/' ||
+			  (in[i] == '=' && i >= n - 2 && (i == n - 1 || in[i + 1] == '='))))
+			return false;
+	int got = EVP_DecodeBlock(out, (const unsigned char *) in, (int) n);
+	if (got < 0)
+		return false;
+	/* EVP_DecodeBlock counts the padding's zero bytes. */
+	*out_len = (size_t) got - (in[n - 1] == '=') - (in[n - 2] == '=');
+	return true;
 }

@@ -24,6 +24,15 @@ void md5_of(const void *data, size_t len, unsigned char out[16]);
 void md5_hex(const unsigned char md5[16], char out[33]);
 void md5_base64(const unsigned char md5[16], char out[25]);
 
+/* HMAC-SHA256 (Azure's Shared Key signatures). */
+void hash_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+					  unsigned char out[32]);
+/* Standard base64 with padding, NUL-terminated: out holds 4 * ((len + 2) / 3) + 1 bytes. */
+void hash_base64_encode(const void *data, size_t len, char *out);
+/* Decodes standard base64 (padding required) into out (3 * strlen(in) / 4 bytes at most);
+ * false when in is not base64. *out_len is the decoded length. */
+bool hash_base64_decode(const char *in, unsigned char *out, size_t *out_len);
+
 typedef struct Md5
 {
 	void *ctx; /* EVP_MD_CTX */

@@ -53,6 +53,46 @@ global_string(OptId id, const OptLayer *cli, const Config *cfg)
 	return dup_or_null(opt_get_string(id, global_slot(id, cli, cfg)));
 }
 
+/* The az-* options. Retries and timeouts not given are those of --s3-retries, --s3-timeout
+ * and --s3-stall-timeout (resolved first): one setting for both stores unless told apart.
+ * Azure's limits: blocks of up to 4000 MiB (64 KiB here at least, so that an object is not
+ * thousands of requests). */
+static bool
+resolve_azure_options(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
+{
+	long long v = o->s3_retries;
+	const OptSlot *block = global_slot(OPT_AZ_BLOCK_SIZE, cli, cfg);
+	const OptSlot *retries = global_slot(OPT_AZ_RETRIES, cli, cfg);
+	const OptSlot *timeout = global_slot(OPT_AZ_TIMEOUT, cli, cfg);
+	const OptSlot *stall = global_slot(OPT_AZ_STALL_TIMEOUT, cli, cfg);
+
+	o->az_account = global_string(OPT_AZ_ACCOUNT, cli, cfg);
+	o->az_endpoint = global_string(OPT_AZ_ENDPOINT, cli, cfg);
+	o->az_ca_file = global_string(OPT_AZ_CA_FILE, cli, cfg);
+	o->az_timeout_ms = o->s3_timeout_ms;
+	o->az_stall_timeout_ms = o->s3_stall_timeout_ms;
+	if (!opt_get_size(OPT_AZ_BLOCK_SIZE, block, &o->az_block_size, err) ||
+		(retries && !opt_get_int(OPT_AZ_RETRIES, retries, 0, 100, &v, err)) ||
+		(timeout && !duration_ms(OPT_AZ_TIMEOUT, timeout, &o->az_timeout_ms, err)) ||
+		(stall && !duration_ms(OPT_AZ_STALL_TIMEOUT, stall, &o->az_stall_timeout_ms, err)) ||
+		!opt_get_bool(OPT_AZ_INSECURE, global_slot(OPT_AZ_INSECURE, cli, cfg), &o->az_insecure,
+					  err))
+		return false;
+	o->az_retries = (int) v;
+	if (o->az_block_size < 64 * 1024 || o->az_block_size > 4000ull * 1024 * 1024)
+	{
+		error_set(err, EBB_ERR_USAGE, "invalid value \"%s\" for %s",
+				  text_escape(opt_get_string(OPT_AZ_BLOCK_SIZE, block)).s,
+				  opt_origin(OPT_AZ_BLOCK_SIZE, block));
+		error_detail(err, "Azure blocks must be between 64KiB and 4000MiB.");
+		return false;
+	}
+	if (o->az_timeout_ms < 1000 || o->az_stall_timeout_ms < 1000)
+		return error_set(err, EBB_ERR_USAGE,
+						 "options --az-timeout and --az-stall-timeout must be at least 1s");
+	return true;
+}
+
 static bool
 resolve_store_options(const OptLayer *cli, const Config *cfg, StoreOptions *o, EbbError *err)
 {
@@ -95,11 +135,12 @@ resolve_store_options(const OptLayer *cli, const Config *cfg, StoreOptions *o, E
 				  "least 1s");
 		return false;
 	}
-	return true;
+	return resolve_azure_options(cli, cfg, o, err);
 }
 
 /*
- * Unset, --idle-timeout is 5min, or 3 x --s3-timeout plus a minute when that is longer: after
+ * Unset, --idle-timeout is 5min, or 3 x --s3-timeout (or --az-timeout, the longer) plus a
+ * minute when that is longer: after
  * the COPY of a window ends, up to three requests run while the session is idle in its
  * transaction (the last part, CompleteMultipartUpload, the HEAD that checks the object), and
  * each may take up to --s3-timeout; a server that ended the session then would roll back a
@@ -112,7 +153,10 @@ idle_timeout_resolve(const OptSlot *slot, Settings *out, EbbError *err)
 
 	if (slot)
 		return duration_ms(OPT_IDLE_TIMEOUT, slot, &out->idle_timeout_ms, err);
-	int64_t derived = 3 * out->store.s3_timeout_ms + margin_ms;
+	int64_t slowest = out->store.s3_timeout_ms > out->store.az_timeout_ms
+						  ? out->store.s3_timeout_ms
+						  : out->store.az_timeout_ms;
+	int64_t derived = 3 * slowest + margin_ms;
 	out->idle_timeout_derived = derived > fallback_ms;
 	out->idle_timeout_ms = out->idle_timeout_derived ? derived : fallback_ms;
 	return true;

@@ -9,8 +9,10 @@
 
 extern const StoreDriver store_file_driver;
 extern const StoreDriver store_s3_driver;
+extern const StoreDriver store_azure_driver;
 
-static const StoreDriver *const store_drivers[] = {&store_file_driver, &store_s3_driver};
+static const StoreDriver *const store_drivers[] = {&store_file_driver, &store_s3_driver,
+												   &store_azure_driver};
 
 bool
 store_open(const char *url, const StoreOptions *opts, Store *store, EbbError *err)
@@ -29,7 +31,8 @@ store_open(const char *url, const StoreOptions *opts, Store *store, EbbError *er
 		}
 	}
 	error_set(err, EBB_ERR_USAGE, "unsupported destination \"%s\"", text_escape(url).s);
-	error_hint(err, "Use a URL such as file:///var/lib/ebb/archive or s3://bucket/prefix.");
+	error_hint(err, "Use a URL such as file:///var/lib/ebb/archive, s3://bucket/prefix or "
+					"az://container/prefix.");
 	return false;
 }
 
@@ -142,6 +145,10 @@ store_options_default(StoreOptions *opts)
 	opts->s3_retries = 5;
 	opts->s3_timeout_ms = 10 * 60 * 1000;
 	opts->s3_stall_timeout_ms = 30 * 1000;
+	opts->az_block_size = 8 * 1024 * 1024;
+	opts->az_retries = 5;
+	opts->az_timeout_ms = 10 * 60 * 1000;
+	opts->az_stall_timeout_ms = 30 * 1000;
 }
 
 void
@@ -152,6 +159,9 @@ store_options_free(StoreOptions *opts)
 	free(opts->s3_storage_class);
 	free(opts->s3_sse);
 	free(opts->s3_ca_file);
+	free(opts->az_account);
+	free(opts->az_endpoint);
+	free(opts->az_ca_file);
 	memset(opts, 0, sizeof(*opts));
 }
 

@@ -1,5 +1,5 @@
 /*
- * store.h: the store interface (drivers: file, s3). Objects are named by keys relative
+ * store.h: the store interface (drivers: file, s3, azure). Objects are named by keys relative
  * to the destination URL. A writer streams an object that becomes visible under its key only
  * at commit, and commit never overwrites an existing object. The caller owns Store and
  * StoreWriter and must close/abort what it opened.
@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/sink.h"
 
-/* Settings of the stores (only s3 reads them); owned by Settings. */
+/* Settings of the stores (s3 and azure read them); owned by Settings. */
 typedef struct StoreOptions
 {
 	char *s3_endpoint; /* NULL: AWS_ENDPOINT_URL, else AWS in the region */
@@ -28,6 +28,14 @@ typedef struct StoreOptions
 	char *s3_sse;
 	char *s3_ca_file;
 	bool s3_insecure;
+	char *az_account;  /* NULL: AZURE_STORAGE_ACCOUNT */
+	char *az_endpoint; /* NULL: AZURE_STORAGE_BLOB_ENDPOINT, else https://ACCOUNT.blob.core... */
+	uint64_t az_block_size;
+	int az_retries;
+	int64_t az_timeout_ms;
+	int64_t az_stall_timeout_ms;
+	char *az_ca_file;
+	bool az_insecure;
 	int verbose; /* >= 1: one line per request; >= 2: redacted HTTP headers */
 } StoreOptions;
 

@@ -471,7 +471,8 @@ class ErrorsTest(unittest.TestCase):
             with self.subTest(url=url):
                 self.check(self.args(dest=False) + ['--dest', url], 2,
                            'ebb: error: unsupported destination "%s"' % url,
-                           ['ebb: hint: Use a URL such as file:///var/lib/ebb/archive or s3://bucket/prefix.'])
+                           ['ebb: hint: Use a URL such as file:///var/lib/ebb/archive, s3://bucket/prefix or'
+                            ' az://container/prefix.'])
 
     # --- the config file ---
 

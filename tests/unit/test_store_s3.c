@@ -17,7 +17,9 @@
 
 #include "common/buf.h"
 #include "common/time.h"
+#include "store/http.h"
 #include "store/s3/s3.h"
+#include "store/xml.h"
 #include "unit_util.h"
 
 static void
@@ -26,7 +28,7 @@ encode(const char *in, bool keep_slash, const char *want)
 	Buf b;
 
 	buf_init(&b);
-	store_s3_uri_encode(&b, in, keep_slash);
+	store_http_uri_encode(&b, in, keep_slash);
 	assert_string_equal(buf_cstr(&b), want);
 	buf_free(&b);
 }
@@ -236,16 +238,16 @@ test_xml_error(void **state)
 					  "<RequestId>R1</RequestId></Error>";
 
 	(void) state;
-	assert_true(store_s3_xml_error(doc, strlen(doc), code, sizeof(code), msg, sizeof(msg)));
+	assert_true(store_xml_error(doc, strlen(doc), code, sizeof(code), msg, sizeof(msg)));
 	assert_string_equal(code, "SlowDown");
 	assert_string_equal(msg, "Please reduce your request rate.");
 	/* A success document, text, truncated XML and nothing at all are not errors. */
 	const char *ok = "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/"
 					 "2006-03-01/\"><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>";
-	assert_false(store_s3_xml_error(ok, strlen(ok), code, sizeof(code), msg, sizeof(msg)));
-	assert_false(store_s3_xml_error("Not Found", 9, code, sizeof(code), msg, sizeof(msg)));
-	assert_false(store_s3_xml_error(doc, 30, code, sizeof(code), msg, sizeof(msg)));
-	assert_false(store_s3_xml_error(NULL, 0, code, sizeof(code), msg, sizeof(msg)));
+	assert_false(store_xml_error(ok, strlen(ok), code, sizeof(code), msg, sizeof(msg)));
+	assert_false(store_xml_error("Not Found", 9, code, sizeof(code), msg, sizeof(msg)));
+	assert_false(store_xml_error(doc, 30, code, sizeof(code), msg, sizeof(msg)));
+	assert_false(store_xml_error(NULL, 0, code, sizeof(code), msg, sizeof(msg)));
 }
 
 typedef struct Items
@@ -280,17 +282,17 @@ test_xml_listing(void **state)
 	EbbError err;
 
 	(void) state;
-	assert_true(store_s3_xml_each(doc, strlen(doc), "Contents", "Key", "Size", "LastModified",
-								  collect, &it, &err));
+	assert_true(store_xml_each(doc, strlen(doc), "Contents", "Key", "Size", "LastModified", collect,
+							   &it, &err));
 	assert_int_equal(it.got.count, 2);
 	assert_string_equal(it.got.items[0], "p/a&b|10|2026-11-22T10:00:01.000Z");
 	assert_string_equal(it.got.items[1], "p/c|0|1999-12-31T23:59:59.000Z");
 	strlist_clear(&it.got);
-	char *tok = store_s3_xml_text(doc, strlen(doc), "NextContinuationToken");
+	char *tok = store_xml_text(doc, strlen(doc), "NextContinuationToken");
 	assert_string_equal(tok, "tok/=+");
 	free(tok);
-	assert_null(store_s3_xml_text(doc, strlen(doc), "UploadId"));
-	assert_false(store_s3_xml_each("<oops", 5, "Contents", "Key", NULL, NULL, collect, &it, &err));
+	assert_null(store_xml_text(doc, strlen(doc), "UploadId"));
+	assert_false(store_xml_each("<oops", 5, "Contents", "Key", NULL, NULL, collect, &it, &err));
 }
 
 static void
@@ -301,12 +303,12 @@ test_parse_time(void **state)
 
 	(void) state;
 	want = time_from_civil(&c);
-	assert_true(store_s3_parse_time("2026-11-22T10:00:01.000Z", &us));
+	assert_true(store_http_parse_time("2026-11-22T10:00:01.000Z", &us));
 	assert_int_equal(us, want);
-	assert_true(store_s3_parse_time("Sun, 22 Nov 2026 10:00:01 GMT", &us));
+	assert_true(store_http_parse_time("Sun, 22 Nov 2026 10:00:01 GMT", &us));
 	assert_int_equal(us, want);
-	assert_false(store_s3_parse_time("yesterday", &us));
-	assert_false(store_s3_parse_time("Sun, 22 Foo 2026 10:00:01 GMT", &us));
+	assert_false(store_http_parse_time("yesterday", &us));
+	assert_false(store_http_parse_time("Sun, 22 Foo 2026 10:00:01 GMT", &us));
 }
 
 int

@@ -20,7 +20,9 @@
 #include "common/cancel.h"
 #include "common/log.h"
 #include "common/retry.h"
+#include "store/http.h"
 #include "store/s3/s3.h"
+#include "store/xml.h"
 
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_CAP_MS  10000
@@ -43,39 +45,10 @@ typedef struct Transfer
 	size_t up_left;
 } Transfer;
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *
 store_s3_full_key(const S3Client *c, const char *key)
 {
 	return ebb_asprintf("%s%s", c->prefix, key);
-}
-
-/* Percent-encodes with uppercase hex all but A-Za-z0-9-._~ (and '/' when keep_slash). */
-void
-store_s3_uri_encode(Buf *out, const char *s, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-			*p == '-' || *p == '.' || *p == '_' || *p == '~' || (keep_slash && *p == '/'))
-			buf_append_char(out, (char) *p);
-		else
-		{
-			buf_append_char(out, '%');
-			buf_append_char(out, hex[*p >> 4]);
-			buf_append_char(out, hex[*p & 15]);
-		}
-	}
 }
 
 static int
@@ -98,9 +71,9 @@ store_s3_canonical_query(Buf *out, const StrList *query)
 		char *name = ebb_asprintf(
 			"%.*s", (int) (eq ? (size_t) (eq - query->items[i]) : strlen(query->items[i])),
 			query->items[i]);
-		store_s3_uri_encode(&one, name, false);
+		store_http_uri_encode(&one, name, false);
 		buf_append_char(&one, '=');
-		store_s3_uri_encode(&one, eq ? eq + 1 : "", false);
+		store_http_uri_encode(&one, eq ? eq + 1 : "", false);
 		items[i] = ebb_strdup(buf_cstr(&one));
 		free(name);
 		buf_free(&one);
@@ -124,7 +97,7 @@ request_url(const S3Client *c, const S3Request *req)
 	buf_append_str(&url, c->base_url);
 	buf_append_char(&url, '/');
 	if (req->key)
-		store_s3_uri_encode(&url, req->key, true);
+		store_http_uri_encode(&url, req->key, true);
 	store_s3_canonical_query(&url, &req->query);
 	buf_cstr(&url);
 	return url.data; /* the caller owns the buffer's bytes */
@@ -133,16 +106,6 @@ request_url(const S3Client *c, const S3Request *req)
 /* ------------------------------------------------------------------------------------------
  * libcurl callbacks
  * ------------------------------------------------------------------------------------------ */
-
-static void
-header_value(char *dst, size_t size, const char *v, size_t n)
-{
-	while (n > 0 && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
-		n--;
-	snprintf(dst, size, "%.*s", (int) n, v);
-}
 
 static size_t
 on_header(char *data, size_t size, size_t nitems, void *arg)
@@ -168,14 +131,14 @@ on_header(char *data, size_t size, size_t nitems, void *arg)
 	const char *v = colon + 1;
 	size_t vlen = n - name_len - 1;
 	if (name_len == 4 && strncasecmp(data, "etag", 4) == 0)
-		header_value(r->etag, sizeof(r->etag), v, vlen);
+		store_http_header_value(r->etag, sizeof(r->etag), v, vlen);
 	else if (name_len == 13 && strncasecmp(data, "last-modified", 13) == 0)
-		header_value(r->last_modified, sizeof(r->last_modified), v, vlen);
+		store_http_header_value(r->last_modified, sizeof(r->last_modified), v, vlen);
 	else if (name_len == 16 && strncasecmp(data, "x-amz-request-id", 16) == 0)
-		header_value(r->request_id, sizeof(r->request_id), v, vlen);
+		store_http_header_value(r->request_id, sizeof(r->request_id), v, vlen);
 	else if (name_len == 14 && strncasecmp(data, "content-length", 14) == 0)
 	{
-		header_value(tmp, sizeof(tmp), v, vlen);
+		store_http_header_value(tmp, sizeof(tmp), v, vlen);
 		r->content_length = strtoull(tmp, NULL, 10);
 		r->has_length = true;
 	}
@@ -223,47 +186,6 @@ on_read(char *buffer, size_t size, size_t nitems, void *arg)
 	t->up += n;
 	t->up_left -= n;
 	return n;
-}
-
-/* -vv: the HTTP conversation's headers, with the credentials blanked out. */
-static void
-trace_line(char dir, const char *line, size_t n)
-{
-	static const char *const secret_headers[] = {
-		"authorization:", "x-amz-security-token:", "proxy-authorization:"};
-
-	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
-		n--;
-	if (n == 0)
-		return;
-	for (size_t i = 0; i < sizeof(secret_headers) / sizeof(secret_headers[0]); i++)
-	{
-		size_t hl = strlen(secret_headers[i]);
-		if (n >= hl && strncasecmp(line, secret_headers[i], hl) == 0)
-		{
-			log_debug("http %c %.*s [redacted]", dir, (int) hl, line);
-			return;
-		}
-	}
-	log_debug("http %c %.*s", dir, (int) n, line);
-}
-
-static int
-on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
-{
-	(void) h;
-	(void) arg;
-	if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN && type != CURLINFO_TEXT)
-		return 0; /* bodies are never traced */
-	char dir = type == CURLINFO_HEADER_OUT ? '>' : type == CURLINFO_HEADER_IN ? '<' : '*';
-	for (size_t i = 0; i < size;)
-	{
-		const char *nl = memchr(data + i, '\n', size - i);
-		size_t n = nl ? (size_t) (nl - (data + i)) + 1 : size - i;
-		trace_line(dir, data + i, n);
-		i += n;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -327,78 +249,20 @@ attempt_method(CURL *h, const S3Request *req, Transfer *t)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 }
 
-/* curl asks often while it transfers (or waits): a signal's stop ends the request at once,
- * instead of after a stall or the deadline. */
-static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
-{
-	return cancel_requested ? 1 : 0;
-}
-
 static void
 attempt_options(S3Client *c, CURL *h, Transfer *t, int64_t remaining_ms)
 {
 	const StoreOptions *o = &c->opts;
-	long stall_s = (long) ((o->s3_stall_timeout_ms + 999) / 1000);
 
 	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->access_key);
 	curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret_key);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) o->s3_stall_timeout_ms);
-	/* A stalled attempt (no byte either way) is abandoned and retried. */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) (remaining_ms > 0 ? remaining_ms : 1));
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "ebb/" EBB_VERSION);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	if (o->s3_ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->s3_ca_file);
-	if (o->s3_insecure)
-	{
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (o->verbose >= 2)
-	{
-		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-	}
-}
-
-/* Network errors that a new attempt may not meet again. */
-static bool
-curl_transient(CURLcode rc)
-{
-	switch (rc)
-	{
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_COULDNT_CONNECT:
-		case CURLE_OPERATION_TIMEDOUT:
-		case CURLE_SEND_ERROR:
-		case CURLE_RECV_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_SSL_CONNECT_ERROR:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-		case CURLE_WEIRD_SERVER_REPLY: return true;
-		default: return false;
-	}
-}
-
-/* 500, 502, 503 (SlowDown), 504: the server or a gateway may answer the next attempt; 501
- * NotImplemented, 505 and the other 5xx say the same each time. */
-static bool
-status_transient(long status)
-{
-	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
-		   status == 504;
+	store_http_common_options(h, o->verbose, o->s3_stall_timeout_ms, remaining_ms, o->s3_ca_file,
+							  o->s3_insecure);
 }
 
 typedef enum AttemptResult
@@ -424,8 +288,8 @@ attempt_error(S3Client *c, S3Request *req, S3Response *resp, CURLcode rc, const 
 		free(what);
 		return;
 	}
-	bool xml = store_s3_xml_error(resp->body.data, resp->body.len, code, sizeof(code), message,
-								  sizeof(message));
+	bool xml = store_xml_error(resp->body.data, resp->body.len, code, sizeof(code), message,
+							   sizeof(message));
 	error_set(err, EBB_ERR_IO, "could not %s \"%s\": server replied %ld%s%s", req->what, what,
 			  resp->status, xml ? " " : "", xml ? code : "");
 	/* The server's words quoted, so that they are not read as ebb's. */
@@ -451,7 +315,7 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 	struct curl_slist *headers = attempt_headers(c, req, t);
 
 	curl_easy_reset(h);
-	attempt_options(c, h, t, deadline - now_ms());
+	attempt_options(c, h, t, deadline - store_http_now_ms());
 	attempt_method(h, req, t);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -475,15 +339,15 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 	if (rc != CURLE_OK)
 	{
 		attempt_error(c, req, resp, rc, curl_msg, err);
-		return curl_transient(rc) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+		return store_http_curl_transient(rc) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
 	}
 	if ((resp->status >= 200 && resp->status < 300) || (resp->status == 404 && req->want_404))
 	{
 		char code[128], message[512];
 		/* CompleteMultipartUpload and CopyObject can fail inside a 200: S3 says to retry. */
 		if (resp->status == 200 && strcmp(req->method, "POST") == 0 &&
-			store_s3_xml_error(resp->body.data, resp->body.len, code, sizeof(code), message,
-							   sizeof(message)))
+			store_xml_error(resp->body.data, resp->body.len, code, sizeof(code), message,
+							sizeof(message)))
 		{
 			attempt_error(c, req, resp, CURLE_OK, "", err);
 			return ATTEMPT_RETRY;
@@ -491,7 +355,7 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 		return ATTEMPT_OK;
 	}
 	attempt_error(c, req, resp, CURLE_OK, "", err);
-	return status_transient(resp->status) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+	return store_http_status_transient(resp->status) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
 }
 
 /* Full jitter (common/retry.h), never past the deadline. */
@@ -499,14 +363,14 @@ static int64_t
 backoff_ms(S3Client *c, int n, int64_t deadline)
 {
 	int64_t wait = retry_backoff_ms(n, BACKOFF_BASE_MS, BACKOFF_CAP_MS, &c->rand_state);
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - store_http_now_ms();
 	return wait < left ? wait : (left > 0 ? left : 0);
 }
 
 bool
 store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err)
 {
-	int64_t deadline = now_ms() + c->opts.s3_timeout_ms;
+	int64_t deadline = store_http_now_ms() + c->opts.s3_timeout_ms;
 	Transfer t = {.c = c, .req = req, .resp = resp};
 
 	memset(resp, 0, sizeof(*resp));
@@ -519,7 +383,7 @@ store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err)
 			return true;
 		if (r == ATTEMPT_FAIL || cancel_requested)
 			return false;
-		if (n >= c->opts.s3_retries || now_ms() >= deadline)
+		if (n >= c->opts.s3_retries || store_http_now_ms() >= deadline)
 		{
 			char detail[sizeof(err->detail)];
 			snprintf(detail, sizeof(detail), "%s", err->detail);

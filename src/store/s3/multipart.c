@@ -15,6 +15,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "store/s3/s3.h"
+#include "store/xml.h"
 
 #define S3_MAX_PARTS 10000
 
@@ -89,7 +90,7 @@ create_upload(S3Writer *w, EbbError *err)
 	bool ok = store_s3_request(w->c, &req, &resp, err);
 	if (ok)
 	{
-		w->upload_id = store_s3_xml_text(resp.body.data, resp.body.len, "UploadId");
+		w->upload_id = store_xml_text(resp.body.data, resp.body.len, "UploadId");
 		if (!w->upload_id || !w->upload_id[0])
 			ok = error_set(err, EBB_ERR_IO,
 						   "could not start a multipart upload of \"s3://%s/%s\": no UploadId in "

@@ -5,22 +5,15 @@
  */
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "store/http.h"
 #include "store/s3/s3.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+#include "store/xml.h"
 
 static void
 s3_close(void *state)
@@ -38,7 +31,7 @@ s3_open(const char *url, const StoreOptions *opts, void **state, EbbError *err)
 {
 	S3Client *c = ebb_malloc(sizeof(*c));
 
-	pthread_once(&curl_once, curl_init_once);
+	store_http_global_init();
 	if (!store_s3_config(url, opts, c, err))
 	{
 		s3_close(c);
@@ -155,7 +148,7 @@ list_item(void *arg, const char *key, const char *size, const char *modified, Eb
 
 	if (strncmp(key, lw->c->prefix, strlen(lw->c->prefix)) != 0)
 		return true;
-	if (!store_s3_parse_time(modified, &e.mtime_us))
+	if (!store_http_parse_time(modified, &e.mtime_us))
 		e.mtime_us = 0;
 	return lw->fn(lw->arg, &e, err);
 }
@@ -163,10 +156,10 @@ list_item(void *arg, const char *key, const char *size, const char *modified, Eb
 /* One page of a listing; *next is the token or marker of the next page, NULL at the end. */
 static bool
 list_page(S3Client *c, S3Request *req, const char *item, const char *a, const char *b,
-		  S3XmlItemFn fn, ListWalk *lw, S3Response *resp, EbbError *err)
+		  StoreXmlItemFn fn, ListWalk *lw, S3Response *resp, EbbError *err)
 {
 	bool ok = store_s3_request(c, req, resp, err) &&
-			  store_s3_xml_each(resp->body.data, resp->body.len, item, "Key", a, b, fn, lw, err);
+			  store_xml_each(resp->body.data, resp->body.len, item, "Key", a, b, fn, lw, err);
 
 	store_s3_request_free(req);
 	return ok;
@@ -175,7 +168,7 @@ list_page(S3Client *c, S3Request *req, const char *item, const char *a, const ch
 static bool
 page_truncated(S3Response *resp)
 {
-	char *t = store_s3_xml_text(resp->body.data, resp->body.len, "IsTruncated");
+	char *t = store_xml_text(resp->body.data, resp->body.len, "IsTruncated");
 	bool truncated = t && strcmp(t, "true") == 0;
 
 	free(t);
@@ -209,7 +202,7 @@ s3_list(void *state, const char *prefix, StoreListFn fn, void *arg, EbbError *er
 		ok = list_page(c, &req, "Contents", "Size", "LastModified", list_item, &lw, &resp, err);
 		if (ok && page_truncated(&resp))
 		{
-			token = store_s3_xml_text(resp.body.data, resp.body.len, "NextContinuationToken");
+			token = store_xml_text(resp.body.data, resp.body.len, "NextContinuationToken");
 			if (!token || !token[0])
 				ok = error_set(err, EBB_ERR_IO,
 							   "could not list \"%s\": a truncated page without "
@@ -230,7 +223,7 @@ upload_item(void *arg, const char *key, const char *upload_id, const char *initi
 
 	if (strncmp(key, lw->c->prefix, strlen(lw->c->prefix)) != 0)
 		return true;
-	if (!store_s3_parse_time(initiated, &u.initiated_us))
+	if (!store_http_parse_time(initiated, &u.initiated_us))
 		u.initiated_us = 0;
 	return lw->ufn(lw->arg, &u, err);
 }
@@ -238,8 +231,8 @@ upload_item(void *arg, const char *key, const char *upload_id, const char *initi
 static void
 upload_markers(S3Request *req, S3Response *resp)
 {
-	char *k = store_s3_xml_text(resp->body.data, resp->body.len, "NextKeyMarker");
-	char *u = store_s3_xml_text(resp->body.data, resp->body.len, "NextUploadIdMarker");
+	char *k = store_xml_text(resp->body.data, resp->body.len, "NextKeyMarker");
+	char *u = store_xml_text(resp->body.data, resp->body.len, "NextUploadIdMarker");
 	char *q = ebb_asprintf("key-marker=%s", k ? k : "");
 
 	strlist_add(&req->query, q);
@@ -257,8 +250,8 @@ not_implemented(const S3Response *resp)
 {
 	char code[128], message[512];
 
-	return resp->status == 501 || (store_s3_xml_error(resp->body.data, resp->body.len, code,
-													  sizeof(code), message, sizeof(message)) &&
+	return resp->status == 501 || (store_xml_error(resp->body.data, resp->body.len, code,
+												   sizeof(code), message, sizeof(message)) &&
 								   strcmp(code, "NotImplemented") == 0);
 }
 

@@ -68,27 +68,10 @@ void store_s3_config_free(S3Client *c);
 bool store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err);
 void store_s3_request_free(S3Request *req);
 void store_s3_response_free(S3Response *resp);
-/* Percent-encoding with uppercase hex of all but A-Za-z0-9-._~ (and '/' when keep_slash). */
-void store_s3_uri_encode(Buf *out, const char *s, bool keep_slash);
 /* "?a=1&b=" from {"b", "a=1"}: names and values encoded, sorted, "name=" when valueless. */
 void store_s3_canonical_query(Buf *out, const StrList *query);
 /* The full key of a store key ("prefix/" + key). */
 char *store_s3_full_key(const S3Client *c, const char *key);
-
-/* xml.c: the few S3 XML documents ebb reads. */
-/* Code and Message of an <Error> document; false when body is not one. */
-bool store_s3_xml_error(const char *body, size_t len, char *code, size_t code_size, char *message,
-						size_t message_size);
-/* Text of the first element named `name` anywhere in the document (NULL: none); malloc'd. */
-char *store_s3_xml_text(const char *body, size_t len, const char *name);
-
-typedef bool (*S3XmlItemFn)(void *arg, const char *key, const char *a, const char *b,
-							EbbError *err);
-/* For each <item> element, the texts of its children `key`, `a` and `b`. */
-bool store_s3_xml_each(const char *body, size_t len, const char *item, const char *key,
-					   const char *a, const char *b, S3XmlItemFn fn, void *arg, EbbError *err);
-/* "2026-11-22T10:00:00.000Z" and RFC 1123 dates to microseconds since the epoch. */
-bool store_s3_parse_time(const char *text, int64_t *us);
 
 /* multipart.c: the streaming writer. */
 bool store_s3_writer_open(void *state, const char *key, void **wstate, Sink **sink, EbbError *err);

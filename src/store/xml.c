@@ -1,16 +1,14 @@
-/*
- * xml.c: reading S3's XML replies with libxml2 (errors, upload ids, listings). Elements are
- * matched by local name, so a reply with or without S3's namespace reads the same. Network
- * access and entity expansion are off: the documents come from a server.
- */
+/* xml.c: see xml.h. */
+#include "store/xml.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/time.h"
-#include "store/s3/s3.h"
+#include "common/buf.h"
 
 static xmlDocPtr
 parse(const char *body, size_t len)
@@ -63,8 +61,8 @@ text_of(xmlNodePtr n)
 }
 
 bool
-store_s3_xml_error(const char *body, size_t len, char *code, size_t code_size, char *message,
-				   size_t message_size)
+store_xml_error(const char *body, size_t len, char *code, size_t code_size, char *message,
+				size_t message_size)
 {
 	xmlDocPtr doc = parse(body, len);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -84,7 +82,7 @@ store_s3_xml_error(const char *body, size_t len, char *code, size_t code_size, c
 }
 
 char *
-store_s3_xml_text(const char *body, size_t len, const char *name)
+store_xml_text(const char *body, size_t len, const char *name)
 {
 	xmlDocPtr doc = parse(body, len);
 	char *out = doc ? text_of(find(xmlDocGetRootElement(doc), name)) : NULL;
@@ -94,15 +92,15 @@ store_s3_xml_text(const char *body, size_t len, const char *name)
 }
 
 bool
-store_s3_xml_each(const char *body, size_t len, const char *item, const char *key, const char *a,
-				  const char *b, S3XmlItemFn fn, void *arg, EbbError *err)
+store_xml_each(const char *body, size_t len, const char *item, const char *key, const char *a,
+			   const char *b, StoreXmlItemFn fn, void *arg, EbbError *err)
 {
 	xmlDocPtr doc = parse(body, len);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 	bool ok = true;
 
 	if (!root)
-		return error_set(err, EBB_ERR_IO, "could not parse the S3 server's reply");
+		return error_set(err, EBB_ERR_IO, "could not parse the server's reply");
 	for (xmlNodePtr n = root->children; ok && n; n = n->next)
 	{
 		if (!is_element(n, item))
@@ -119,26 +117,39 @@ store_s3_xml_each(const char *body, size_t len, const char *item, const char *ke
 	return ok;
 }
 
-/* "2026-11-22T10:00:00.000Z" (XML listings) or "Sun, 22 Nov 2026 10:00:00 GMT" (headers). */
-bool
-store_s3_parse_time(const char *text, int64_t *us)
+/* A direct child named name, else the first descendant of that name. */
+static xmlNodePtr
+field(xmlNodePtr parent, const char *name)
 {
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-										 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	int y, mo = 0, d, h, mi, s;
-	char mon[4];
+	xmlNodePtr n = child(parent, name);
 
-	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+	return n ? n : find(parent ? parent->children : NULL, name);
+}
+
+bool
+store_xml_each_under(const char *body, size_t len, const char *parent, const char *item,
+					 const char *key, const char *a, const char *b, StoreXmlItemFn fn, void *arg,
+					 EbbError *err)
+{
+	xmlDocPtr doc = parse(body, len);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNodePtr under = root ? find(root, parent) : NULL;
+	bool ok = true;
+
+	if (!root)
+		return error_set(err, EBB_ERR_IO, "could not parse the server's reply");
+	for (xmlNodePtr n = under ? under->children : NULL; ok && n; n = n->next)
 	{
-		if (sscanf(text, "%*3s, %2d %3s %4d %2d:%2d:%2d", &d, mon, &y, &h, &mi, &s) != 6)
-			return false;
-		for (int i = 0; i < 12; i++)
-			if (strcmp(mon, months[i]) == 0)
-				mo = i + 1;
-		if (mo == 0)
-			return false;
+		if (!is_element(n, item))
+			continue;
+		char *k = text_of(child(n, key));
+		char *va = a ? text_of(field(n, a)) : NULL;
+		char *vb = b ? text_of(field(n, b)) : NULL;
+		ok = fn(arg, k ? k : "", va ? va : "", vb ? vb : "", err);
+		free(k);
+		free(va);
+		free(vb);
 	}
-	CivilTime c = {y, mo, d, h, mi, s, 0};
-	*us = time_from_civil(&c);
-	return true;
+	xmlFreeDoc(doc);
+	return ok;
 }
