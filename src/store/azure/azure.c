@@ -151,6 +151,8 @@ list_page(AzClient *c, const char *prefix, const char *marker, bool uncommitted,
 	AzResponse resp;
 
 	list_query(&req, prefix);
+	/* Pages of 1000, as S3's: a page of Azure's default 5000 can outgrow the reply cap */
+	strlist_add(&req.query, "maxresults=1000");
 	if (uncommitted)
 		strlist_add(&req.query, "include=uncommittedblobs");
 	if (marker)
@@ -162,6 +164,8 @@ list_page(AzClient *c, const char *prefix, const char *marker, bool uncommitted,
 	bool ok = store_azure_request(c, &req, &resp, err) &&
 			  store_xml_each_under(resp.body.data, resp.body.len, "Blobs", "Blob", "Name",
 								   "Content-Length", "Last-Modified", fn, arg, err);
+	if (!ok && err->code == EBB_ERR_IO)
+		error_prefix(err, "could not list the blobs under \"%s\": ", prefix);
 	*next = ok ? store_xml_text(resp.body.data, resp.body.len, "NextMarker") : NULL;
 	if (*next && !(*next)[0])
 	{

@@ -57,6 +57,18 @@ parse_url(const char *url, AzClient *c, EbbError *err)
 		error_hint(err, "Write it as az://container/prefix.");
 		return false;
 	}
+	/* A SAS pasted into the URL would end up in every blob's name, the ledger and messages */
+	if (strpbrk(b, "?#"))
+	{
+		error_set(err, EBB_ERR_USAGE,
+				  "invalid destination: an az:// URL takes no query or "
+				  "fragment");
+		error_detail(err, "A \"?\" or \"#\" would become part of the blobs' names (a SAS "
+						  "token's signature too).");
+		error_hint(err, "Give a SAS token in AZURE_STORAGE_SAS_TOKEN; write a literal \"?\" "
+						"or \"#\" of a prefix as %%3F or %%23.");
+		return false;
+	}
 	/* Percent-decoded as s3:// prefixes are; encoded again in each request's URL. */
 	if (!url_decode_part(url, slash ? slash : "", &decoded, err))
 		return false;
