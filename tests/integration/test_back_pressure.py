@@ -177,6 +177,9 @@ class ReplicaLagTest(BackPressureBase):
 class WalRateTest(BackPressureBase):
     def test_the_rate_stays_under_the_limit(self):
         limit = 1024 * 1024
+        # Autovacuum of the emptied hours right after the run writes WAL that no later window
+        # waits for (it made a loaded CI run measure 1.4 MB/s): the measure is of ebb's WAL.
+        PG.psql('ALTER TABLE ev SET (autovacuum_enabled = off)', self.db)
         start_lsn, start = self.lsn(), time.monotonic()
         proc = self.start('--max-wal-rate', '1MiB/s')
         rc, out, err = pu.finish(proc)
