@@ -12,6 +12,37 @@
 #include "doctor/build.h"
 #include "doctor/time_index.h"
 #include "pg/catalog.h"
+#include "pg/hypertable.h"
+#include "pg/ident.h"
+
+/* A hypertable aged by an integer time dimension (archive takes it with --time-unit): its
+ * windows are not what doctor's checks build, so it says so rather than that the column is
+ * not a timestamp. */
+static bool
+integer_time_refused(PGconn *conn, const Policy *p, EbbError *err)
+{
+	PgHypertable ht;
+	uint32_t oid;
+	bool exists;
+
+	if (!pg_table_oid(conn, p->schema, p->table, &exists, &oid, err) ||
+		(exists && !pg_hypertable_read(conn, oid, p->schema, p->table, &ht, err)))
+		return false;
+	if (!exists)
+		return true;
+	bool integer = ht.is && ht.integer;
+	if (integer)
+	{
+		error_set(err, EBB_ERR_CONFIG,
+				  "ebb doctor does not check a hypertable aged by an integer time dimension");
+		error_detail(err,
+					 "Hypertable %s is sliced by column \"%s\" of type %s; ebb archive "
+					 "takes it with --time-unit.",
+					 pg_message_name(p->schema, p->table).s, ht.time_column, ht.time_type);
+	}
+	pg_hypertable_free(&ht);
+	return !integer;
+}
 
 void
 doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_column, bool ledger,
@@ -21,7 +52,8 @@ doctor_table(PGconn *conn, const Settings *s, const Policy *p, const char *time_
 
 	memset(out, 0, sizeof(*out));
 	error_init(&out->err);
-	if (!pg_table_info(conn, p->schema, p->table, time_column, &info, &out->err))
+	if (!integer_time_refused(conn, p, &out->err) ||
+		!pg_table_info(conn, p->schema, p->table, time_column, &info, &out->err))
 	{
 		out->failed = true;
 		pg_table_info_free(&info);

@@ -183,6 +183,13 @@ class IntegerTimeTest(HypertableBase):
         rowwise = PG.query("SELECT count(*) FROM ebb.archive_ledger WHERE partition_name IS NULL"
                            " AND table_name = 'iv'", self.db)
         self.assertNotEqual(rowwise, [('0',)])
+        # doctor says what it does not check, not that the column is not a timestamp
+        doc = harness.run_ebb(['doctor', '--table', 'public.iv', '--time-column', 't'],
+                              env=PG.env(self.db))
+        self.assertEqual(doc.rc, 2, doc.stderr)
+        self.assertIn('ebb doctor does not check a hypertable aged by an integer time dimension',
+                      doc.stderr)
+        self.assertNotIn('not a timestamp column', doc.stderr)
         # --time-unit on a timestamp column is a usage error
         PG.psql(DAILY.format(space=''), self.db)
         proc = self.archive('--time-unit', 's')
