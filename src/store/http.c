@@ -7,8 +7,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include <inttypes.h>
+
 #include "common/cancel.h"
 #include "common/log.h"
+#include "common/retry.h"
 #include "common/time.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -197,4 +200,44 @@ store_http_parse_time(const char *text, int64_t *us)
 	CivilTime c = {y, mo, d, h, mi, s, 0};
 	*us = time_from_civil(&c);
 	return true;
+}
+
+#define BACKOFF_BASE_MS 100
+#define BACKOFF_CAP_MS  10000
+
+/* Full jitter (common/retry.h), never past the deadline. */
+static int64_t
+backoff_ms(int n, int64_t deadline, unsigned *rand_state)
+{
+	int64_t wait = retry_backoff_ms(n, BACKOFF_BASE_MS, BACKOFF_CAP_MS, rand_state);
+	int64_t left = deadline - store_http_now_ms();
+	return wait < left ? wait : (left > 0 ? left : 0);
+}
+
+bool
+store_http_retry(StoreHttpAttemptFn attempt, void *arg, int retries, int64_t timeout_ms,
+				 unsigned *rand_state, EbbError *err)
+{
+	int64_t deadline = store_http_now_ms() + timeout_ms;
+
+	for (int n = 0;; n++)
+	{
+		StoreHttpAttempt r = attempt(arg, deadline, err);
+		if (r == STORE_HTTP_OK)
+			return true;
+		if (r == STORE_HTTP_FAIL || cancel_requested)
+			return false;
+		if (n >= retries || store_http_now_ms() >= deadline)
+		{
+			char detail[sizeof(err->detail)];
+			snprintf(detail, sizeof(detail), "%s", err->detail);
+			error_detail(err, "%s%sGave up after %d attempt%s.", detail, detail[0] ? " " : "",
+						 n + 1, n == 0 ? "" : "s");
+			return false;
+		}
+		int64_t wait = backoff_ms(n, deadline, rand_state);
+		log_info("retrying in %" PRId64 " ms (attempt %d of %d): %s", wait, n + 2, retries + 1,
+				 err->message);
+		retry_sleep_ms(wait);
+	}
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/error.h"
 
 /* curl_global_init once per process (any thread). */
 void store_http_global_init(void);
@@ -33,5 +34,22 @@ bool store_http_status_transient(long status);
  * request at once), the stall and overall timeouts, and TLS (ca_file, insecure). */
 void store_http_common_options(CURL *h, int verbose, int64_t stall_ms, int64_t remaining_ms,
 							   const char *ca_file, bool insecure);
+
+/* One attempt of a request: done, worth another attempt, or failed for good (err set). */
+typedef enum StoreHttpAttempt
+{
+	STORE_HTTP_OK,
+	STORE_HTTP_RETRY,
+	STORE_HTTP_FAIL
+} StoreHttpAttempt;
+
+typedef StoreHttpAttempt (*StoreHttpAttemptFn)(void *arg, int64_t deadline_ms, EbbError *err);
+
+/* Runs attempt until it is done or fails for good, a signal asks to stop, or `retries` more
+ * attempts or `timeout_ms` are spent, sleeping a full-jitter backoff (100 ms to 10 s, never
+ * past the deadline) between attempts. The last attempt's error is the one reported, with the
+ * number of attempts in its DETAIL. */
+bool store_http_retry(StoreHttpAttemptFn attempt, void *arg, int retries, int64_t timeout_ms,
+					  unsigned *rand_state, EbbError *err);
 
 #endif

@@ -26,9 +26,7 @@
 #include "store/http.h"
 #include "store/xml.h"
 
-#define BACKOFF_BASE_MS 100
-#define BACKOFF_CAP_MS  10000
-#define BODY_CAP        (1024 * 1024) /* the service's own replies are small */
+#define BODY_CAP (1024 * 1024) /* the service's own replies are small */
 
 /* The state of one request over its attempts, shared with libcurl's callbacks. */
 typedef struct Transfer
@@ -293,13 +291,6 @@ attempt_options(AzClient *c, CURL *h, Transfer *t, int64_t remaining_ms)
 							  o->az_insecure);
 }
 
-typedef enum AttemptResult
-{
-	ATTEMPT_OK,
-	ATTEMPT_RETRY,
-	ATTEMPT_FAIL
-} AttemptResult;
-
 /* The error code and the first line of the message (Azure adds RequestId and Time lines). */
 static bool
 service_error(const AzResponse *resp, char *code, size_t code_size, char *message,
@@ -366,7 +357,7 @@ answered(const AzRequest *req, long status)
 		   ((status == 409 || status == 412) && req->want_exists);
 }
 
-static AttemptResult
+static StoreHttpAttempt
 attempt(AzClient *c, AzRequest *req, AzResponse *resp, Transfer *t, int64_t deadline, EbbError *err)
 {
 	CURL *h = c->curl;
@@ -391,62 +382,44 @@ attempt(AzClient *c, AzRequest *req, AzResponse *resp, Transfer *t, int64_t dead
 	if (t->sink_failed)
 	{
 		*err = t->sink_err;
-		return ATTEMPT_FAIL;
+		return STORE_HTTP_FAIL;
 	}
 	if (rc == CURLE_ABORTED_BY_CALLBACK && cancel_requested)
 	{
 		error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
-		return ATTEMPT_FAIL;
+		return STORE_HTTP_FAIL;
 	}
 	if (rc != CURLE_OK)
 	{
 		attempt_error(c, req, resp, rc, curl_msg, err);
-		return store_http_curl_transient(rc) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+		return store_http_curl_transient(rc) ? STORE_HTTP_RETRY : STORE_HTTP_FAIL;
 	}
 	if (answered(req, resp->status))
-		return ATTEMPT_OK;
+		return STORE_HTTP_OK;
 	attempt_error(c, req, resp, CURLE_OK, "", err);
-	return store_http_status_transient(resp->status) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+	return store_http_status_transient(resp->status) ? STORE_HTTP_RETRY : STORE_HTTP_FAIL;
 }
 
-/* Full jitter (common/retry.h), never past the deadline. */
-static int64_t
-backoff_ms(AzClient *c, int n, int64_t deadline)
+/* One attempt, logged (common/log.h debug) with the status it got. */
+static StoreHttpAttempt
+attempt_logged(void *arg, int64_t deadline, EbbError *err)
 {
-	int64_t wait = retry_backoff_ms(n, BACKOFF_BASE_MS, BACKOFF_CAP_MS, &c->rand_state);
-	int64_t left = deadline - store_http_now_ms();
-	return wait < left ? wait : (left > 0 ? left : 0);
+	Transfer *t = arg;
+	StoreHttpAttempt r = attempt(t->c, t->req, t->resp, t, deadline, err);
+
+	log_debug("azure %s %s: %ld", t->req->method, t->req->key ? t->req->key : "/", t->resp->status);
+	return r;
 }
 
 bool
 store_azure_request(AzClient *c, AzRequest *req, AzResponse *resp, EbbError *err)
 {
-	int64_t deadline = store_http_now_ms() + c->opts.az_timeout_ms;
 	Transfer t = {.c = c, .req = req, .resp = resp};
 
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&resp->body);
-	for (int n = 0;; n++)
-	{
-		AttemptResult r = attempt(c, req, resp, &t, deadline, err);
-		log_debug("azure %s %s: %ld", req->method, req->key ? req->key : "/", resp->status);
-		if (r == ATTEMPT_OK)
-			return true;
-		if (r == ATTEMPT_FAIL || cancel_requested)
-			return false;
-		if (n >= c->opts.az_retries || store_http_now_ms() >= deadline)
-		{
-			char detail[sizeof(err->detail)];
-			snprintf(detail, sizeof(detail), "%s", err->detail);
-			error_detail(err, "%s%sGave up after %d attempt%s.", detail, detail[0] ? " " : "",
-						 n + 1, n == 0 ? "" : "s");
-			return false;
-		}
-		int64_t wait = backoff_ms(c, n, deadline);
-		log_info("retrying in %" PRId64 " ms (attempt %d of %d): %s", wait, n + 2,
-				 c->opts.az_retries + 1, err->message);
-		retry_sleep_ms(wait);
-	}
+	return store_http_retry(attempt_logged, &t, c->opts.az_retries, c->opts.az_timeout_ms,
+							&c->rand_state, err);
 }
 
 void

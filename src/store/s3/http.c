@@ -24,9 +24,7 @@
 #include "store/s3/s3.h"
 #include "store/xml.h"
 
-#define BACKOFF_BASE_MS 100
-#define BACKOFF_CAP_MS  10000
-#define BODY_CAP        (1024 * 1024) /* S3's own replies are small; keep at most this much */
+#define BODY_CAP (1024 * 1024) /* S3's own replies are small; keep at most this much */
 
 static const char empty_sha256[] =
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -265,13 +263,6 @@ attempt_options(S3Client *c, CURL *h, Transfer *t, int64_t remaining_ms)
 							  o->s3_insecure);
 }
 
-typedef enum AttemptResult
-{
-	ATTEMPT_OK,
-	ATTEMPT_RETRY,
-	ATTEMPT_FAIL
-} AttemptResult;
-
 /* Fills err with what went wrong in this attempt (the last one's error is the one reported). */
 static void
 attempt_error(S3Client *c, S3Request *req, S3Response *resp, CURLcode rc, const char *curl_msg,
@@ -306,7 +297,7 @@ attempt_error(S3Client *c, S3Request *req, S3Response *resp, CURLcode rc, const 
 	free(what);
 }
 
-static AttemptResult
+static StoreHttpAttempt
 attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t deadline, EbbError *err)
 {
 	CURL *h = c->curl;
@@ -329,17 +320,17 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 	if (t->sink_failed)
 	{
 		*err = t->sink_err;
-		return ATTEMPT_FAIL;
+		return STORE_HTTP_FAIL;
 	}
 	if (rc == CURLE_ABORTED_BY_CALLBACK && cancel_requested)
 	{
 		error_set(err, EBB_ERR_CANCELED, "canceled by a signal");
-		return ATTEMPT_FAIL;
+		return STORE_HTTP_FAIL;
 	}
 	if (rc != CURLE_OK)
 	{
 		attempt_error(c, req, resp, rc, curl_msg, err);
-		return store_http_curl_transient(rc) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+		return store_http_curl_transient(rc) ? STORE_HTTP_RETRY : STORE_HTTP_FAIL;
 	}
 	if ((resp->status >= 200 && resp->status < 300) || (resp->status == 404 && req->want_404))
 	{
@@ -350,52 +341,34 @@ attempt(S3Client *c, S3Request *req, S3Response *resp, Transfer *t, int64_t dead
 							sizeof(message)))
 		{
 			attempt_error(c, req, resp, CURLE_OK, "", err);
-			return ATTEMPT_RETRY;
+			return STORE_HTTP_RETRY;
 		}
-		return ATTEMPT_OK;
+		return STORE_HTTP_OK;
 	}
 	attempt_error(c, req, resp, CURLE_OK, "", err);
-	return store_http_status_transient(resp->status) ? ATTEMPT_RETRY : ATTEMPT_FAIL;
+	return store_http_status_transient(resp->status) ? STORE_HTTP_RETRY : STORE_HTTP_FAIL;
 }
 
-/* Full jitter (common/retry.h), never past the deadline. */
-static int64_t
-backoff_ms(S3Client *c, int n, int64_t deadline)
+/* One attempt, logged (common/log.h debug) with the status it got. */
+static StoreHttpAttempt
+attempt_logged(void *arg, int64_t deadline, EbbError *err)
 {
-	int64_t wait = retry_backoff_ms(n, BACKOFF_BASE_MS, BACKOFF_CAP_MS, &c->rand_state);
-	int64_t left = deadline - store_http_now_ms();
-	return wait < left ? wait : (left > 0 ? left : 0);
+	Transfer *t = arg;
+	StoreHttpAttempt r = attempt(t->c, t->req, t->resp, t, deadline, err);
+
+	log_debug("s3 %s %s: %ld", t->req->method, t->req->key ? t->req->key : "/", t->resp->status);
+	return r;
 }
 
 bool
 store_s3_request(S3Client *c, S3Request *req, S3Response *resp, EbbError *err)
 {
-	int64_t deadline = store_http_now_ms() + c->opts.s3_timeout_ms;
 	Transfer t = {.c = c, .req = req, .resp = resp};
 
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&resp->body);
-	for (int n = 0;; n++)
-	{
-		AttemptResult r = attempt(c, req, resp, &t, deadline, err);
-		log_debug("s3 %s %s: %ld", req->method, req->key ? req->key : "/", resp->status);
-		if (r == ATTEMPT_OK)
-			return true;
-		if (r == ATTEMPT_FAIL || cancel_requested)
-			return false;
-		if (n >= c->opts.s3_retries || store_http_now_ms() >= deadline)
-		{
-			char detail[sizeof(err->detail)];
-			snprintf(detail, sizeof(detail), "%s", err->detail);
-			error_detail(err, "%s%sGave up after %d attempt%s.", detail, detail[0] ? " " : "",
-						 n + 1, n == 0 ? "" : "s");
-			return false;
-		}
-		int64_t wait = backoff_ms(c, n, deadline);
-		log_info("retrying in %" PRId64 " ms (attempt %d of %d): %s", wait, n + 2,
-				 c->opts.s3_retries + 1, err->message);
-		retry_sleep_ms(wait);
-	}
+	return store_http_retry(attempt_logged, &t, c->opts.s3_retries, c->opts.s3_timeout_ms,
+							&c->rand_state, err);
 }
 
 void
